@@ -1,0 +1,33 @@
+# One-line helpers so each library, test and benchmark entry stays one line in its folder's list.
+
+# shmh_add_library(name alias SOURCES... [DEPS ...]) — a static library with the build options.
+function(shmh_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  string(REPLACE "shmh_" "" _short ${name})
+  add_library(shmh::${_short} ALIAS ${name})
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE shmh::build_options)
+  target_compile_features(${name} PUBLIC cxx_std_20)
+endfunction()
+
+# shmh_add_test(source LABEL label [DEPS ...]) — a GoogleTest binary named after the source file;
+# each test case becomes a ctest test carrying the label and the shm leak-check fixture. Its main
+# runs the binary inside a private IPC + mount namespace (tests/support/sandboxed_main.cc).
+function(shmh_add_test source)
+  cmake_parse_arguments(ARG "" "LABEL" "DEPS" ${ARGN})
+  get_filename_component(_name ${source} NAME_WE)
+  add_executable(${_name} ${source})
+  target_link_libraries(${_name} PRIVATE shmh::test_support ${ARG_DEPS} shmh::build_options)
+  gtest_discover_tests(${_name}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS ${ARG_LABEL} FIXTURES_REQUIRED shm_leak_check TIMEOUT 120)
+endfunction()
+
+# shmh_add_bench(source [DEPS ...]) — a Google Benchmark binary named after the source file.
+function(shmh_add_bench source)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  get_filename_component(_name ${source} NAME_WE)
+  add_executable(${_name} ${source})
+  target_link_libraries(${_name} PRIVATE ${ARG_DEPS} benchmark::benchmark shmh::build_options)
+endfunction()

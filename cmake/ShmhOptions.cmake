@@ -1,0 +1,44 @@
+# Build variants as cache options (set by CMakePresets.json), applied through one INTERFACE target,
+# shmh_build_options, that every shmharness target links PRIVATE. No global flags.
+
+option(SHMH_BUILD_TESTS "Build the GoogleTest suites" ON)
+option(SHMH_BUILD_BENCH "Build the Google Benchmark binaries" ON)
+option(SHMH_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (CI presets turn this on)" OFF)
+set(SHMH_SANITIZE "" CACHE STRING "Sanitizer set: empty, asan-ubsan or tsan")
+set_property(CACHE SHMH_SANITIZE PROPERTY STRINGS "" asan-ubsan tsan)
+option(SHMH_COVERAGE "clang source-based coverage instrumentation" OFF)
+option(SHMH_FUZZ "Build libFuzzer targets (clang only)" OFF)
+
+add_library(shmh_build_options INTERFACE)
+add_library(shmh::build_options ALIAS shmh_build_options)
+target_compile_features(shmh_build_options INTERFACE cxx_std_20)
+
+target_compile_options(shmh_build_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Wnull-dereference -Wimplicit-fallthrough
+  -Wno-missing-field-initializers  # designated initializers leave the rest at their defaults by design
+  $<$<BOOL:${SHMH_WARNINGS_AS_ERRORS}>:-Werror>)
+
+if(SHMH_SANITIZE STREQUAL "asan-ubsan")
+  set(_shmh_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+elseif(SHMH_SANITIZE STREQUAL "tsan")
+  set(_shmh_san -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT SHMH_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SHMH_SANITIZE must be empty, asan-ubsan or tsan (got '${SHMH_SANITIZE}')")
+endif()
+if(_shmh_san)
+  target_compile_options(shmh_build_options INTERFACE ${_shmh_san})
+  target_link_options(shmh_build_options INTERFACE ${_shmh_san})
+endif()
+
+if(SHMH_COVERAGE)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SHMH_COVERAGE needs clang (source-based coverage); use the 'coverage' preset")
+  endif()
+  target_compile_options(shmh_build_options INTERFACE -fprofile-instr-generate -fcoverage-mapping)
+  target_link_options(shmh_build_options INTERFACE -fprofile-instr-generate)
+endif()
+
+if(SHMH_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "SHMH_FUZZ needs clang with libFuzzer (Debian: clang, libclang-rt-dev); use the 'fuzz' preset")
+endif()

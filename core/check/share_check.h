@@ -1,0 +1,51 @@
+// The share check: proves that two processes really share memory through each backend. For each
+// backend the parent creates a segment and maps it; a child maps it on its own and writes a
+// seeded pattern; the parent's earlier mapping must show every byte; the parent writes a second
+// pattern and another child must read it back exactly; then the segment is removed and must be
+// gone (IPC_STAT / shm_open answer EINVAL / ENOENT).
+//
+//   auto r = shmh::run_share_check({.size = 1 << 20, .seed = 42});
+//   for (const auto& b : r->backends) ... b.passed, b.detail ...
+//
+// Precondition: run it inside a sandbox, or with `tagged` set so leftovers can be cleaned.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/segment/backend.h"
+
+namespace shmh {
+
+struct ShareCheckOptions {
+  std::vector<Backend> backends{kAllBackends.begin(), kAllBackends.end()};
+  std::size_t size = std::size_t{1} << 20;  // bytes per segment, ≥ 1
+  std::uint64_t seed = 1;
+  bool tagged = false;                       // tagged keys/names (outside a sandbox)
+  std::chrono::milliseconds child_timeout{30'000};
+};
+
+struct BackendVerdict {
+  Backend backend = Backend::kSysv;
+  bool passed = false;
+  std::string detail;             // what failed, or what was proved
+  std::uint64_t bytes_checked = 0;
+  double seconds = 0;
+};
+
+struct ShareCheckResult {
+  std::uint64_t seed = 0;
+  std::vector<BackendVerdict> backends;
+  [[nodiscard]] bool passed() const;
+};
+
+// Runs the check on every requested backend. A backend's failure (a mismatch, a child that died,
+// a failed call) is recorded in its verdict; the Result fails only on a bad option (size 0, no
+// backend).
+[[nodiscard]] Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options);
+
+}  // namespace shmh

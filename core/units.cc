@@ -1,0 +1,55 @@
+#include "core/units.h"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+namespace shmh {
+
+Result<std::uint64_t> parse_size(std::string_view text) {
+  const std::string shown(text);
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) return logic_error("size", "'" + shown + "' does not fit in 64 bits");
+  if (ec != std::errc{} || end == text.data()) {
+    return logic_error("size", "'" + shown + "' is not a size (examples: 4096, 4k, 64MiB, 2G)");
+  }
+  std::string suffix(end, text.data() + text.size());
+  for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  struct Unit {
+    std::string_view a, b, c;
+    unsigned shift;
+  };
+  constexpr std::array<Unit, 5> kUnits = {{{"", "b", "b", 0},
+                                           {"k", "kib", "kb", 10},
+                                           {"m", "mib", "mb", 20},
+                                           {"g", "gib", "gb", 30},
+                                           {"t", "tib", "tb", 40}}};
+  for (const auto& u : kUnits) {
+    if (suffix == u.a || suffix == u.b || suffix == u.c) {
+      if (u.shift != 0 && value > (UINT64_MAX >> u.shift)) {
+        return logic_error("size", "'" + shown + "' does not fit in 64 bits");
+      }
+      return value << u.shift;
+    }
+  }
+  return logic_error("size", "'" + shown + "' has an unknown unit (use k, M, G or T — powers of 1024)");
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  constexpr std::array<const char*, 4> kNames = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes) / 1024.0;
+  std::size_t i = 0;
+  while (v >= 1024.0 && i + 1 < kNames.size()) {
+    v /= 1024.0;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, kNames[i]);
+  return buf;
+}
+
+}  // namespace shmh
