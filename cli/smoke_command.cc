@@ -20,6 +20,15 @@ std::uint64_t random_seed() {
   return seed;
 }
 
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "PASS";
+    case Outcome::kFail: return "FAIL";
+    case Outcome::kError: return "ERROR";
+  }
+  return "?";
+}
+
 }  // namespace
 
 void setup_smoke(CLI::App& app, Runner& runner) {
@@ -76,15 +85,24 @@ int run_smoke_command(const SmokeOptions& options) {
   }
   std::size_t passed = 0;
   for (const auto& b : result->backends) {
-    passed += b.passed ? 1 : 0;
+    passed += b.outcome == Outcome::kPass ? 1 : 0;
     if (!options.quiet) {
-      std::printf("  %-6s %s  %s checked in %.1f ms: %s\n", std::string(to_string(b.backend)).c_str(),
-                  b.passed ? "PASS" : "FAIL", format_bytes(b.bytes_checked).c_str(), b.seconds * 1e3, b.detail.c_str());
+      std::printf("  %-6s %-5s %s checked in %.1f ms: %s\n", std::string(to_string(b.backend)).c_str(),
+                  outcome_name(b.outcome), format_bytes(b.bytes_checked).c_str(), b.seconds * 1e3, b.detail.c_str());
+    }
+    if (b.outcome == Outcome::kError) {
+      std::fprintf(stderr, "shmharness smoke: %s: %s\n", std::string(to_string(b.backend)).c_str(), b.detail.c_str());
     }
   }
-  std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", result->passed() ? "PASS" : "FAIL", passed,
+  const Outcome overall = result->outcome();
+  std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", outcome_name(overall), passed,
               result->backends.size());
-  return result->passed() ? kExitOk : kExitFinding;
+  switch (overall) {
+    case Outcome::kPass: return kExitOk;
+    case Outcome::kFail: return kExitFinding;
+    case Outcome::kError: return kExitUsage;
+  }
+  return kExitUsage;
 }
 
 }  // namespace shmh::cli

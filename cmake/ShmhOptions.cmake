@@ -15,7 +15,7 @@ target_compile_features(shmh_build_options INTERFACE cxx_std_20)
 
 target_compile_options(shmh_build_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Wnull-dereference -Wimplicit-fallthrough
+  -Wold-style-cast -Wcast-align -Wimplicit-fallthrough
   -Wno-missing-field-initializers  # designated initializers leave the rest at their defaults by design
   $<$<BOOL:${SHMH_WARNINGS_AS_ERRORS}>:-Werror>)
 

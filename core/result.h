@@ -50,13 +50,15 @@ class [[nodiscard]] Result {
     SHMH_CHECK(ok(), "value() of a failed Result");
     return std::get<0>(v_);
   }
-  T&& value() && {
+  // On an rvalue the value is moved out and returned by value, so `for (x : *make())` does not
+  // iterate a dangling reference into the destroyed temporary.
+  T value() && {
     SHMH_CHECK(ok(), "value() of a failed Result");
     return std::get<0>(std::move(v_));
   }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 

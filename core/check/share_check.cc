@@ -15,6 +15,7 @@
 #include "core/segment/sysv_segment.h"
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
+#include "core/units.h"
 
 namespace shmh {
 namespace {
@@ -47,6 +48,13 @@ Result<SharedObject> make_posix(std::size_t size, bool tagged) {
   auto seg = tagged ? PosixSegment::create_tagged(size)
                     : PosixSegment::create({.name = tagged_posix_name(), .size = size});
   if (!seg) return seg.error();
+  // Reserve the memory now: a /dev/shm too small answers ENOSPC here, not SIGBUS in a child.
+  if (auto r = seg->allocate(0, size); !r) {
+    if (r.error().err != ENOSPC) return r.error();
+    return sys_error(ENOSPC, "posix_fallocate",
+                     "/dev/shm has no room for " + format_bytes(size) +
+                         ": free space there (df /dev/shm) or enlarge it (mount -o remount,size=... /dev/shm)");
+  }
   auto shared = std::make_shared<PosixSegment>(std::move(*seg));
   return SharedObject{
       [shared]() -> Result<Mapping> {
@@ -107,17 +115,17 @@ BackendVerdict check_backend(Backend backend, const ShareCheckOptions& options) 
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t seed_child = options.seed ^ (0x1000 + static_cast<std::uint64_t>(backend));
   const std::uint64_t seed_parent = ~seed_child;
-  auto finish = [&](std::string detail, bool passed) {
+  auto finish = [&](std::string detail, Outcome outcome) {
     v.detail = std::move(detail);
-    v.passed = passed;
+    v.outcome = outcome;
     v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return v;
   };
 
   auto object = make_object(backend, options.size, options.tagged);
-  if (!object) return finish(object.error().message(), false);
+  if (!object) return finish(object.error().message(), Outcome::kError);
   auto mapping = object->map_here();
-  if (!mapping) return finish(mapping.error().message(), false);
+  if (!mapping) return finish(mapping.error().message(), Outcome::kError);
 
   // 1. A child maps the segment itself and writes; our mapping, made before, must see it.
   if (auto failed = in_child(
@@ -128,9 +136,11 @@ BackendVerdict check_backend(Backend backend, const ShareCheckOptions& options) 
             return "";
           },
           options.child_timeout)) {
-    return finish("writer " + *failed, false);
+    return finish("writer " + *failed, Outcome::kFail);
   }
-  if (auto bad = find_pattern_mismatch(mapping->bytes(), seed_child)) return finish(mismatch_text("parent", *bad), false);
+  if (auto bad = find_pattern_mismatch(mapping->bytes(), seed_child)) {
+    return finish(mismatch_text("parent", *bad), Outcome::kFail);
+  }
 
   // 2. The other direction: we write, a new child's own mapping must see it.
   fill_pattern(mapping->bytes(), seed_parent);
@@ -142,20 +152,28 @@ BackendVerdict check_backend(Backend backend, const ShareCheckOptions& options) 
             return "";
           },
           options.child_timeout)) {
-    return finish("reader " + *failed, false);
+    return finish("reader " + *failed, Outcome::kFail);
   }
   v.bytes_checked = 2 * static_cast<std::uint64_t>(mapping->size());
 
   // 3. Detach and remove; the object must be gone.
-  if (auto r = mapping->unmap(); !r) return finish(r.error().message(), false);
-  if (auto r = object->remove_and_verify(); !r) return finish(r.error().message(), false);
-  return finish("child wrote, parent read; parent wrote, child read; removed", true);
+  if (auto r = mapping->unmap(); !r) return finish(r.error().message(), Outcome::kError);
+  // An object that survives its removal is a finding; a failing remove call is an error.
+  if (auto r = object->remove_and_verify(); !r) {
+    return finish(r.error().message(), r.error().err == 0 ? Outcome::kFail : Outcome::kError);
+  }
+  return finish("child wrote, parent read; parent wrote, child read; removed", Outcome::kPass);
 }
 
 }  // namespace
 
-bool ShareCheckResult::passed() const {
-  return !backends.empty() && std::all_of(backends.begin(), backends.end(), [](const auto& b) { return b.passed; });
+Outcome ShareCheckResult::outcome() const {
+  auto any = [&](Outcome o) {
+    return std::any_of(backends.begin(), backends.end(), [o](const auto& b) { return b.outcome == o; });
+  };
+  if (any(Outcome::kFail)) return Outcome::kFail;
+  if (any(Outcome::kError) || backends.empty()) return Outcome::kError;
+  return Outcome::kPass;
 }
 
 Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options) {

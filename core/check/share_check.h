@@ -29,9 +29,13 @@ struct ShareCheckOptions {
   std::chrono::milliseconds child_timeout{30'000};
 };
 
+// kFail: the memory was not shared correctly (a finding). kError: the check could not run (a
+// call failed: no memory, a full /dev/shm, a missing permission) — the detail says what to do.
+enum class Outcome { kPass, kFail, kError };
+
 struct BackendVerdict {
   Backend backend = Backend::kSysv;
-  bool passed = false;
+  Outcome outcome = Outcome::kError;
   std::string detail;             // what failed, or what was proved
   std::uint64_t bytes_checked = 0;
   double seconds = 0;
@@ -40,11 +44,12 @@ struct BackendVerdict {
 struct ShareCheckResult {
   std::uint64_t seed = 0;
   std::vector<BackendVerdict> backends;
-  [[nodiscard]] bool passed() const;
+  // kFail if any backend failed, else kError if any could not run, else kPass.
+  [[nodiscard]] Outcome outcome() const;
 };
 
-// Runs the check on every requested backend. A backend's failure (a mismatch, a child that died,
-// a failed call) is recorded in its verdict; the Result fails only on a bad option (size 0, no
+// Runs the check on every requested backend. A backend's failure (a mismatch, a child that died)
+// or error (a failed call) is recorded in its verdict; the Result fails only on a bad option (size 0, no
 // backend).
 [[nodiscard]] Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options);
 

@@ -52,7 +52,12 @@ Result<SandboxKind> unshare_namespaces() {
     }
     return sys_error(r.error().err, "unshare", why);
   }
-  if (auto m = map_to_root(uid, gid); !m) return m.error();
+  if (auto m = map_to_root(uid, gid); !m) {
+    if (m.error().err != EACCES) return m.error();
+    // A process that changed uid is not dumpable, so its /proc/self files are root's.
+    return sys_error(EACCES, m.error().call,
+                     m.error().detail + ": the process is not dumpable (it changed uid); run it as that user directly");
+  }
   return SandboxKind::kUserNamespace;
 }
 

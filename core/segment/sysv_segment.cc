@@ -72,12 +72,13 @@ Result<struct shmid_ds> SysvSegment::stat() const {
 }
 
 Result<void> SysvSegment::set(uid_t uid, gid_t gid, int mode) const {
-  auto ds = stat();
-  if (!ds) return ds.error();
-  ds->shm_perm.uid = uid;
-  ds->shm_perm.gid = gid;
-  ds->shm_perm.mode = static_cast<unsigned short>(mode & 0777);
-  auto r = sys::shmctl(id_, IPC_SET, &*ds);
+  // IPC_SET reads only shm_perm.uid, .gid and the low 9 bits of .mode (ipc/shm.c shmctl_down), so
+  // no IPC_STAT first: that would need read permission, which IPC_SET does not.
+  struct shmid_ds ds {};
+  ds.shm_perm.uid = uid;
+  ds.shm_perm.gid = gid;
+  ds.shm_perm.mode = static_cast<unsigned short>(mode & 0777);
+  auto r = sys::shmctl(id_, IPC_SET, &ds);
   if (!r) return r.error();
   return {};
 }

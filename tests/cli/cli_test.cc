@@ -1,0 +1,168 @@
+// The shmharness binary as a user runs it: exit codes, one-line errors, verdicts, and clean.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/cleanup/leftovers.h"
+#include "core/segment/posix_segment.h"
+#include "core/segment/sysv_segment.h"
+#include "core/sys/sys.h"
+#include "tests/support/test_support.h"
+
+namespace shmh {
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs shmharness with `args`, capturing both streams (small outputs: read after exit).
+CliRun shmharness(const std::vector<std::string>& args) {
+  CliRun run;
+  auto out = sys::pipe();
+  auto err = sys::pipe();
+  if (!out || !err) return run;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out->write, 1);
+    ::dup2(err->write, 2);
+    std::vector<char*> argv{const_cast<char*>(SHMH_CLI_PATH)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(SHMH_CLI_PATH, argv.data());
+    ::_exit(127);
+  }
+  sys::close(out->write);
+  sys::close(err->write);
+  auto drain = [](int fd, std::string& into) {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) into.append(buf, static_cast<std::size_t>(n));
+  };
+  drain(out->read, run.out);
+  drain(err->read, run.err);
+  sys::close(out->read);
+  sys::close(err->read);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+class BadArguments : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(BadArguments, ExitTwoWithOneLine) {
+  const CliRun r = shmharness(GetParam());
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_EQ(r.err.rfind("shmharness", 0), 0U) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, BadArguments,
+    ::testing::Values(std::vector<std::string>{}, std::vector<std::string>{"frobnicate"},
+                      std::vector<std::string>{"--bogus"}, std::vector<std::string>{"smoke", "--size", "0"},
+                      std::vector<std::string>{"smoke", "--size", "lots"},
+                      std::vector<std::string>{"smoke", "--size", "99999999999T"},
+                      std::vector<std::string>{"smoke", "--backend", "shmem"},
+                      std::vector<std::string>{"smoke", "--seed", "minus"},
+                      std::vector<std::string>{"smoke", "extra"}, std::vector<std::string>{"clean", "--bogus"},
+                      std::vector<std::string>{"smoke", "clean"}));
+
+TEST(Cli, VersionAndHelp) {
+  const CliRun v = shmharness({"--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("shmharness ", 0), 0U) << v.out;
+  const CliRun h = shmharness({"--help"});
+  EXPECT_EQ(h.code, 0);
+  for (const char* word : {"smoke", "clean", "Exit codes"}) EXPECT_NE(h.out.find(word), std::string::npos) << word;
+  const CliRun sh = shmharness({"smoke", "--help"});
+  EXPECT_EQ(sh.code, 0);
+  EXPECT_NE(sh.out.find("--seed"), std::string::npos);
+}
+
+TEST(Cli, SmokePassesAndReplaysItsSeed) {
+  const CliRun r = shmharness({"smoke", "--seed", "5", "--size", "64k"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("seed 5 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: PASS (3 of 3"), std::string::npos) << r.out;
+  for (const char* b : {"sysv", "posix", "memfd"}) EXPECT_NE(r.out.find(std::string("  ") + b), std::string::npos);
+  const CliRun unseeded = shmharness({"smoke", "--size", "4k"});
+  EXPECT_EQ(unseeded.code, 0);
+  EXPECT_NE(unseeded.out.find("replay with --seed "), std::string::npos) << "a run without --seed prints its seed";
+}
+
+TEST(Cli, SmokeWithoutSandboxLeavesNothing) {
+  const CliRun r = shmharness({"smoke", "--no-sandbox", "--quiet", "--size", "8k"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(lines(r.out), 1U) << "--quiet prints the verdict only: " << r.out;
+  auto left = find_leftovers();
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty());
+}
+
+TEST(Cli, SmokeOnAFullDevShmIsAnEnvironmentError) {
+  test::ScopedDevShmSize small(64 * 1024);
+  const CliRun r = shmharness({"smoke", "--backend", "posix", "--size", "1M"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("verdict: ERROR"), std::string::npos) << r.out;
+}
+
+TEST(Cli, CleanRemovesTaggedLeftoversAndNothingElse) {
+  // A child creates tagged objects and an untagged one, and dies without removing them.
+  const auto exit = test::run_child([]() -> ChildReport {
+    auto t = SysvSegment::create_tagged(4096);
+    auto p = PosixSegment::create_tagged(4096);
+    auto u = SysvSegment::create({.key = 0x2222, .size = 4096});
+    auto o = PosixSegment::create({.name = "/someone-elses", .size = 4096});
+    if (!t || !p || !u || !o) return "create failed";
+    t->release();
+    p->release();
+    u->release();
+    o->release();
+    return "";
+  });
+  ASSERT_TRUE(exit.ok()) << exit.describe();
+
+  const CliRun dry = shmharness({"clean", "--dry-run"});
+  EXPECT_EQ(dry.code, 1) << "leftovers found is a finding: " << dry.out << dry.err;
+  EXPECT_EQ(std::count(dry.out.begin(), dry.out.end(), '\n'), 3) << dry.out;
+  EXPECT_NE(dry.out.find("would remove  sysv"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("would remove  posix /shmh."), std::string::npos) << dry.out;
+
+  const CliRun clean = shmharness({"clean"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.out.find("removed 2 leftover(s)"), std::string::npos) << clean.out;
+
+  const CliRun after = shmharness({"clean", "--dry-run"});
+  EXPECT_EQ(after.code, 0) << after.out;
+  EXPECT_TRUE(SysvSegment::open(0x2222).ok()) << "untagged System V segment removed";
+  EXPECT_TRUE(PosixSegment::open("/someone-elses").ok()) << "untagged POSIX object removed";
+  (void)SysvSegment::open(0x2222)->remove();
+  (void)sys::shm_unlink("/someone-elses");
+}
+
+TEST(Cli, CleanKeepsObjectsInUse) {
+  auto ours = SysvSegment::create_tagged(4096);  // creator (this test) alive
+  ASSERT_TRUE(ours);
+  const CliRun dry = shmharness({"clean", "--dry-run"});
+  EXPECT_EQ(dry.code, 0) << dry.out;
+  EXPECT_NE(dry.out.find("kept"), std::string::npos) << dry.out;
+  const CliRun clean = shmharness({"clean"});
+  EXPECT_EQ(clean.code, 0);
+  EXPECT_TRUE(ours->stat().ok()) << "clean removed a segment whose creator is alive";
+}
+
+}  // namespace
+}  // namespace shmh
