@@ -1,4 +1,4 @@
-// The exit-code convention of every shmharness subcommand (docs/cli.md). Only cli/ uses it.
+// The exit-code convention of every shmharness subcommand (README "Commands"). Only cli/ uses it.
 #pragma once
 
 namespace shmh::cli {

@@ -11,11 +11,11 @@
 #include "cli/smoke_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "shmharness " SHMH_VERSION " — fuzz and stress testing for shared-memory IPC on Linux.\n"
-      "Exit codes: 0 all checks held, 1 a finding, 2 usage or environment error.\n"
-      "Run 'shmharness <command> --help' for a command's options.",
-      "shmharness"};
+  CLI::App app{"shmharness " SHMH_VERSION
+               " — fuzz and stress testing for shared-memory IPC on Linux.\n"
+               "Exit codes: 0 all checks held, 1 a finding, 2 usage or environment error.\n"
+               "Run 'shmharness <command> --help' for a command's options.",
+               "shmharness"};
   app.set_version_flag("-V,--version", "shmharness " SHMH_VERSION);
   app.require_subcommand(1, 1);
   app.fallthrough(false);
@@ -25,9 +25,10 @@ int main(int argc, char** argv) {
   shmh::cli::setup_clean(app, runner);
 
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
-  if (argc > 1 && argv[1][0] != '-' && 
+  if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
-    std::fprintf(stderr, "shmharness: unknown command '%s'; commands: smoke, clean (see 'shmharness --help')\n", argv[1]);
+    std::fprintf(stderr, "shmharness: unknown command '%s'; commands: smoke, clean (see 'shmharness --help')\n",
+                 argv[1]);
     return shmh::cli::kExitUsage;
   }
 

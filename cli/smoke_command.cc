@@ -16,15 +16,19 @@ namespace {
 
 std::uint64_t random_seed() {
   std::uint64_t seed = 0;
-  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) seed = static_cast<std::uint64_t>(::getpid());
+  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed))
+    seed = static_cast<std::uint64_t>(::getpid());
   return seed;
 }
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::kPass: return "PASS";
-    case Outcome::kFail: return "FAIL";
-    case Outcome::kError: return "ERROR";
+    case Outcome::kPass:
+      return "PASS";
+    case Outcome::kFail:
+      return "FAIL";
+    case Outcome::kError:
+      return "ERROR";
   }
   return "?";
 }
@@ -33,8 +37,10 @@ const char* outcome_name(Outcome o) {
 
 void setup_smoke(CLI::App& app, Runner& runner) {
   auto options = std::make_shared<SmokeOptions>();
-  CLI::App* sub = app.add_subcommand("smoke", "Prove that processes share memory through each backend (the quick check)");
-  sub->footer("Prove that processes share memory through each backend: a child writes a seeded pattern that the\n"
+  CLI::App* sub =
+      app.add_subcommand("smoke", "Prove that processes share memory through each backend (the quick check)");
+  sub->footer(
+      "Prove that processes share memory through each backend: a child writes a seeded pattern that the\n"
       "parent must read, the parent writes one a second child must read, then the segment is removed and\n"
       "must be gone. Runs in a private IPC + /dev/shm namespace. Exit 0 pass, 1 mismatch, 2 cannot run.\n");
   sub->add_option("--backend", options->backends, "Backends to check (repeatable)")
@@ -42,8 +48,9 @@ void setup_smoke(CLI::App& app, Runner& runner) {
       ->capture_default_str();
   sub->add_option("--size", options->size, "Bytes per segment: 4096, 4k, 1M, 64MiB ...")->capture_default_str();
   sub->add_option("--seed", options->seed, "Pattern seed; a run prints the one it used");
-  sub->add_flag("--no-sandbox", options->no_sandbox,
-                "Use the caller's namespaces with tagged objects (removed at the end; `shmharness clean` after a crash)");
+  sub->add_flag(
+      "--no-sandbox", options->no_sandbox,
+      "Use the caller's namespaces with tagged objects (removed at the end; `shmharness clean` after a crash)");
   sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
   sub->callback([options, &runner] { runner = [options] { return run_smoke_command(*options); }; });
 }
@@ -55,7 +62,8 @@ int run_smoke_command(const SmokeOptions& options) {
                  size ? "must be at least 1 byte" : size.error().detail.c_str());
     return kExitUsage;
   }
-  ShareCheckOptions check{.backends = {}, .size = static_cast<std::size_t>(*size), .seed = options.seed.value_or(random_seed())};
+  ShareCheckOptions check{
+      .backends = {}, .size = static_cast<std::size_t>(*size), .seed = options.seed.value_or(random_seed())};
   for (const auto& b : options.backends) check.backends.push_back(*parse_backend(b));
 
   std::string where = "no sandbox (tagged objects)";
@@ -98,9 +106,12 @@ int run_smoke_command(const SmokeOptions& options) {
   std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", outcome_name(overall), passed,
               result->backends.size());
   switch (overall) {
-    case Outcome::kPass: return kExitOk;
-    case Outcome::kFail: return kExitFinding;
-    case Outcome::kError: return kExitUsage;
+    case Outcome::kPass:
+      return kExitOk;
+    case Outcome::kFail:
+      return kExitFinding;
+    case Outcome::kError:
+      return kExitUsage;
   }
   return kExitUsage;
 }

@@ -9,7 +9,7 @@ namespace shmh::detail {
 [[noreturn]] void check_failed(const char* expr, const char* why, const char* file, int line) noexcept;
 }  // namespace shmh::detail
 
-#define SHMH_CHECK(cond, why)                                              \
-  do {                                                                     \
+#define SHMH_CHECK(cond, why)                                                  \
+  do {                                                                         \
     if (!(cond)) ::shmh::detail::check_failed(#cond, why, __FILE__, __LINE__); \
   } while (0)

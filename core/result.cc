@@ -28,9 +28,7 @@ SysError sys_error(int err, std::string call, std::string detail) {
   return SysError{err, std::move(call), std::move(detail)};
 }
 
-SysError logic_error(std::string call, std::string detail) {
-  return SysError{0, std::move(call), std::move(detail)};
-}
+SysError logic_error(std::string call, std::string detail) { return SysError{0, std::move(call), std::move(detail)}; }
 
 namespace detail {
 void check_failed(const char* expr, const char* why, const char* file, int line) noexcept {

@@ -32,21 +32,21 @@ Result<SharedObject> make_sysv(std::size_t size, bool tagged) {
   auto seg = tagged ? SysvSegment::create_tagged(size) : SysvSegment::create({.size = size});
   if (!seg) return seg.error();
   auto shared = std::make_shared<SysvSegment>(std::move(*seg));
-  return SharedObject{
-      [shared] { return shared->attach(); },
-      [shared]() -> Result<void> {
-        if (auto r = shared->remove(); !r) return r;
-        // Unattached now, so IPC_RMID destroyed it at once: the id must be invalid.
-        auto st = shared->stat();
-        if (st) return logic_error("shmctl", "IPC_STAT still succeeds after IPC_RMID with no attachment");
-        if (st.error().err != EINVAL && st.error().err != EIDRM) return st.error();
-        return {};
-      }};
+  return SharedObject{[shared] { return shared->attach(); },
+                      [shared]() -> Result<void> {
+                        if (auto r = shared->remove(); !r) return r;
+                        // Unattached now, so IPC_RMID destroyed it at once: the id must be invalid.
+                        auto st = shared->stat();
+                        if (st)
+                          return logic_error("shmctl", "IPC_STAT still succeeds after IPC_RMID with no attachment");
+                        if (st.error().err != EINVAL && st.error().err != EIDRM) return st.error();
+                        return {};
+                      }};
 }
 
 Result<SharedObject> make_posix(std::size_t size, bool tagged) {
-  auto seg = tagged ? PosixSegment::create_tagged(size)
-                    : PosixSegment::create({.name = tagged_posix_name(), .size = size});
+  auto seg =
+      tagged ? PosixSegment::create_tagged(size) : PosixSegment::create({.name = tagged_posix_name(), .size = size});
   if (!seg) return seg.error();
   // Reserve the memory now: a /dev/shm too small answers ENOSPC here, not SIGBUS in a child.
   if (auto r = seg->allocate(0, size); !r) {
@@ -56,20 +56,19 @@ Result<SharedObject> make_posix(std::size_t size, bool tagged) {
                          ": free space there (df /dev/shm) or enlarge it (mount -o remount,size=... /dev/shm)");
   }
   auto shared = std::make_shared<PosixSegment>(std::move(*seg));
-  return SharedObject{
-      [shared]() -> Result<Mapping> {
-        auto peer = PosixSegment::open(shared->name());
-        if (!peer) return peer.error();
-        return peer->map();  // the descriptor closes on return; the mapping stays
-      },
-      [shared]() -> Result<void> {
-        const std::string name = shared->name();
-        if (auto r = shared->remove(); !r) return r;
-        auto again = PosixSegment::open(name);
-        if (again) return logic_error("shm_open", name + " still opens after shm_unlink");
-        if (again.error().err != ENOENT) return again.error();
-        return {};
-      }};
+  return SharedObject{[shared]() -> Result<Mapping> {
+                        auto peer = PosixSegment::open(shared->name());
+                        if (!peer) return peer.error();
+                        return peer->map();  // the descriptor closes on return; the mapping stays
+                      },
+                      [shared]() -> Result<void> {
+                        const std::string name = shared->name();
+                        if (auto r = shared->remove(); !r) return r;
+                        auto again = PosixSegment::open(name);
+                        if (again) return logic_error("shm_open", name + " still opens after shm_unlink");
+                        if (again.error().err != ENOENT) return again.error();
+                        return {};
+                      }};
 }
 
 Result<SharedObject> make_memfd(std::size_t size) {
@@ -77,21 +76,23 @@ Result<SharedObject> make_memfd(std::size_t size) {
   if (!seg) return seg.error();
   auto shared = std::make_shared<MemfdSegment>(std::move(*seg));
   const pid_t creator = ::getpid();
-  return SharedObject{
-      [shared, creator]() -> Result<Mapping> {
-        if (::getpid() == creator) return shared->map();
-        auto peer = MemfdSegment::open_peer(creator, shared->fd());
-        if (!peer) return peer.error();
-        return peer->map();
-      },
-      [shared]() -> Result<void> { return shared->remove(); }};
+  return SharedObject{[shared, creator]() -> Result<Mapping> {
+                        if (::getpid() == creator) return shared->map();
+                        auto peer = MemfdSegment::open_peer(creator, shared->fd());
+                        if (!peer) return peer.error();
+                        return peer->map();
+                      },
+                      [shared]() -> Result<void> { return shared->remove(); }};
 }
 
 Result<SharedObject> make_object(Backend backend, std::size_t size, bool tagged) {
   switch (backend) {
-    case Backend::kSysv: return make_sysv(size, tagged);
-    case Backend::kPosix: return make_posix(size, tagged);
-    case Backend::kMemfd: return make_memfd(size);
+    case Backend::kSysv:
+      return make_sysv(size, tagged);
+    case Backend::kPosix:
+      return make_posix(size, tagged);
+    case Backend::kMemfd:
+      return make_memfd(size);
   }
   return logic_error("share check", "unknown backend");
 }

@@ -25,7 +25,7 @@ struct ShareCheckOptions {
   std::vector<Backend> backends{kAllBackends.begin(), kAllBackends.end()};
   std::size_t size = std::size_t{1} << 20;  // bytes per segment, ≥ 1
   std::uint64_t seed = 1;
-  bool tagged = false;                       // tagged keys/names (outside a sandbox)
+  bool tagged = false;  // tagged keys/names (outside a sandbox)
   std::chrono::milliseconds child_timeout{30'000};
 };
 
@@ -36,7 +36,7 @@ enum class Outcome { kPass, kFail, kError };
 struct BackendVerdict {
   Backend backend = Backend::kSysv;
   Outcome outcome = Outcome::kError;
-  std::string detail;             // what failed, or what was proved
+  std::string detail;  // what failed, or what was proved
   std::uint64_t bytes_checked = 0;
   double seconds = 0;
 };

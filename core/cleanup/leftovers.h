@@ -20,11 +20,11 @@ enum class LeftoverKind { kSysv, kPosix };
 
 struct Leftover {
   LeftoverKind kind = LeftoverKind::kSysv;
-  std::string name;          // "key 0x5348ab12 id 7" or "/shmh.1234.0123456789abcdef"
-  key_t key = 0;             // System V only
-  int shmid = -1;            // System V only
+  std::string name;  // "key 0x5348ab12 id 7" or "/shmh.1234.0123456789abcdef"
+  key_t key = 0;     // System V only
+  int shmid = -1;    // System V only
   std::uint64_t bytes = 0;
-  pid_t creator = 0;         // cpid (System V) or the pid in the name (POSIX)
+  pid_t creator = 0;           // cpid (System V) or the pid in the name (POSIX)
   std::uint64_t attached = 0;  // nattch (System V); 0 for POSIX
   // Still in use: its creator is alive or a process is attached. `clean` keeps these; `reason`
   // says why.

@@ -36,8 +36,8 @@ std::optional<T> parse_number(std::string_view s, int base = 10) {
 
 Result<std::vector<SysvTableRow>> parse_sysvipc_shm(std::string_view text) {
   enum Column { kKey, kShmid, kPerms, kSize, kCpid, kLpid, kNattch, kUid, kCount };
-  constexpr std::array<std::string_view, kCount> kNames = {"key", "shmid", "perms", "size",
-                                                            "cpid", "lpid", "nattch", "uid"};
+  constexpr std::array<std::string_view, kCount> kNames = {"key",  "shmid", "perms",  "size",
+                                                           "cpid", "lpid",  "nattch", "uid"};
   std::array<std::size_t, kCount> index{};
   std::vector<SysvTableRow> rows;
   bool header = true;

@@ -18,7 +18,8 @@ constexpr const char* kDevShm = "/dev/shm";
 Result<void> write_limit(const char* name, std::uint64_t value) {
   // The ipc sysctls are per IPC namespace: these writes change only the sandbox's limits.
   auto r = sys::write_file(std::string("/proc/sys/kernel/") + name, std::to_string(value));
-  if (!r) return sys_error(r.error().err, r.error().call, std::string("set kernel.") + name + "=" + std::to_string(value));
+  if (!r)
+    return sys_error(r.error().err, r.error().call, std::string("set kernel.") + name + "=" + std::to_string(value));
   return {};
 }
 
@@ -46,9 +47,10 @@ Result<SandboxKind> unshare_namespaces() {
     if (r.error().err == EINVAL) {
       why += "the process must be single-threaded";
     } else {
-      why += "run as root, or allow user namespaces (sysctl user.max_user_namespaces > 0; "
-             "kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0 where they "
-             "exist); without a sandbox use tagged objects and `shmharness clean`";
+      why +=
+          "run as root, or allow user namespaces (sysctl user.max_user_namespaces > 0; "
+          "kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0 where they "
+          "exist); without a sandbox use tagged objects and `shmharness clean`";
     }
     return sys_error(r.error().err, "unshare", why);
   }
@@ -69,9 +71,7 @@ Result<std::uint64_t> dev_shm_size() {
 
 }  // namespace
 
-const char* to_string(SandboxKind kind) {
-  return kind == SandboxKind::kPrivileged ? "privileged" : "user-namespace";
-}
+const char* to_string(SandboxKind kind) { return kind == SandboxKind::kPrivileged ? "privileged" : "user-namespace"; }
 
 Result<SandboxKind> enter_sandbox(const SandboxLimits& limits) {
   std::uint64_t tmpfs_bytes = 0;

@@ -25,11 +25,11 @@ namespace shmh {
 // Limits to set inside the sandbox; unset ones keep the values the new namespace starts with
 // (the kernel's defaults for IPC, the host /dev/shm's size for the tmpfs).
 struct SandboxLimits {
-  std::optional<std::uint64_t> shmmax;          // bytes, /proc/sys/kernel/shmmax
-  std::optional<std::uint64_t> shmall;          // pages, /proc/sys/kernel/shmall
-  std::optional<std::uint64_t> shmmni;          // segments, /proc/sys/kernel/shmmni (≤ 32768)
-  std::optional<int> shm_rmid_forced;           // 0 or 1
-  std::optional<std::uint64_t> dev_shm_bytes;   // size= of the private /dev/shm tmpfs
+  std::optional<std::uint64_t> shmmax;         // bytes, /proc/sys/kernel/shmmax
+  std::optional<std::uint64_t> shmall;         // pages, /proc/sys/kernel/shmall
+  std::optional<std::uint64_t> shmmni;         // segments, /proc/sys/kernel/shmmni (≤ 32768)
+  std::optional<int> shm_rmid_forced;          // 0 or 1
+  std::optional<std::uint64_t> dev_shm_bytes;  // size= of the private /dev/shm tmpfs
 };
 
 enum class SandboxKind {

@@ -14,9 +14,12 @@ inline constexpr std::array<Backend, 3> kAllBackends = {Backend::kSysv, Backend:
 // "sysv", "posix", "memfd" — the spelling of --backend.
 constexpr std::string_view to_string(Backend b) {
   switch (b) {
-    case Backend::kSysv: return "sysv";
-    case Backend::kPosix: return "posix";
-    case Backend::kMemfd: return "memfd";
+    case Backend::kSysv:
+      return "sysv";
+    case Backend::kPosix:
+      return "posix";
+    case Backend::kMemfd:
+      return "memfd";
   }
   return "?";
 }

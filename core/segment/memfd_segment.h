@@ -23,7 +23,7 @@ struct MemfdCreateOptions {
   std::string name = "shmh";  // shown in /proc/<pid>/fd as "memfd:<name>"; at most 249 bytes
   std::size_t size = 0;       // ftruncate'd after creation when non-zero
   unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  mode_t mode = 0600;         // fchmod'd after creation (memfd_create itself uses 0777 & ~umask)
+  mode_t mode = 0600;  // fchmod'd after creation (memfd_create itself uses 0777 & ~umask)
 };
 
 class MemfdSegment : public FdObject {

@@ -35,14 +35,17 @@ Result<PosixSegment> PosixSegment::open(const std::string& name, int oflag) {
   return PosixSegment(*fd, name, /*owned=*/false);
 }
 
+// Moving the FdObject base moves only the descriptor; the derived members are still intact.
 PosixSegment::PosixSegment(PosixSegment&& other) noexcept
-    : FdObject(std::move(other)), name_(std::move(other.name_)), owned_(std::exchange(other.owned_, false)) {}
+    : FdObject(std::move(other)),
+      name_(std::move(other.name_)),  // NOLINT(bugprone-use-after-move)
+      owned_(std::exchange(other.owned_, false)) {}
 
 PosixSegment& PosixSegment::operator=(PosixSegment&& other) noexcept {
   if (this != &other) {
     if (owned_) (void)remove();
     FdObject::operator=(std::move(other));
-    name_ = std::move(other.name_);
+    name_ = std::move(other.name_);  // NOLINT(bugprone-use-after-move): only the base moved
     owned_ = std::exchange(other.owned_, false);
   }
   return *this;

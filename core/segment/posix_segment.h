@@ -19,10 +19,10 @@
 namespace shmh {
 
 struct PosixCreateOptions {
-  std::string name;        // "/name"; glibc strips leading slashes, rejects other slashes (EINVAL)
-  std::size_t size = 0;    // ftruncate'd after creation when non-zero
-  mode_t mode = 0600;      // the umask applies (unlike System V)
-  bool exclusive = true;   // O_EXCL: EEXIST instead of opening an existing object
+  std::string name;       // "/name"; glibc strips leading slashes, rejects other slashes (EINVAL)
+  std::size_t size = 0;   // ftruncate'd after creation when non-zero
+  mode_t mode = 0600;     // the umask applies (unlike System V)
+  bool exclusive = true;  // O_EXCL: EEXIST instead of opening an existing object
 };
 
 class PosixSegment : public FdObject {

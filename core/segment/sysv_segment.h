@@ -23,9 +23,9 @@ namespace shmh {
 struct SysvCreateOptions {
   key_t key = IPC_PRIVATE;
   std::size_t size = 0;
-  int mode = 0600;         // permission bits; System V ignores the umask
-  bool exclusive = true;   // IPC_EXCL: fail with EEXIST instead of opening an existing key
-  int extra_flags = 0;     // SHM_HUGETLB, SHM_NORESERVE, SHM_HUGE_* as the caller wants
+  int mode = 0600;        // permission bits; System V ignores the umask
+  bool exclusive = true;  // IPC_EXCL: fail with EEXIST instead of opening an existing key
+  int extra_flags = 0;    // SHM_HUGETLB, SHM_NORESERVE, SHM_HUGE_* as the caller wants
 };
 
 // IPC_INFO's answer: the system limits and the highest index in use in the kernel's id array.
@@ -97,8 +97,8 @@ class SysvSegment {
 };
 
 // System-wide System V queries through shmctl.
-[[nodiscard]] Result<SysvIpcInfo> sysv_ipc_info();                  // IPC_INFO
-[[nodiscard]] Result<SysvShmInfo> sysv_shm_info();                   // SHM_INFO
+[[nodiscard]] Result<SysvIpcInfo> sysv_ipc_info();  // IPC_INFO
+[[nodiscard]] Result<SysvShmInfo> sysv_shm_info();  // SHM_INFO
 // SHM_STAT (needs read permission) or SHM_STAT_ANY (does not) on an index of the kernel's array.
 // EINVAL for an unused index.
 [[nodiscard]] Result<SysvIndexStat> sysv_stat_index(int index, bool any);

@@ -22,9 +22,7 @@ std::uint64_t random_u64() noexcept {
 
 }  // namespace
 
-bool is_tagged_key(key_t key) noexcept {
-  return (static_cast<unsigned>(key) & kSysvTagMask) == kSysvTagValue;
-}
+bool is_tagged_key(key_t key) noexcept { return (static_cast<unsigned>(key) & kSysvTagMask) == kSysvTagValue; }
 
 key_t random_tagged_key() noexcept {
   // The low half is random; 0 is avoided only for readability of `ipcs` output.
@@ -35,9 +33,8 @@ key_t random_tagged_key() noexcept {
 
 std::string tagged_posix_name() {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "/%.*s%d.%016llx", static_cast<int>(kPosixTagPrefix.size()),
-                kPosixTagPrefix.data(), static_cast<int>(::getpid()),
-                static_cast<unsigned long long>(random_u64()));
+  std::snprintf(buf, sizeof buf, "/%.*s%d.%016llx", static_cast<int>(kPosixTagPrefix.size()), kPosixTagPrefix.data(),
+                static_cast<int>(::getpid()), static_cast<unsigned long long>(random_u64()));
   return buf;
 }
 

@@ -205,7 +205,7 @@ std::string read_available(int fd, std::size_t limit) {
 }
 
 Result<bool> poll_readable(int fd, int timeout_ms) {
-  struct pollfd pfd {fd, POLLIN, 0};
+  struct pollfd pfd = {.fd = fd, .events = POLLIN, .revents = 0};
   const int r = retry_eintr([&] { return ::poll(&pfd, 1, timeout_ms); });
   if (r == -1) return sys_error(errno, "poll");
   return r > 0;

@@ -74,9 +74,8 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"smoke", "--size", "lots"},
                       std::vector<std::string>{"smoke", "--size", "99999999999T"},
                       std::vector<std::string>{"smoke", "--backend", "shmem"},
-                      std::vector<std::string>{"smoke", "--seed", "minus"},
-                      std::vector<std::string>{"smoke", "extra"}, std::vector<std::string>{"clean", "--bogus"},
-                      std::vector<std::string>{"smoke", "clean"}));
+                      std::vector<std::string>{"smoke", "--seed", "minus"}, std::vector<std::string>{"smoke", "extra"},
+                      std::vector<std::string>{"clean", "--bogus"}, std::vector<std::string>{"smoke", "clean"}));
 
 TEST(Cli, VersionAndHelp) {
   const CliRun v = shmharness({"--version"});
@@ -111,7 +110,7 @@ TEST(Cli, SmokeWithoutSandboxLeavesNothing) {
 }
 
 TEST(Cli, SmokeOnAFullDevShmIsAnEnvironmentError) {
-  test::ScopedDevShmSize small(64 * 1024);
+  test::ScopedDevShmSize small(std::uint64_t{64} << 10);
   const CliRun r = shmharness({"smoke", "--backend", "posix", "--size", "1M"});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_EQ(lines(r.err), 1U) << r.err;

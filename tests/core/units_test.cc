@@ -26,8 +26,7 @@ INSTANTIATE_TEST_SUITE_P(Table, ParseSizeValid,
                                            SizeCase{"4k", 4096}, SizeCase{"4K", 4096}, SizeCase{"4KiB", 4096},
                                            SizeCase{"1M", 1U << 20}, SizeCase{"64MiB", 64U << 20},
                                            SizeCase{"64mb", 64U << 20}, SizeCase{"2G", 2ULL << 30},
-                                           SizeCase{"1T", 1ULL << 40},
-                                           SizeCase{"18446744073709551615", UINT64_MAX}));
+                                           SizeCase{"1T", 1ULL << 40}, SizeCase{"18446744073709551615", UINT64_MAX}));
 
 class ParseSizeInvalid : public ::testing::TestWithParam<const char*> {};
 

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   if (!listing) {
     auto kind = shmh::enter_sandbox();
     if (!kind) {
-      std::fprintf(stderr, "tests need a sandbox and could not make one: %s\n", kind.error().message().c_str());
+      (void)std::fprintf(stderr, "tests need a sandbox and could not make one: %s\n", kind.error().message().c_str());
       return 2;
     }
   }

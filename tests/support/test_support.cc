@@ -2,8 +2,8 @@
 
 #include <grp.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 

@@ -14,6 +14,20 @@
 
 namespace shmh::test {
 
+// Whether this build runs under ThreadSanitizer (whose background thread makes every process
+// multithreaded, which changes what the kernel allows: CLONE_NEWUSER is refused).
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+
 // The uid/gid tests drop to when they need "another user" (nobody on Debian).
 inline constexpr uid_t kOtherUid = 65534;
 inline constexpr gid_t kOtherGid = 65534;

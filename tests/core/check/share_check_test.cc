@@ -36,7 +36,7 @@ TEST(ShareCheck, TaggedModeLeavesNothing) {
 }
 
 TEST(ShareCheck, FullDevShmIsAnErrorNotAFinding) {
-  test::ScopedDevShmSize small(64 * 1024);
+  test::ScopedDevShmSize small(std::uint64_t{64} << 10);
   auto r = run_share_check({.backends = {Backend::kPosix, Backend::kSysv}, .size = 1 << 20});
   ASSERT_TRUE(Succeeds(r));
   EXPECT_EQ(r->backends[0].outcome, Outcome::kError);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <sstream>
 #include <string>
 
 #include "core/segment/posix_segment.h"
@@ -50,20 +51,20 @@ Orphans make_orphans() {
   sys::close(pipe->write);
   const std::string msg = sys::read_available(pipe->read, 256);
   sys::close(pipe->read);
-  char name[128] = {};
-  EXPECT_EQ(std::sscanf(msg.c_str(), "%d %d %127s", &out.tagged_sysv, &out.untagged_sysv, name), 3) << msg;
-  out.tagged_posix = name;
+  std::istringstream in(msg);
+  EXPECT_TRUE(in >> out.tagged_sysv >> out.untagged_sysv >> out.tagged_posix) << msg;
   return out;
 }
 
 const Leftover* find(const std::vector<Leftover>& all, const std::string& name_part) {
-  auto it = std::find_if(all.begin(), all.end(), [&](const Leftover& l) { return l.name.find(name_part) != std::string::npos; });
+  auto it = std::find_if(all.begin(), all.end(),
+                         [&](const Leftover& l) { return l.name.find(name_part) != std::string::npos; });
   return it == all.end() ? nullptr : &*it;
 }
 
 TEST(Leftovers, FindsOnlyTaggedObjectsAndJudgesUse) {
   const Orphans orphans = make_orphans();
-  auto live_sysv = SysvSegment::create_tagged(kPage);   // creator (us) alive
+  auto live_sysv = SysvSegment::create_tagged(kPage);  // creator (us) alive
   auto live_posix = PosixSegment::create_tagged(kPage);
   auto untagged_posix = PosixSegment::create({.name = "/not-ours", .size = kPage});
   auto lookalike = PosixSegment::create({.name = "/shmh.notapid.0123456789abcdef", .size = kPage});

@@ -52,7 +52,10 @@ TEST(PosixSegment, CreateMapWriteStatRemove) {
 }
 
 TEST(PosixSegment, OwningHandleUnlinksOnDestruction) {
-  { auto seg = PosixSegment::create({.name = "/shmh-test-owned", .size = kPage}); ASSERT_TRUE(Succeeds(seg)); }
+  {
+    auto seg = PosixSegment::create({.name = "/shmh-test-owned", .size = kPage});
+    ASSERT_TRUE(Succeeds(seg));
+  }
   EXPECT_FALSE(exists_in_dev_shm("/shmh-test-owned"));
   {
     auto seg = PosixSegment::create({.name = "/shmh-test-kept", .size = kPage});

@@ -184,7 +184,7 @@ TEST(SysvSegment, AttachFlags) {
   std::string line;
   bool found = false;
   char start[32];
-  std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(exec->data()));
+  (void)std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(exec->data()));
   while (std::getline(maps, line)) {
     if (line.rfind(start, 0) == 0) {
       found = true;
