@@ -19,6 +19,7 @@ function(shmh_add_test source)
   get_filename_component(_name ${source} NAME_WE)
   add_executable(${_name} ${source})
   target_link_libraries(${_name} PRIVATE shmh::test_support ${ARG_DEPS} shmh::build_options)
+  target_compile_features(${_name} PRIVATE cxx_std_20)
   gtest_discover_tests(${_name}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS ${ARG_LABEL} FIXTURES_REQUIRED shm_leak_check TIMEOUT 120)
@@ -30,4 +31,17 @@ function(shmh_add_bench source)
   get_filename_component(_name ${source} NAME_WE)
   add_executable(${_name} ${source})
   target_link_libraries(${_name} PRIVATE ${ARG_DEPS} benchmark::benchmark shmh::build_options)
+  target_compile_features(${_name} PRIVATE cxx_std_20)
+endfunction()
+
+# shmh_add_plugin(name SOURCES... [DEFINES ...]) — a channel plugin (a MODULE library, loaded with
+# dlopen) built the way a user would build theirs: C, against core/channel/shmh_channel.h only.
+function(shmh_add_plugin name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEFINES" ${ARGN})
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_compile_definitions(${name} PRIVATE ${ARG_DEFINES})
+  target_compile_features(${name} PRIVATE c_std_11)
+  target_link_libraries(${name} PRIVATE shmh::build_options Threads::Threads rt)
+  set_target_properties(${name} PROPERTIES PREFIX "lib")
 endfunction()

@@ -11,12 +11,11 @@ option(SHMH_FUZZ "Build libFuzzer targets (clang only)" OFF)
 
 add_library(shmh_build_options INTERFACE)
 add_library(shmh::build_options ALIAS shmh_build_options)
-target_compile_features(shmh_build_options INTERFACE cxx_std_20)
 
 target_compile_options(shmh_build_options INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Wimplicit-fallthrough
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wcast-align -Wimplicit-fallthrough
   -Wno-missing-field-initializers  # designated initializers leave the rest at their defaults by design
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast>
   $<$<BOOL:${SHMH_WARNINGS_AS_ERRORS}>:-Werror>)
 
 if(SHMH_SANITIZE STREQUAL "asan-ubsan")

@@ -1,0 +1,369 @@
+#include "core/channel/ring/ring.h"
+
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <new>
+
+#include "core/channel/channel_error.h"
+#include "core/sys/futex.h"
+#include "core/sys/sys.h"
+
+namespace shmh::ring {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Tries before sleeping: long enough to catch a peer that is mid-operation on the other core,
+// short enough that a waiter never burns a core (design: spin-only rings collapse under load).
+constexpr int kSpinTries = 256;
+// A sleep is at most this long, so a waiter re-checks for dead claimers and for its deadline.
+constexpr std::chrono::milliseconds kSlice{5};
+// Timeouts are clamped to a day so that now + timeout cannot overflow the clock.
+constexpr std::int64_t kMaxTimeoutNs = 86'400LL * 1'000'000'000LL;
+
+Clock::time_point deadline_after(std::int64_t timeout_ns) noexcept {
+  return Clock::now() + std::chrono::nanoseconds(std::min(timeout_ns, kMaxTimeoutNs));
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+std::uint64_t header_checksum(std::uint32_t version, const Geometry& g) noexcept {
+  struct {
+    std::uint32_t version;
+    std::uint32_t zero;
+    Geometry g;
+  } covered{version, 0, g};
+  return XXH3_64bits(&covered, sizeof covered);
+}
+
+Result<void> validate_geometry(const Geometry& g, std::size_t mapped) {
+  auto bad = [](const char* what) -> Result<void> { return logic_error("ring header", what); };
+  if (g.slot_count == 0 || g.slot_count > kMaxSlots || !std::has_single_bit(g.slot_count)) {
+    return bad("slot count is not a power of two in 1..2^24");
+  }
+  if (g.max_message == 0 || g.max_message > kMaxMessage) return bad("max message size out of range");
+  if (g.slot_size % kCacheLine != 0 || g.slot_size < kSlotHeaderSize + g.max_message ||
+      g.slot_size > kSlotHeaderSize + g.max_message + kCacheLine) {
+    return bad("slot size does not fit the max message size");
+  }
+  if (g.header_size != kHeaderSize) return bad("header size differs from this layout's");
+  if (g.total_size != g.header_size + g.slot_count * g.slot_size) return bad("total size does not add up");
+  if (g.total_size > mapped) return bad("ring is larger than the mapped segment");
+  return {};
+}
+
+}  // namespace
+
+Result<Geometry> plan(std::uint64_t capacity, std::uint64_t max_message) {
+  if (capacity == 0 || capacity > kMaxSlots) return logic_error("ring", "capacity must be 1..16777216 messages");
+  if (max_message == 0 || max_message > kMaxMessage) return logic_error("ring", "max message must be 1 B..1 GiB");
+  Geometry g;
+  g.slot_count = std::bit_ceil(capacity);
+  g.max_message = max_message;
+  g.slot_size = (kSlotHeaderSize + max_message + kCacheLine - 1) / kCacheLine * kCacheLine;
+  g.header_size = kHeaderSize;
+  g.total_size = g.header_size + g.slot_count * g.slot_size;
+  return g;
+}
+
+Ring::Ring(std::byte* base, const Geometry& geometry, Participant* me)
+    : header_(reinterpret_cast<RingHeader*>(base)),
+      slots_(base + geometry.header_size),
+      geometry_(geometry),
+      mask_(geometry.slot_count - 1),
+      me_(me),
+      pid_(static_cast<std::uint32_t>(::getpid())) {}
+
+Result<Ring> Ring::create(std::span<std::byte> memory, const Geometry& geometry) {
+  if (auto ok = validate_geometry(geometry, memory.size()); !ok) return ok.error();
+  // The segment is fresh (zero-filled by the kernel): construct the atomics in place, then the
+  // slots' turns, and publish the magic last so an early attacher sees "not initialised".
+  auto* h = new (memory.data()) RingHeader();
+  h->layout_version = kLayoutVersion;
+  h->geometry = geometry;
+  h->checksum = header_checksum(kLayoutVersion, geometry);
+  for (std::uint64_t i = 0; i < geometry.slot_count; ++i) {
+    auto* s = new (memory.data() + geometry.header_size + i * geometry.slot_size) SlotHeader();
+    s->seq.store(i, std::memory_order_relaxed);
+  }
+  h->magic.store(kMagic, std::memory_order_release);
+  return attach(memory);
+}
+
+Result<Ring> Ring::attach(std::span<std::byte> memory) {
+  if (memory.size() < kHeaderSize) return logic_error("ring header", "segment is smaller than a ring header");
+  auto* h = reinterpret_cast<RingHeader*>(memory.data());
+  if (h->magic.load(std::memory_order_acquire) != kMagic) {
+    return logic_error("ring header", "bad magic: not a ring, or its creator has not finished initialising it");
+  }
+  // Copy what we validate, so a peer rewriting the header later cannot change what we use.
+  const std::uint32_t version = h->layout_version;
+  const Geometry g = h->geometry;
+  const std::uint64_t checksum = h->checksum;
+  if (version != kLayoutVersion) {
+    return logic_error("ring header", "layout version " + std::to_string(version) + ", this build reads " +
+                                          std::to_string(kLayoutVersion));
+  }
+  if (checksum != header_checksum(version, g)) return logic_error("ring header", "header checksum mismatch");
+  if (auto ok = validate_geometry(g, memory.size()); !ok) return ok.error();
+
+  // Take a participant entry: a free one, or one whose process is gone.
+  const auto pid = static_cast<std::uint32_t>(::getpid());
+  for (auto& p : h->participants) {
+    std::uint32_t owner = p.pid.load(std::memory_order_acquire);
+    if (owner != 0 && sys::process_alive(static_cast<pid_t>(owner))) continue;
+    if (p.pid.compare_exchange_strong(owner, pid, std::memory_order_acq_rel)) {
+      p.send_intent.store(0, std::memory_order_release);
+      p.recv_intent.store(0, std::memory_order_release);
+      return Ring(memory.data(), g, &p);
+    }
+  }
+  return logic_error("ring", "all " + std::to_string(kMaxParticipants) + " participant entries belong to live processes");
+}
+
+Ring::Ring(Ring&& other) noexcept
+    : header_(std::exchange(other.header_, nullptr)),
+      slots_(other.slots_),
+      geometry_(other.geometry_),
+      mask_(other.mask_),
+      me_(std::exchange(other.me_, nullptr)),
+      pid_(other.pid_),
+      hooks_(std::move(other.hooks_)) {}
+
+Ring& Ring::operator=(Ring&& other) noexcept {
+  if (this != &other) {
+    release_participant();
+    header_ = std::exchange(other.header_, nullptr);
+    slots_ = other.slots_;
+    geometry_ = other.geometry_;
+    mask_ = other.mask_;
+    me_ = std::exchange(other.me_, nullptr);
+    pid_ = other.pid_;
+    hooks_ = std::move(other.hooks_);
+  }
+  return *this;
+}
+
+Ring::~Ring() { release_participant(); }
+
+void Ring::release_participant() noexcept {
+  if (me_ == nullptr) return;
+  me_->send_intent.store(0, std::memory_order_release);
+  me_->recv_intent.store(0, std::memory_order_release);
+  std::uint32_t mine = pid_;
+  me_->pid.compare_exchange_strong(mine, 0, std::memory_order_acq_rel);
+  me_ = nullptr;
+}
+
+SlotHeader* Ring::slot(std::uint64_t pos) const noexcept {
+  return reinterpret_cast<SlotHeader*>(slots_ + (pos & mask_) * geometry_.slot_size);
+}
+
+bool Ring::live_intent(std::uint64_t pos, bool send_side) const noexcept {
+  for (const auto& p : header_->participants) {
+    const auto& intent = send_side ? p.send_intent : p.recv_intent;
+    if (intent.load(std::memory_order_acquire) != pos + 1) continue;
+    const std::uint32_t owner = p.pid.load(std::memory_order_acquire);
+    if (owner != 0 && sys::process_alive(static_cast<pid_t>(owner))) return true;
+  }
+  return false;
+}
+
+// A writer claimed `pos` (head moved past it) but never published: if no live process intends to
+// send at pos, its claimer died. Publish the slot as abandoned so readers move on.
+bool Ring::reclaim_unpublished(std::uint64_t pos) noexcept {
+  if (live_intent(pos, /*send_side=*/true)) return false;
+  std::uint64_t expected = pos;
+  if (!slot(pos)->seq.compare_exchange_strong(expected, (pos + 1) | kAbandonedBit, std::memory_order_acq_rel)) {
+    return false;  // published or reclaimed meanwhile
+  }
+  header_->abandoned_sends.fetch_add(1, std::memory_order_relaxed);
+  wake_readers();
+  return true;
+}
+
+// A reader claimed `pos` (tail moved past it) but never released the slot: if no live process
+// intends to receive at pos, its claimer died with the message. Release the slot for writers.
+bool Ring::reclaim_unreleased(std::uint64_t pos) noexcept {
+  if (live_intent(pos, /*send_side=*/false)) return false;
+  SlotHeader* s = slot(pos);
+  std::uint64_t expected = s->seq.load(std::memory_order_acquire);
+  if ((expected & ~kAbandonedBit) != pos + 1) return false;
+  if (!s->seq.compare_exchange_strong(expected, pos + geometry_.slot_count, std::memory_order_acq_rel)) return false;
+  header_->abandoned_recvs.fetch_add(1, std::memory_order_relaxed);
+  wake_writers();
+  return true;
+}
+
+void Ring::wake_readers() noexcept {
+  // Dekker with the waiter: it increments readers_waiting, then re-checks the slot; we published,
+  // then check readers_waiting. The fence keeps one of the two from missing the other.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (header_->readers_waiting.load(std::memory_order_relaxed) != 0) {
+    header_->data_seq.fetch_add(1, std::memory_order_release);
+    sys::futex_wake(header_->data_seq, INT_MAX);
+  }
+}
+
+void Ring::wake_writers() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (header_->writers_waiting.load(std::memory_order_relaxed) != 0) {
+    header_->space_seq.fetch_add(1, std::memory_order_release);
+    sys::futex_wake(header_->space_seq, INT_MAX);
+  }
+}
+
+int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, shmh_error* err) noexcept {
+  if (length > geometry_.max_message) {
+    return channel_fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %llu", length,
+                        static_cast<unsigned long long>(geometry_.max_message));
+  }
+  const auto deadline = deadline_after(timeout_ns);
+  int tries = 0;
+  for (;;) {
+    std::uint64_t pos = header_->head.load(std::memory_order_relaxed);
+    SlotHeader* s = slot(pos);
+    const std::uint64_t seq = s->seq.load(std::memory_order_acquire);
+    if (seq == pos) {
+      me_->send_intent.store(pos + 1, std::memory_order_relaxed);
+      // acq_rel: the intent store above is visible to anyone who sees head moved past pos.
+      if (header_->head.compare_exchange_weak(pos, pos + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        if (hooks_.after_send_claim) hooks_.after_send_claim();
+        s->length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
+        if (length != 0) std::memcpy(reinterpret_cast<std::byte*>(s) + kSlotHeaderSize, data, length);
+        s->seq.store(pos + 1, std::memory_order_release);
+        me_->send_intent.store(0, std::memory_order_relaxed);
+        wake_readers();
+        return SHMH_OK;
+      }
+      continue;
+    }
+    const auto diff = static_cast<std::int64_t>((seq & ~kAbandonedBit) - pos);
+    if (diff > 0) {
+      // Someone else claimed pos: head must have moved. If it has not, the turn is impossible.
+      if (header_->head.load(std::memory_order_acquire) == pos) {
+        return channel_fail(err, SHMH_ECORRUPT, 0, "slot turn %llu is ahead of head %llu",
+                            static_cast<unsigned long long>(seq), static_cast<unsigned long long>(pos));
+      }
+      continue;
+    }
+    // The slot still holds the message from one lap ago: the ring is full, or a reader holds it.
+    if (header_->closed.load(std::memory_order_acquire) != 0) return channel_fail(err, SHMH_ECLOSED, 0, "ring closed");
+    if (timeout_ns <= 0) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full");
+    if (++tries < kSpinTries) {
+      cpu_relax();
+      continue;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full for the whole timeout");
+    header_->writers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    const std::uint32_t seen = header_->space_seq.load(std::memory_order_acquire);
+    if (s->seq.load(std::memory_order_seq_cst) == seq) {
+      sys::futex_wait(header_->space_seq, seen, std::min<Clock::duration>(kSlice, deadline - now));
+    }
+    header_->writers_waiting.fetch_sub(1, std::memory_order_relaxed);
+    // Still the same turn after a sleep, and a reader took the slot: maybe that reader died.
+    const std::uint64_t prev = pos - geometry_.slot_count;
+    if (s->seq.load(std::memory_order_acquire) == seq && header_->tail.load(std::memory_order_acquire) > prev) {
+      reclaim_unreleased(prev);
+    }
+    tries = 0;
+  }
+}
+
+std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout_ns, shmh_error* err) noexcept {
+  const auto deadline = deadline_after(timeout_ns);
+  int tries = 0;
+  for (;;) {
+    std::uint64_t pos = header_->tail.load(std::memory_order_relaxed);
+    SlotHeader* s = slot(pos);
+    const std::uint64_t seq = s->seq.load(std::memory_order_acquire);
+    const auto diff = static_cast<std::int64_t>((seq & ~kAbandonedBit) - (pos + 1));
+    if (diff == 0) {
+      const bool abandoned = (seq & kAbandonedBit) != 0;
+      // Read the length before claiming: until pos is claimed and released, no writer can reuse
+      // the slot, so if the claim below succeeds this length is the message's.
+      const std::uint32_t length = s->length.load(std::memory_order_relaxed);
+      if (!abandoned && length <= geometry_.max_message && length > capacity) {
+        return channel_fail(err, SHMH_ETOOBIG, 0, "message of %u bytes > receive buffer of %zu", length, capacity);
+      }
+      me_->recv_intent.store(pos + 1, std::memory_order_relaxed);
+      if (!header_->tail.compare_exchange_weak(pos, pos + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        continue;
+      }
+      if (hooks_.after_recv_claim) hooks_.after_recv_claim();
+      const bool corrupt = !abandoned && length > geometry_.max_message;
+      if (!abandoned && !corrupt && length != 0) {
+        std::memcpy(buffer, reinterpret_cast<const std::byte*>(s) + kSlotHeaderSize, length);
+      }
+      s->seq.store(pos + geometry_.slot_count, std::memory_order_release);
+      me_->recv_intent.store(0, std::memory_order_relaxed);
+      wake_writers();
+      if (corrupt) {
+        return channel_fail(err, SHMH_ECORRUPT, 0, "slot %llu: length %u > max message %llu (slot released)",
+                            static_cast<unsigned long long>(pos), length,
+                            static_cast<unsigned long long>(geometry_.max_message));
+      }
+      if (abandoned) continue;  // a dead writer's slot: skip it, counted when reclaimed
+      return static_cast<std::int64_t>(length);
+    }
+    if (diff > 0) {
+      if (header_->tail.load(std::memory_order_acquire) == pos) {
+        return channel_fail(err, SHMH_ECORRUPT, 0, "slot turn %llu is ahead of tail %llu",
+                            static_cast<unsigned long long>(seq), static_cast<unsigned long long>(pos));
+      }
+      continue;
+    }
+    // Nothing published at pos yet: empty, or a writer claimed it and has not published.
+    const std::uint64_t head = header_->head.load(std::memory_order_acquire);
+    if (head == pos && header_->closed.load(std::memory_order_acquire) != 0) {
+      return channel_fail(err, SHMH_ECLOSED, 0, "ring closed and empty");
+    }
+    if (head < pos || head - pos > geometry_.slot_count) {
+      return channel_fail(err, SHMH_ECORRUPT, 0, "head %llu and tail %llu are inconsistent",
+                          static_cast<unsigned long long>(head), static_cast<unsigned long long>(pos));
+    }
+    if (timeout_ns <= 0) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty");
+    if (++tries < kSpinTries) {
+      cpu_relax();
+      continue;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
+    header_->readers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    const std::uint32_t seen = header_->data_seq.load(std::memory_order_acquire);
+    if (s->seq.load(std::memory_order_seq_cst) == seq) {
+      sys::futex_wait(header_->data_seq, seen, std::min<Clock::duration>(kSlice, deadline - now));
+    }
+    header_->readers_waiting.fetch_sub(1, std::memory_order_relaxed);
+    if (s->seq.load(std::memory_order_acquire) == seq && header_->head.load(std::memory_order_acquire) > pos) {
+      reclaim_unpublished(pos);
+    }
+    tries = 0;
+  }
+}
+
+void Ring::close_ring() noexcept {
+  header_->closed.store(1, std::memory_order_release);
+  header_->data_seq.fetch_add(1, std::memory_order_release);
+  header_->space_seq.fetch_add(1, std::memory_order_release);
+  sys::futex_wake(header_->data_seq, INT_MAX);
+  sys::futex_wake(header_->space_seq, INT_MAX);
+}
+
+Stats Ring::stats() const noexcept {
+  return {header_->abandoned_sends.load(std::memory_order_relaxed),
+          header_->abandoned_recvs.load(std::memory_order_relaxed)};
+}
+
+}  // namespace shmh::ring

@@ -1,0 +1,48 @@
+// Integrity framing: what lets the harness check *any* channel, including a user's. Every message
+// a stress writer sends is a frame:
+//
+//   offset 0   u64 checksum   XXH3-64 (seeded with the run seed) of bytes [8, length)
+//   offset 8   u32 writer     the sending writer's id
+//   offset 12  u32 length     the whole frame's length in bytes (≥ kFrameHeaderSize)
+//   offset 16  u64 sequence   the writer's message number, from 0
+//   offset 24  payload        a pattern derived from (seed, writer, sequence)
+//
+// The reader treats a received message as hostile bytes: check_frame() never reads past the
+// message, and a frame only counts as intact when its checksum, length and identity all agree.
+//
+//   shmh::encode_frame(buffer, seed, writer, seq);
+//   auto f = shmh::check_frame(received, seed);       // f.status == FrameStatus::kOk ...
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace shmh {
+
+inline constexpr std::size_t kFrameHeaderSize = 24;
+
+// Writes a frame filling all of `out` (out.size() ≥ kFrameHeaderSize, ≤ 4 GiB). No allocation.
+void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t writer, std::uint64_t sequence) noexcept;
+
+enum class FrameStatus {
+  kOk,         // checksum, length and content agree
+  kTruncated,  // shorter than its header or than the length it declares
+  kCorrupt,    // checksum mismatch, or a length field that disagrees with the message
+};
+
+struct CheckedFrame {
+  FrameStatus status = FrameStatus::kCorrupt;
+  std::uint32_t writer = 0;    // meaningful only when kOk
+  std::uint64_t sequence = 0;  // meaningful only when kOk
+};
+
+// Checks one received message on its own (sequence bookkeeping is FrameVerifier's).
+CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed) noexcept;
+
+// For reports on a corrupt frame whose header is readable: the offset of the first byte that
+// differs from what (seed, writer, sequence) would have produced, or nullopt.
+std::optional<std::size_t> first_bad_byte(std::span<const std::byte> message, std::uint64_t seed) noexcept;
+
+}  // namespace shmh

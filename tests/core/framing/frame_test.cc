@@ -1,0 +1,85 @@
+#include "core/framing/frame.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/framing/frame_verifier.h"
+
+namespace shmh {
+namespace {
+
+std::vector<std::byte> frame(std::size_t size, std::uint32_t writer, std::uint64_t seq, std::uint64_t seed = 7) {
+  std::vector<std::byte> m(size);
+  encode_frame(m, seed, writer, seq);
+  return m;
+}
+
+TEST(Frame, RoundTripsAtEverySizeAndResidue) {
+  for (std::size_t size = kFrameHeaderSize; size < kFrameHeaderSize + 70; ++size) {
+    auto m = frame(size, 3, 99);
+    const auto f = check_frame(m, 7);
+    ASSERT_EQ(f.status, FrameStatus::kOk) << size;
+    EXPECT_EQ(f.writer, 3U);
+    EXPECT_EQ(f.sequence, 99U);
+  }
+}
+
+TEST(Frame, EveryFlippedBitIsCorruption) {
+  auto m = frame(61, 1, 5);
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    for (int b = 0; b < 8; ++b) {
+      m[i] ^= std::byte{static_cast<unsigned char>(1U << b)};
+      EXPECT_NE(check_frame(m, 7).status, FrameStatus::kOk) << "byte " << i << " bit " << b;
+      m[i] ^= std::byte{static_cast<unsigned char>(1U << b)};
+    }
+  }
+  EXPECT_EQ(check_frame(m, 7).status, FrameStatus::kOk);
+  EXPECT_EQ(check_frame(m, 8).status, FrameStatus::kCorrupt) << "another run's seed";
+}
+
+TEST(Frame, ShortMessagesAreTruncated) {
+  auto m = frame(100, 0, 0);
+  EXPECT_EQ(check_frame(std::span(m).first(99), 7).status, FrameStatus::kTruncated);
+  EXPECT_EQ(check_frame(std::span(m).first(kFrameHeaderSize - 1), 7).status, FrameStatus::kTruncated);
+  EXPECT_EQ(check_frame({}, 7).status, FrameStatus::kTruncated);
+  std::vector<std::byte> longer = m;
+  longer.push_back(std::byte{0});
+  EXPECT_EQ(check_frame(longer, 7).status, FrameStatus::kCorrupt) << "extra bytes";
+}
+
+TEST(Frame, FirstBadByteLocatesPayloadDamage) {
+  auto m = frame(200, 2, 8);
+  m[150] ^= std::byte{0xff};
+  EXPECT_EQ(first_bad_byte(m, 7), 150U);
+  m[150] ^= std::byte{0xff};
+  EXPECT_EQ(first_bad_byte(m, 7), std::nullopt);
+}
+
+TEST(FrameVerifier, ClassifiesEveryKind) {
+  FrameVerifier v(7, 2);
+  EXPECT_EQ(v.verify(frame(40, 0, 0)), Verdict::kOk);
+  EXPECT_EQ(v.verify(frame(40, 0, 2)), Verdict::kOk) << "a gap is not an error by itself";
+  EXPECT_EQ(v.verify(frame(40, 0, 1)), Verdict::kReordered);
+  EXPECT_EQ(v.verify(frame(40, 0, 2)), Verdict::kDuplicate);
+  EXPECT_EQ(v.verify(frame(40, 5, 0)), Verdict::kUnknownWriter);
+  auto bad = frame(40, 1, 0);
+  bad[30] ^= std::byte{1};
+  EXPECT_EQ(v.verify(bad), Verdict::kCorrupt);
+  const auto whole = frame(40, 1, 0);
+  EXPECT_EQ(v.verify(std::span(whole).first(30)), Verdict::kTruncated);
+  EXPECT_EQ(v.verify(frame(40, 1, 100000)), Verdict::kOk) << "sequences far ahead grow the bitmap";
+  const auto& c = v.counts();
+  EXPECT_EQ(c.ok, 3U);
+  EXPECT_EQ(c.reordered, 1U);
+  EXPECT_EQ(c.duplicate, 1U);
+  EXPECT_EQ(c.unknown_writer, 1U);
+  EXPECT_EQ(c.corrupt, 1U);
+  EXPECT_EQ(c.truncated, 1U);
+  EXPECT_EQ(v.received_from(0), 3U);
+  EXPECT_TRUE(v.seen(0, 1));
+  EXPECT_FALSE(v.seen(0, 3));
+}
+
+}  // namespace
+}  // namespace shmh
