@@ -89,6 +89,10 @@ int mq_send(shmh_channel* ch, const void* data, size_t length, int64_t timeout_n
   if (length > h->queue->get_max_msg_size()) {
     return channel_fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %zu", length, h->queue->get_max_msg_size());
   }
+  // Boost 1.74 memcpy()s from `data` even for 0 bytes, and memcpy from NULL is undefined (UBSan
+  // reports it): give it a valid pointer.
+  static const char kEmpty = 0;
+  if (length == 0) data = &kEmpty;
   try {
     const bool sent = timeout_ns <= 0 ? h->queue->try_send(data, length, 0)
                                       : h->queue->timed_send(data, length, 0, deadline_after(timeout_ns));

@@ -330,6 +330,9 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       return channel_fail(err, SHMH_ECLOSED, 0, "ring closed and empty");
     }
     if (head < pos || head - pos > geometry_.slot_count) {
+      // Our tail may be stale (other readers moved on while we looked): only a tail that did not
+      // move across the head load proves tail <= head <= tail + slots was broken.
+      if (header_->tail.load(std::memory_order_acquire) != pos) continue;
       return channel_fail(err, SHMH_ECORRUPT, 0, "head %llu and tail %llu are inconsistent",
                           static_cast<unsigned long long>(head), static_cast<unsigned long long>(pos));
     }

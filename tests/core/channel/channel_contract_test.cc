@@ -196,10 +196,10 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
       if (!peer) return peer.error().message();
       FrameVerifier verifier(kSeed, kWriters);
       std::vector<std::byte> buf(128);
-      // Read until the channel stays empty for a while (all writers done and drained).
+      // Read until the parent's end marker (an empty message, sent once the writers are done).
       for (;;) {
-        const std::int64_t n = peer->recv(buf, 500 * kMs);
-        if (n == SHMH_ETIMEOUT) break;
+        const std::int64_t n = peer->recv(buf, 30'000 * kMs);
+        if (n == 0) break;
         if (n < 0) return std::string("recv: ") + peer->last_error().message;
         const Verdict v = verifier.verify(std::span(buf).first(static_cast<std::size_t>(n)));
         if (v != Verdict::kOk) return std::string("frame ") + to_string(v);
@@ -219,8 +219,14 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
     peers.push_back(std::move(*c));
   }
   sys::close(results->write);
-  for (auto& p : peers) {
-    auto exit = p.wait(milliseconds(60'000));
+  for (std::uint32_t w = 0; w < kWriters; ++w) {
+    auto exit = peers[w].wait(milliseconds(60'000));
+    ASSERT_TRUE(Succeeds(exit));
+    EXPECT_TRUE(exit->ok()) << exit->describe();
+  }
+  for (std::uint32_t r = 0; r < kReaders; ++r) ASSERT_EQ(ch->send({}, 10'000 * kMs), SHMH_OK) << "end marker";
+  for (std::uint32_t r = 0; r < kReaders; ++r) {
+    auto exit = peers[kWriters + r].wait(milliseconds(60'000));
     ASSERT_TRUE(Succeeds(exit));
     EXPECT_TRUE(exit->ok()) << exit->describe();
   }

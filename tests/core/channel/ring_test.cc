@@ -322,8 +322,8 @@ TEST(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
       std::vector<std::byte> buf(96);
       for (;;) {
         shmh_error err{};
-        const std::int64_t n = peer->recv(buf.data(), buf.size(), 300 * kMs, &err);
-        if (n == SHMH_ETIMEOUT) return;
+        const std::int64_t n = peer->recv(buf.data(), buf.size(), 30'000 * kMs, &err);
+        if (n == 0) return;  // the end marker, sent after every writer finished
         if (n < 0) {
           failures[kWriters + r] = err.message;
           return;
@@ -335,7 +335,9 @@ TEST(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (std::uint32_t w = 0; w < kWriters; ++w) threads[w].join();
+  for (int r = 0; r < 2; ++r) EXPECT_EQ(f.ring.send(nullptr, 0, 10'000 * kMs, nullptr), SHMH_OK);
+  for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
   for (const auto& fail : failures) EXPECT_TRUE(fail.empty()) << fail;
   for (std::uint32_t w = 0; w < kWriters; ++w) {
     EXPECT_EQ(verifiers[0].received_from(w) + verifiers[1].received_from(w), kPerWriter) << "writer " << w;
