@@ -5,7 +5,9 @@
 //   offset 8   u32 writer     the sending writer's id
 //   offset 12  u32 length     the whole frame's length in bytes (≥ kFrameHeaderSize)
 //   offset 16  u64 sequence   the writer's message number, from 0
-//   offset 24  payload        a pattern derived from (seed, writer, sequence)
+//   offset 24  payload        a pattern derived from (seed, writer), its first 8 bytes mixed with
+//                             the sequence: every message differs, and a writer re-encodes a frame
+//                             by patching 24 + 8 bytes and re-hashing (FrameWriter), not refilling
 //
 // The reader treats a received message as hostile bytes: check_frame() never reads past the
 // message, and a frame only counts as intact when its checksum, length and identity all agree.
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace shmh {
 
@@ -25,6 +28,21 @@ inline constexpr std::size_t kFrameHeaderSize = 24;
 
 // Writes a frame filling all of `out` (out.size() ≥ kFrameHeaderSize, ≤ 4 GiB). No allocation.
 void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t writer, std::uint64_t sequence) noexcept;
+
+// One writer's frames, fast: the payload pattern is laid out once (up to max_size), and each
+// encode() patches the header and the sequence word and re-hashes — the cost is one XXH3 pass.
+class FrameWriter {
+ public:
+  FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size);
+  // The frame for `sequence` of `size` bytes (kFrameHeaderSize ≤ size ≤ max_size), valid until the
+  // next encode().
+  std::span<const std::byte> encode(std::uint64_t sequence, std::size_t size) noexcept;
+
+ private:
+  std::uint64_t seed_;
+  std::uint32_t writer_;
+  std::vector<std::byte> buffer_;
+};
 
 enum class FrameStatus {
   kOk,         // checksum, length and content agree

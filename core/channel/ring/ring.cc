@@ -19,17 +19,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Tries before sleeping: long enough to catch a peer that is mid-operation on the other core,
-// short enough that a waiter never burns a core (design: spin-only rings collapse under load).
-constexpr int kSpinTries = 256;
+// How long a waiter spins on its slot before sleeping on the futex: long enough to cover a peer
+// that is mid-operation on the other core (a 64 KiB copy and checksum take a few µs; a sleeping
+// reader costs the writer a futex_wake and itself tens of µs to wake), short enough that a waiter
+// never burns a core (design: spin-only rings collapse when peers outnumber cores). Measured in
+// time, not in pause instructions, whose latency differs 10x between CPU generations.
+constexpr std::chrono::microseconds kSpinTime{30};
+constexpr unsigned kSpinCheckEvery = 32;  // pauses between clock reads while spinning
 // A sleep is at most this long, so a waiter re-checks for dead claimers and for its deadline.
 constexpr std::chrono::milliseconds kSlice{5};
 // Timeouts are clamped to a day so that now + timeout cannot overflow the clock.
 constexpr std::int64_t kMaxTimeoutNs = 86'400LL * 1'000'000'000LL;
 
-Clock::time_point deadline_after(std::int64_t timeout_ns) noexcept {
-  return Clock::now() + std::chrono::nanoseconds(std::min(timeout_ns, kMaxTimeoutNs));
-}
+
 
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -205,31 +207,70 @@ bool Ring::reclaim_unreleased(std::uint64_t pos) noexcept {
   return true;
 }
 
+// Dekker with a waiter: it increments readers_waiting, then re-reads the slot; we published the
+// slot with a seq_cst store, then read readers_waiting seq_cst. One of the two sees the other, so
+// a sleeper is never missed — and the fast path pays no fence when nobody waits.
 void Ring::wake_readers() noexcept {
-  // Dekker with the waiter: it increments readers_waiting, then re-checks the slot; we published,
-  // then check readers_waiting. The fence keeps one of the two from missing the other.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (header_->readers_waiting.load(std::memory_order_relaxed) != 0) {
+  if (header_->readers_waiting.load(std::memory_order_seq_cst) != 0) {
     header_->data_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->data_seq, INT_MAX);
   }
 }
 
 void Ring::wake_writers() noexcept {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (header_->writers_waiting.load(std::memory_order_relaxed) != 0) {
+  if (header_->writers_waiting.load(std::memory_order_seq_cst) != 0) {
     header_->space_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->space_seq, INT_MAX);
   }
 }
+
+// The clock is read only once an operation has to wait: a send or recv that succeeds at once
+// costs no clock read.
+class Ring::Waiter {
+ public:
+  explicit Waiter(std::int64_t timeout_ns) noexcept : timeout_ns_(timeout_ns) {}
+  [[nodiscard]] bool may_wait() const noexcept { return timeout_ns_ > 0; }
+  // True while the caller should keep spinning on its slot before doing anything costlier.
+  bool spin() noexcept {
+    if (spin_over_) return false;
+    if (++tries_ % kSpinCheckEvery == 0) {
+      const auto now = Clock::now();
+      if (tries_ == kSpinCheckEvery) {
+        spin_start_ = now;
+      } else if (now - spin_start_ > kSpinTime) {
+        spin_over_ = true;
+        return false;
+      }
+    }
+    cpu_relax();
+    return true;
+  }
+  // The time left to sleep, or zero when the deadline has passed.
+  Clock::duration sleep_slice() noexcept {
+    const auto now = Clock::now();
+    if (!started_) {
+      deadline_ = now + std::chrono::nanoseconds(std::min(timeout_ns_, kMaxTimeoutNs));
+      started_ = true;
+    }
+    if (now >= deadline_) return Clock::duration::zero();
+    return std::min<Clock::duration>(kSlice, deadline_ - now);
+  }
+
+ private:
+  std::int64_t timeout_ns_;
+  unsigned tries_ = 0;
+  bool spin_over_ = false;  // spin once per operation; after the first sleep, sleep directly
+  Clock::time_point spin_start_{};
+  bool started_ = false;
+  Clock::time_point deadline_{};
+};
 
 int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, shmh_error* err) noexcept {
   if (length > geometry_.max_message) {
     return channel_fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %llu", length,
                         static_cast<unsigned long long>(geometry_.max_message));
   }
-  const auto deadline = deadline_after(timeout_ns);
-  int tries = 0;
+  Waiter waiter(timeout_ns);
   for (;;) {
     std::uint64_t pos = header_->head.load(std::memory_order_relaxed);
     SlotHeader* s = slot(pos);
@@ -241,7 +282,7 @@ int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, sh
         if (hooks_.after_send_claim) hooks_.after_send_claim();
         s->length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
         if (length != 0) std::memcpy(reinterpret_cast<std::byte*>(s) + kSlotHeaderSize, data, length);
-        s->seq.store(pos + 1, std::memory_order_release);
+        s->seq.store(pos + 1, std::memory_order_seq_cst);  // publish; seq_cst for wake_readers
         me_->send_intent.store(0, std::memory_order_relaxed);
         wake_readers();
         return SHMH_OK;
@@ -258,32 +299,26 @@ int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, sh
       continue;
     }
     // The slot still holds the message from one lap ago: the ring is full, or a reader holds it.
+    // Spin on the slot alone first (reading head or tail here would steal the peers' hot lines).
+    if (waiter.may_wait() && waiter.spin()) continue;
     if (header_->closed.load(std::memory_order_acquire) != 0) return channel_fail(err, SHMH_ECLOSED, 0, "ring closed");
-    if (timeout_ns <= 0) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full");
-    if (++tries < kSpinTries) {
-      cpu_relax();
-      continue;
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full for the whole timeout");
+    if (!waiter.may_wait()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full");
+    const auto slice = waiter.sleep_slice();
+    if (slice == Clock::duration::zero()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full for the whole timeout");
     header_->writers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->space_seq.load(std::memory_order_acquire);
-    if (s->seq.load(std::memory_order_seq_cst) == seq) {
-      sys::futex_wait(header_->space_seq, seen, std::min<Clock::duration>(kSlice, deadline - now));
-    }
+    if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->space_seq, seen, slice);
     header_->writers_waiting.fetch_sub(1, std::memory_order_relaxed);
     // Still the same turn after a sleep, and a reader took the slot: maybe that reader died.
     const std::uint64_t prev = pos - geometry_.slot_count;
     if (s->seq.load(std::memory_order_acquire) == seq && header_->tail.load(std::memory_order_acquire) > prev) {
       reclaim_unreleased(prev);
     }
-    tries = 0;
   }
 }
 
 std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout_ns, shmh_error* err) noexcept {
-  const auto deadline = deadline_after(timeout_ns);
-  int tries = 0;
+  Waiter waiter(timeout_ns);
   for (;;) {
     std::uint64_t pos = header_->tail.load(std::memory_order_relaxed);
     SlotHeader* s = slot(pos);
@@ -306,7 +341,7 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       if (!abandoned && !corrupt && length != 0) {
         std::memcpy(buffer, reinterpret_cast<const std::byte*>(s) + kSlotHeaderSize, length);
       }
-      s->seq.store(pos + geometry_.slot_count, std::memory_order_release);
+      s->seq.store(pos + geometry_.slot_count, std::memory_order_seq_cst);  // release; seq_cst for wake_writers
       me_->recv_intent.store(0, std::memory_order_relaxed);
       wake_writers();
       if (corrupt) {
@@ -324,7 +359,9 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       }
       continue;
     }
-    // Nothing published at pos yet: empty, or a writer claimed it and has not published.
+    // Nothing published at pos yet: empty, or a writer claimed it and has not published. Spin on
+    // the slot alone first (reading head here would steal the writer's hot line).
+    if (waiter.may_wait() && waiter.spin()) continue;
     const std::uint64_t head = header_->head.load(std::memory_order_acquire);
     if (head == pos && header_->closed.load(std::memory_order_acquire) != 0) {
       return channel_fail(err, SHMH_ECLOSED, 0, "ring closed and empty");
@@ -336,23 +373,16 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       return channel_fail(err, SHMH_ECORRUPT, 0, "head %llu and tail %llu are inconsistent",
                           static_cast<unsigned long long>(head), static_cast<unsigned long long>(pos));
     }
-    if (timeout_ns <= 0) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty");
-    if (++tries < kSpinTries) {
-      cpu_relax();
-      continue;
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
+    if (!waiter.may_wait()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty");
+    const auto slice = waiter.sleep_slice();
+    if (slice == Clock::duration::zero()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
     header_->readers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->data_seq.load(std::memory_order_acquire);
-    if (s->seq.load(std::memory_order_seq_cst) == seq) {
-      sys::futex_wait(header_->data_seq, seen, std::min<Clock::duration>(kSlice, deadline - now));
-    }
+    if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->data_seq, seen, slice);
     header_->readers_waiting.fetch_sub(1, std::memory_order_relaxed);
     if (s->seq.load(std::memory_order_acquire) == seq && header_->head.load(std::memory_order_acquire) > pos) {
       reclaim_unpublished(pos);
     }
-    tries = 0;
   }
 }
 

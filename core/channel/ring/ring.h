@@ -73,6 +73,7 @@ class Ring {
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
  private:
+  class Waiter;
   Ring(std::byte* base, const Geometry& geometry, Participant* me);
   [[nodiscard]] SlotHeader* slot(std::uint64_t pos) const noexcept;
   [[nodiscard]] bool live_intent(std::uint64_t pos, bool send_side) const noexcept;

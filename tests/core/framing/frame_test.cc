@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/framing/frame_verifier.h"
@@ -54,6 +55,22 @@ TEST(Frame, FirstBadByteLocatesPayloadDamage) {
   EXPECT_EQ(first_bad_byte(m, 7), 150U);
   m[150] ^= std::byte{0xff};
   EXPECT_EQ(first_bad_byte(m, 7), std::nullopt);
+}
+
+TEST(FrameWriter, MatchesEncodeFrameWhateverTheOrderOfSizes) {
+  FrameWriter w(7, 4, 300);
+  for (std::uint64_t seq = 0; seq < 200; ++seq) {
+    const std::size_t size = kFrameHeaderSize + (seq * 37) % (300 - kFrameHeaderSize + 1);
+    const auto fast = w.encode(seq, size);
+    const auto slow = frame(size, 4, seq);
+    ASSERT_TRUE(std::equal(fast.begin(), fast.end(), slow.begin(), slow.end())) << "seq " << seq << " size " << size;
+  }
+}
+
+TEST(Frame, ConsecutiveSequencesDifferInPayload) {
+  const auto a = frame(64, 0, 1);
+  const auto b = frame(64, 0, 2);
+  EXPECT_FALSE(std::equal(a.begin() + kFrameHeaderSize, a.end(), b.begin() + kFrameHeaderSize));
 }
 
 TEST(FrameVerifier, ClassifiesEveryKind) {
