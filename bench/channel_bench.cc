@@ -74,7 +74,8 @@ std::uint64_t rss_anon_kib() {
 
 shmh_channel_config config_for(std::size_t size) {
   const bool big = size > 4096;
-  return {.capacity = big ? 64U : 1024U, .max_message = static_cast<std::uint32_t>(size), .backend = SHMH_BACKEND_MEMFD};
+  return {
+      .capacity = big ? 64U : 1024U, .max_message = static_cast<std::uint32_t>(size), .backend = SHMH_BACKEND_MEMFD};
 }
 
 // Writer → reader through a channel; the reader (this process, measured) verifies every frame.
@@ -96,8 +97,10 @@ void BM_Stream(benchmark::State& state, const char* channel_name) {
     for (std::uint64_t seq = 0; !stop.stopped();) {
       const auto frame = frames.encode(seq, size);
       const int rc = peer->send(frame, 50 * kMs);
-      if (rc == SHMH_OK) ++seq;
-      else if (rc != SHMH_ETIMEOUT) return peer->last_error().message;
+      if (rc == SHMH_OK)
+        ++seq;
+      else if (rc != SHMH_ETIMEOUT)
+        return peer->last_error().message;
     }
     return ChildReport{0, std::to_string(rss_anon_kib())};  // exit 0; the message carries its RSS
   });
@@ -107,7 +110,7 @@ void BM_Stream(benchmark::State& state, const char* channel_name) {
   std::vector<std::byte> buf(size);
   std::uint64_t expected = 0;
   std::string failure;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     for (std::size_t i = 0; i < batch && failure.empty(); ++i) {
       const std::int64_t n = ch->recv(buf, 5000 * kMs);
       if (n < 0) {
@@ -163,7 +166,7 @@ void BM_Stream_spsc_limit(benchmark::State& state) {
   constexpr std::size_t kBatch = 16384;
   std::byte out[64];
   std::uint64_t t = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     for (std::size_t i = 0; i < kBatch; ++i, ++t) {
       while (q->head.load(std::memory_order_acquire) == t) cpu_relax();
       std::memcpy(out, q->slots[t % Spsc::kSlots], 64);
@@ -185,7 +188,7 @@ void BM_Stream_memcpy_limit(benchmark::State& state) {
   std::vector<std::byte> src(size, std::byte{1});
   std::vector<std::byte> dst(size * 64);
   std::size_t slot = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     std::memcpy(dst.data() + (slot++ % 64) * size, src.data(), size);
     benchmark::ClobberMemory();
   }
@@ -221,7 +224,7 @@ void BM_PingPong(benchmark::State& state, const char* channel_name) {
   std::byte msg[64] = {};
   std::byte reply[64];
   std::string failure;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     if (there->send(msg, 1000 * kMs) != SHMH_OK || back->recv(reply, 1000 * kMs) != 64) {
       failure = "round trip failed";
       break;
@@ -256,7 +259,7 @@ void BM_PingPong_pingpong_raw(benchmark::State& state) {
   });
   if (!echo) return state.SkipWithError(echo.error().message().c_str());
   std::uint64_t i = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     l->ping.store(++i, std::memory_order_release);
     while (l->pong.load(std::memory_order_acquire) != i) cpu_relax();
   }
@@ -267,12 +270,12 @@ void BM_PingPong_pingpong_raw(benchmark::State& state) {
 }
 
 BENCHMARK_CAPTURE(BM_Stream, ring, "ring")->Arg(64)->Arg(65536)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Stream, boost-mq, "boost-mq")->Arg(64)->Arg(65536)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Stream, boost - mq, "boost-mq")->Arg(64)->Arg(65536)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Stream, pipe, "pipe")->Arg(64)->UseRealTime();
 BENCHMARK(BM_Stream_spsc_limit)->Name("BM_Stream/spsc-limit/64")->UseRealTime();
 BENCHMARK(BM_Stream_memcpy_limit)->Name("BM_Stream/memcpy-limit")->Arg(65536);
 BENCHMARK_CAPTURE(BM_PingPong, ring, "ring")->UseRealTime();
-BENCHMARK_CAPTURE(BM_PingPong, boost-mq, "boost-mq")->UseRealTime();
+BENCHMARK_CAPTURE(BM_PingPong, boost - mq, "boost-mq")->UseRealTime();
 BENCHMARK_CAPTURE(BM_PingPong, pipe, "pipe")->UseRealTime();
 BENCHMARK(BM_PingPong_pingpong_raw)->Name("BM_PingPong/pingpong-raw")->UseRealTime();
 

@@ -72,7 +72,8 @@ shmh_channel_stats Channel::stats() noexcept {
 Result<void> Channel::destroy() {
   if (handle_ == nullptr) return logic_error("channel destroy", "no handle");
   shmh_error err{};
-  if (vtable_->destroy(std::exchange(handle_, nullptr), &err) != SHMH_OK) return channel_error(*vtable_, "destroy", err);
+  if (vtable_->destroy(std::exchange(handle_, nullptr), &err) != SHMH_OK)
+    return channel_error(*vtable_, "destroy", err);
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "core/channel/channel_error.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace shmh {
 
@@ -16,16 +17,29 @@ int channel_fail(shmh_error* err, int code, int sys_errno, const char* format, .
   return code;
 }
 
+const char* errno_label(int err) noexcept {
+  const char* name = strerrorname_np(err);
+  return name != nullptr ? name : "errno ?";
+}
+
 const char* channel_status_name(long long status) noexcept {
   switch (status) {
-    case SHMH_OK: return "SHMH_OK";
-    case SHMH_ETIMEOUT: return "SHMH_ETIMEOUT";
-    case SHMH_ETOOBIG: return "SHMH_ETOOBIG";
-    case SHMH_ECORRUPT: return "SHMH_ECORRUPT";
-    case SHMH_ECLOSED: return "SHMH_ECLOSED";
-    case SHMH_ESYSTEM: return "SHMH_ESYSTEM";
-    case SHMH_EINVAL: return "SHMH_EINVAL";
-    default: return status > 0 ? "length" : "unknown status";
+    case SHMH_OK:
+      return "SHMH_OK";
+    case SHMH_ETIMEOUT:
+      return "SHMH_ETIMEOUT";
+    case SHMH_ETOOBIG:
+      return "SHMH_ETOOBIG";
+    case SHMH_ECORRUPT:
+      return "SHMH_ECORRUPT";
+    case SHMH_ECLOSED:
+      return "SHMH_ECLOSED";
+    case SHMH_ESYSTEM:
+      return "SHMH_ESYSTEM";
+    case SHMH_EINVAL:
+      return "SHMH_EINVAL";
+    default:
+      return status > 0 ? "length" : "unknown status";
   }
 }
 

@@ -14,6 +14,9 @@ namespace shmh {
 int channel_fail(shmh_error* err, int code, int sys_errno, const char* format, ...) noexcept
     __attribute__((format(printf, 4, 5)));
 
+// "ENOENT", "EACCES", ... (strerrorname_np: thread-safe, unlike strerror), or "errno ?".
+const char* errno_label(int err) noexcept;
+
 // "SHMH_ETIMEOUT", "SHMH_ECORRUPT", ... ("SHMH_OK" for 0, "length" for positive values).
 const char* channel_status_name(long long status) noexcept;
 

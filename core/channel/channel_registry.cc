@@ -20,8 +20,8 @@ constexpr std::array<BuiltinChannel, 3> kBuiltins = {{
 std::span<const BuiltinChannel> builtin_channels() { return kBuiltins; }
 
 Result<ChannelSource> resolve_channel(std::string_view spec) {
-  const bool is_path = spec.find('/') != std::string_view::npos ||
-                       (spec.size() > 3 && spec.substr(spec.size() - 3) == ".so");
+  const bool is_path =
+      spec.find('/') != std::string_view::npos || (spec.size() > 3 && spec.substr(spec.size() - 3) == ".so");
   if (is_path) {
     auto plugin = Plugin::load(std::string(spec));
     if (!plugin) return plugin.error();
@@ -33,8 +33,8 @@ Result<ChannelSource> resolve_channel(std::string_view spec) {
   }
   std::string names;
   for (const auto& b : kBuiltins) names += (names.empty() ? "" : ", ") + std::string(b.name);
-  return logic_error("channel", "unknown channel '" + std::string(spec) + "' (built-ins: " + names +
-                                    "; or a path to a plugin .so)");
+  return logic_error(
+      "channel", "unknown channel '" + std::string(spec) + "' (built-ins: " + names + "; or a path to a plugin .so)");
 }
 
 }  // namespace shmh

@@ -28,10 +28,10 @@ Result<Plugin> Plugin::load(const std::string& path) {
   // RTLD_NOW: an unresolved symbol fails here, with a message, not later in the middle of a run.
   void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
-    const char* why = ::dlerror();
+    const char* why = ::dlerror();  // NOLINT(concurrency-mt-unsafe): glibc keeps dlerror state per thread
     return logic_error("channel plugin", std::string("cannot load ") + (why != nullptr ? why : path.c_str()));
   }
-  ::dlerror();
+  ::dlerror();  // NOLINT(concurrency-mt-unsafe): clears this thread's dlerror state
   void* entry = ::dlsym(lib, SHMH_CHANNEL_ENTRY_SYMBOL);
   if (entry == nullptr) {
     ::dlclose(lib);

@@ -24,6 +24,8 @@
  *  - Handles are per process (or per thread in threads mode); a handle is used by one thread at a
  *    time.
  */
+/* C naming on purpose (shmh_ prefix, SHMH_ constants, typedefs): C++ lint rules do not apply. */
+/* NOLINTBEGIN(readability-identifier-naming, modernize-use-using) */
 #ifndef SHMH_CHANNEL_H_
 #define SHMH_CHANNEL_H_
 
@@ -112,3 +114,4 @@ typedef const shmh_channel_vtable* (*shmh_channel_entry_fn)(void);
 #endif
 
 #endif /* SHMH_CHANNEL_H_ */
+/* NOLINTEND(readability-identifier-naming, modernize-use-using) */

@@ -45,7 +45,8 @@ std::uint64_t checksum_of(std::span<const std::byte> frame, std::uint64_t seed) 
 }
 
 // The sequence word: XORed into the first (up to) 8 payload bytes.
-void mix_sequence(std::span<std::byte> payload, std::uint64_t seed, std::uint64_t sequence, std::span<const std::byte> base) noexcept {
+void mix_sequence(std::span<std::byte> payload, std::uint64_t seed, std::uint64_t sequence,
+                  std::span<const std::byte> base) noexcept {
   const std::uint64_t w = sequence_word(seed, sequence);
   const std::size_t n = payload.size() < 8 ? payload.size() : 8;
   for (std::size_t i = 0; i < n; ++i) {
@@ -90,7 +91,6 @@ std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size
   store(out, 0, checksum_of(out, seed_));
   return out;
 }
-
 
 CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed) noexcept {
   if (message.size() < kFrameHeaderSize) return {FrameStatus::kTruncated};

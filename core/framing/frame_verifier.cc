@@ -8,12 +8,18 @@ namespace shmh {
 
 const char* to_string(Verdict v) noexcept {
   switch (v) {
-    case Verdict::kOk: return "ok";
-    case Verdict::kCorrupt: return "corrupt";
-    case Verdict::kTruncated: return "truncated";
-    case Verdict::kDuplicate: return "duplicate";
-    case Verdict::kReordered: return "reordered";
-    case Verdict::kUnknownWriter: return "unknown-writer";
+    case Verdict::kOk:
+      return "ok";
+    case Verdict::kCorrupt:
+      return "corrupt";
+    case Verdict::kTruncated:
+      return "truncated";
+    case Verdict::kDuplicate:
+      return "duplicate";
+    case Verdict::kReordered:
+      return "reordered";
+    case Verdict::kUnknownWriter:
+      return "unknown-writer";
   }
   return "?";
 }
@@ -25,9 +31,14 @@ FrameVerifier::FrameVerifier(std::uint64_t seed, std::uint32_t writers) : seed_(
 Verdict FrameVerifier::verify(std::span<const std::byte> message) {
   const CheckedFrame f = check_frame(message, seed_);
   switch (f.status) {
-    case FrameStatus::kOk: return record(f.writer, f.sequence);
-    case FrameStatus::kTruncated: ++counts_.truncated; return Verdict::kTruncated;
-    case FrameStatus::kCorrupt: ++counts_.corrupt; return Verdict::kCorrupt;
+    case FrameStatus::kOk:
+      return record(f.writer, f.sequence);
+    case FrameStatus::kTruncated:
+      ++counts_.truncated;
+      return Verdict::kTruncated;
+    case FrameStatus::kCorrupt:
+      ++counts_.corrupt;
+      return Verdict::kCorrupt;
   }
   ++counts_.corrupt;
   return Verdict::kCorrupt;

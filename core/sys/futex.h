@@ -14,7 +14,8 @@ namespace shmh::sys {
 
 // Sleeps while `word` == expected, at most `timeout`; returns early on a wake, a signal or a
 // changed value. Spurious returns are allowed: callers re-check their condition.
-void futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept;
+void futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                std::chrono::nanoseconds timeout) noexcept;
 // Wakes up to `count` waiters on `word` in any process.
 void futex_wake(const std::atomic<std::uint32_t>& word, int count) noexcept;
 

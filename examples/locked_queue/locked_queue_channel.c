@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/channel/shmh_channel.h"
+#include <shmh_channel.h>
 
 #define QUEUE_MAGIC 0x5545555158414d45ull /* "EXAMQUEU" */
 
@@ -69,7 +69,10 @@ static struct timespec deadline_after(int64_t timeout_ns) {
   if (timeout_ns > 86400LL * 1000000000LL) timeout_ns = 86400LL * 1000000000LL;
   ts.tv_sec += (time_t)(timeout_ns / 1000000000LL);
   ts.tv_nsec += (long)(timeout_ns % 1000000000LL);
-  if (ts.tv_nsec >= 1000000000L) { ts.tv_sec += 1; ts.tv_nsec -= 1000000000L; }
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec += 1;
+    ts.tv_nsec -= 1000000000L;
+  }
   return ts;
 }
 
@@ -84,11 +87,15 @@ static int lock_queue(struct shmh_channel* ch, shmh_error* err) {
 /* Waits on `cond` until the deadline; returns 0, or ETIMEDOUT. */
 static int wait_on(struct shmh_channel* ch, pthread_cond_t* cond, const struct timespec* deadline) {
   int r = pthread_cond_timedwait(cond, &ch->q->lock, deadline);
-  if (r == EOWNERDEAD) { pthread_mutex_consistent(&ch->q->lock); r = 0; }
+  if (r == EOWNERDEAD) {
+    pthread_mutex_consistent(&ch->q->lock);
+    r = 0;
+  }
   return r;
 }
 
-static int map_queue(const char* name, int create, size_t size, mode_t mode, struct shmh_channel** out, shmh_error* err) {
+static int map_queue(const char* name, int create, size_t size, mode_t mode, struct shmh_channel** out,
+                     shmh_error* err) {
   int fd = shm_open(name, O_RDWR | (create ? O_CREAT | O_EXCL : 0), mode);
   if (fd < 0) return fail(err, SHMH_ESYSTEM, errno, "shm_open %s: %s", name, strerror(errno));
   if (create && ftruncate(fd, (off_t)size) != 0) {
@@ -106,7 +113,10 @@ static int map_queue(const char* name, int create, size_t size, mode_t mode, str
   close(fd);
   if (p == MAP_FAILED) return fail(err, SHMH_ESYSTEM, errno, "mmap: %s", strerror(errno));
   struct shmh_channel* ch = calloc(1, sizeof *ch);
-  if (!ch) { munmap(p, (size_t)st.st_size); return fail(err, SHMH_ESYSTEM, ENOMEM, "out of memory"); }
+  if (!ch) {
+    munmap(p, (size_t)st.st_size);
+    return fail(err, SHMH_ESYSTEM, ENOMEM, "out of memory");
+  }
   ch->q = p;
   ch->mapped = (size_t)st.st_size;
   snprintf(ch->name, sizeof ch->name, "%s", name);
@@ -116,7 +126,8 @@ static int map_queue(const char* name, int create, size_t size, mode_t mode, str
 
 static int queue_create(const shmh_channel_config* config, shmh_channel** out, char* address, shmh_error* err) {
   if (!config || !out || !address) return fail(err, SHMH_EINVAL, 0, "null argument");
-  if (config->capacity == 0 || config->capacity > (1u << 20) || config->max_message == 0 || config->max_message > (1u << 24))
+  if (config->capacity == 0 || config->capacity > (1u << 20) || config->max_message == 0 ||
+      config->max_message > (1u << 24))
     return fail(err, SHMH_EINVAL, 0, "capacity 1..2^20 and max message 1..2^24 bytes");
   char name[64];
   snprintf(name, sizeof name, "/shmh-example.%d.%ld", (int)getpid(), (long)random());
@@ -171,13 +182,17 @@ static int queue_open(const char* address, shmh_channel** out, shmh_error* err) 
 
 static int queue_send(shmh_channel* ch, const void* data, size_t length, int64_t timeout_ns, shmh_error* err) {
   if (!ch || (!data && length)) return fail(err, SHMH_EINVAL, 0, "null argument");
-  if (length > ch->max_message) return fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %u", length, ch->max_message);
+  if (length > ch->max_message)
+    return fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %u", length, ch->max_message);
   struct timespec deadline = deadline_after(timeout_ns);
   int r = lock_queue(ch, err);
   if (r != SHMH_OK) return r;
   struct queue_header* q = ch->q;
   while (q->count >= ch->capacity) {
-    if (q->count > ch->capacity) { pthread_mutex_unlock(&q->lock); return fail(err, SHMH_ECORRUPT, 0, "count > capacity"); }
+    if (q->count > ch->capacity) {
+      pthread_mutex_unlock(&q->lock);
+      return fail(err, SHMH_ECORRUPT, 0, "count > capacity");
+    }
     if (timeout_ns <= 0 || wait_on(ch, &q->not_full, &deadline) == ETIMEDOUT) {
       pthread_mutex_unlock(&q->lock);
       return fail(err, SHMH_ETIMEOUT, 0, "queue full");

@@ -50,7 +50,8 @@ int adopt(std::string name, std::unique_ptr<bip::message_queue> queue, shmh_chan
 }
 
 int mq_create(const shmh_channel_config* config, shmh_channel** out, char* address, shmh_error* err) noexcept {
-  if (config == nullptr || out == nullptr || address == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null argument");
+  if (config == nullptr || out == nullptr || address == nullptr)
+    return channel_fail(err, SHMH_EINVAL, 0, "null argument");
   if (config->capacity == 0 || config->max_message == 0) {
     return channel_fail(err, SHMH_EINVAL, 0, "capacity and max message must be at least 1");
   }
@@ -91,7 +92,7 @@ int mq_send(shmh_channel* ch, const void* data, size_t length, int64_t timeout_n
   }
   // Boost 1.74 memcpy()s from `data` even for 0 bytes, and memcpy from NULL is undefined (UBSan
   // reports it): give it a valid pointer.
-  static const char kEmpty = 0;
+  static constexpr char kEmpty = 0;
   if (length == 0) data = &kEmpty;
   try {
     const bool sent = timeout_ns <= 0 ? h->queue->try_send(data, length, 0)
@@ -128,21 +129,22 @@ int mq_destroy(shmh_channel* ch, shmh_error* err) noexcept {
   if (ch == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null handle");
   const std::string name = cast(ch)->name;
   mq_close(ch);
-  if (!bip::message_queue::remove(name.c_str())) return channel_fail(err, SHMH_ESYSTEM, 0, "remove %s failed", name.c_str());
+  if (!bip::message_queue::remove(name.c_str()))
+    return channel_fail(err, SHMH_ESYSTEM, 0, "remove %s failed", name.c_str());
   return SHMH_OK;
 }
 
-constexpr shmh_channel_vtable kBoostVtable = {SHMH_CHANNEL_ABI_VERSION,
-                                              SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER |
-                                                  SHMH_CHANNEL_MULTI_READER | SHMH_CHANNEL_SHARED_MEMORY,
-                                              "boost-mq",
-                                              mq_create,
-                                              mq_open,
-                                              mq_send,
-                                              mq_recv,
-                                              mq_close,
-                                              mq_destroy,
-                                              nullptr};
+constexpr shmh_channel_vtable kBoostVtable = {
+    SHMH_CHANNEL_ABI_VERSION,
+    SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER | SHMH_CHANNEL_SHARED_MEMORY,
+    "boost-mq",
+    mq_create,
+    mq_open,
+    mq_send,
+    mq_recv,
+    mq_close,
+    mq_destroy,
+    nullptr};
 
 }  // namespace
 

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <new>
@@ -41,7 +41,7 @@ int open_fifo(const std::string& path, std::size_t max_message, PipeHandle** out
   // O_RDWR: a FIFO opened for both never blocks in open and never reports EOF, so any number of
   // writers and readers may come and go. O_DIRECT: packet mode, one write = one read.
   const int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd == -1) return channel_fail(err, SHMH_ESYSTEM, errno, "open %s: %s", path.c_str(), std::strerror(errno));
+  if (fd == -1) return channel_fail(err, SHMH_ESYSTEM, errno, "open %s: %s", path.c_str(), errno_label(errno));
   struct stat st {};
   if (::fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode)) {
     ::close(fd);
@@ -50,7 +50,7 @@ int open_fifo(const std::string& path, std::size_t max_message, PipeHandle** out
   if (::fcntl(fd, F_SETFL, O_NONBLOCK | O_DIRECT) == -1) {
     const int e = errno;
     ::close(fd);
-    return channel_fail(err, SHMH_ESYSTEM, e, "packet mode (O_DIRECT) on %s: %s", path.c_str(), std::strerror(e));
+    return channel_fail(err, SHMH_ESYSTEM, e, "packet mode (O_DIRECT) on %s: %s", path.c_str(), errno_label(e));
   }
   auto* h = new (std::nothrow) PipeHandle{fd, path, max_message};
   if (h == nullptr) {
@@ -75,19 +75,21 @@ Clock::time_point deadline_after(std::int64_t timeout_ns) {
 }
 
 int pipe_create(const shmh_channel_config* config, shmh_channel** out, char* address, shmh_error* err) noexcept {
-  if (config == nullptr || out == nullptr || address == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null argument");
+  if (config == nullptr || out == nullptr || address == nullptr)
+    return channel_fail(err, SHMH_EINVAL, 0, "null argument");
   if (config->max_message == 0 || config->max_message > kMaxPayload) {
-    return channel_fail(err, SHMH_EINVAL, 0, "pipe messages are 1..%zu bytes (PIPE_BUF less a length word)", kMaxPayload);
+    return channel_fail(err, SHMH_EINVAL, 0, "pipe messages are 1..%zu bytes (PIPE_BUF less a length word)",
+                        kMaxPayload);
   }
   if (config->capacity == 0) return channel_fail(err, SHMH_EINVAL, 0, "capacity must be at least 1");
   const std::string path = "/dev/shm" + tagged_posix_name();
   if (::mkfifo(path.c_str(), config->mode == 0 ? 0600 : config->mode) == -1) {
-    return channel_fail(err, SHMH_ESYSTEM, errno, "mkfifo %s: %s", path.c_str(), std::strerror(errno));
+    return channel_fail(err, SHMH_ESYSTEM, errno, "mkfifo %s: %s", path.c_str(), errno_label(errno));
   }
   PipeHandle* h = nullptr;
-  if (const int r = open_fifo(path, config->max_message, &h, err); r != SHMH_OK) {
+  if (const int r = open_fifo(path, config->max_message, &h, err); r != SHMH_OK || h == nullptr) {
     ::unlink(path.c_str());
-    return r;
+    return r != SHMH_OK ? r : channel_fail(err, SHMH_ESYSTEM, 0, "no handle");
   }
   // In packet mode each message takes one pipe buffer (a page): capacity messages need that many.
   // The kernel rounds up to a power of two; unprivileged users are capped by fs.pipe-max-size.
@@ -98,7 +100,7 @@ int pipe_create(const shmh_channel_config* config, shmh_channel** out, char* add
     ::unlink(path.c_str());
     delete h;
     return channel_fail(err, SHMH_EINVAL, e, "a pipe of %u messages needs %ld bytes: %s (see fs.pipe-max-size)",
-                        config->capacity, want, std::strerror(e));
+                        config->capacity, want, errno_label(e));
   }
   // The address carries the message limit, so every handle enforces the creator's configuration.
   const std::string addr = std::string(kPrefix) + std::to_string(config->max_message) + "@" + path;
@@ -113,8 +115,8 @@ int pipe_open(const char* address, shmh_channel** out, shmh_error* err) noexcept
   const auto at = a.find('@', kPrefix.size());
   std::size_t max_message = 0;
   if (a.substr(0, kPrefix.size()) != kPrefix || at == std::string_view::npos || at + 1 >= a.size() ||
-      std::from_chars(a.data() + kPrefix.size(), a.data() + at, max_message).ptr != a.data() + at ||
-      max_message == 0 || max_message > kMaxPayload) {
+      std::from_chars(a.data() + kPrefix.size(), a.data() + at, max_message).ptr != a.data() + at || max_message == 0 ||
+      max_message > kMaxPayload) {
     return channel_fail(err, SHMH_EINVAL, 0, "not a pipe address (pipe@<max>@<fifo>): %s", address);
   }
   PipeHandle* h = nullptr;
@@ -137,8 +139,9 @@ int pipe_send(shmh_channel* ch, const void* data, size_t length, int64_t timeout
     if (n == static_cast<ssize_t>(kFrameHeader + length)) return SHMH_OK;
     if (n >= 0) return channel_fail(err, SHMH_ECORRUPT, 0, "short write of %zd bytes into a packet pipe", n);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return channel_fail(err, SHMH_ESYSTEM, errno, "write: %s", std::strerror(errno));
-    if (timeout_ns <= 0 || !wait_ready(h->fd, POLLOUT, deadline)) return channel_fail(err, SHMH_ETIMEOUT, 0, "pipe full");
+    if (errno != EAGAIN) return channel_fail(err, SHMH_ESYSTEM, errno, "write: %s", errno_label(errno));
+    if (timeout_ns <= 0 || !wait_ready(h->fd, POLLOUT, deadline))
+      return channel_fail(err, SHMH_ETIMEOUT, 0, "pipe full");
   }
 }
 
@@ -152,7 +155,8 @@ int64_t pipe_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_t timeo
     if (n > 0) {
       // The frame came from another process: check it before trusting its length word.
       std::uint32_t word = 0;
-      if (static_cast<std::size_t>(n) < kFrameHeader) return channel_fail(err, SHMH_ECORRUPT, 0, "packet of %zd bytes", n);
+      if (static_cast<std::size_t>(n) < kFrameHeader)
+        return channel_fail(err, SHMH_ECORRUPT, 0, "packet of %zd bytes", n);
       std::memcpy(&word, h->pending.buffer(), sizeof word);
       if (word != static_cast<std::size_t>(n) - kFrameHeader) {
         return channel_fail(err, SHMH_ECORRUPT, 0, "length word %u but packet of %zd bytes", word, n);
@@ -162,8 +166,9 @@ int64_t pipe_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_t timeo
     }
     if (n == 0) return channel_fail(err, SHMH_ECLOSED, 0, "pipe closed");
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return channel_fail(err, SHMH_ESYSTEM, errno, "read: %s", std::strerror(errno));
-    if (timeout_ns <= 0 || !wait_ready(h->fd, POLLIN, deadline)) return channel_fail(err, SHMH_ETIMEOUT, 0, "pipe empty");
+    if (errno != EAGAIN) return channel_fail(err, SHMH_ESYSTEM, errno, "read: %s", errno_label(errno));
+    if (timeout_ns <= 0 || !wait_ready(h->fd, POLLIN, deadline))
+      return channel_fail(err, SHMH_ETIMEOUT, 0, "pipe empty");
   }
 }
 
@@ -178,21 +183,22 @@ int pipe_destroy(shmh_channel* ch, shmh_error* err) noexcept {
   if (ch == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null handle");
   const std::string path = cast(ch)->path;
   pipe_close(ch);
-  if (::unlink(path.c_str()) == -1) return channel_fail(err, SHMH_ESYSTEM, errno, "unlink %s: %s", path.c_str(), std::strerror(errno));
+  if (::unlink(path.c_str()) == -1)
+    return channel_fail(err, SHMH_ESYSTEM, errno, "unlink %s: %s", path.c_str(), errno_label(errno));
   return SHMH_OK;
 }
 
-constexpr shmh_channel_vtable kPipeVtable = {SHMH_CHANNEL_ABI_VERSION,
-                                             SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER |
-                                                 SHMH_CHANNEL_MULTI_READER,
-                                             "pipe",
-                                             pipe_create,
-                                             pipe_open,
-                                             pipe_send,
-                                             pipe_recv,
-                                             pipe_close,
-                                             pipe_destroy,
-                                             nullptr};
+constexpr shmh_channel_vtable kPipeVtable = {
+    SHMH_CHANNEL_ABI_VERSION,
+    SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER,
+    "pipe",
+    pipe_create,
+    pipe_open,
+    pipe_send,
+    pipe_recv,
+    pipe_close,
+    pipe_destroy,
+    nullptr};
 
 }  // namespace
 

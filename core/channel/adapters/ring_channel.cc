@@ -30,8 +30,10 @@ int from_error(shmh_error* err, const SysError& e) {
 }
 
 int ring_create(const shmh_channel_config* config, shmh_channel** out, char* address, shmh_error* err) noexcept {
-  if (config == nullptr || out == nullptr || address == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null argument");
-  if (config->backend > SHMH_BACKEND_MEMFD) return channel_fail(err, SHMH_EINVAL, 0, "unknown backend %u", config->backend);
+  if (config == nullptr || out == nullptr || address == nullptr)
+    return channel_fail(err, SHMH_EINVAL, 0, "null argument");
+  if (config->backend > SHMH_BACKEND_MEMFD)
+    return channel_fail(err, SHMH_EINVAL, 0, "unknown backend %u", config->backend);
   auto geometry = ring::plan(config->capacity, config->max_message);
   if (!geometry) return channel_fail(err, SHMH_EINVAL, 0, "%s", geometry.error().message().c_str());
   const auto backend = static_cast<Backend>(config->backend);
@@ -57,7 +59,8 @@ int ring_create(const shmh_channel_config* config, shmh_channel** out, char* add
 int ring_open(const char* address, shmh_channel** out, shmh_error* err) noexcept {
   if (address == nullptr || out == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null argument");
   const std::string_view a = address;
-  if (a.substr(0, kPrefix.size()) != kPrefix) return channel_fail(err, SHMH_EINVAL, 0, "not a ring address: %s", address);
+  if (a.substr(0, kPrefix.size()) != kPrefix)
+    return channel_fail(err, SHMH_EINVAL, 0, "not a ring address: %s", address);
   auto region = SharedRegion::open(std::string(a.substr(kPrefix.size())));
   if (!region) {
     if (region.error().err == 0) return channel_fail(err, SHMH_EINVAL, 0, "%s", region.error().message().c_str());

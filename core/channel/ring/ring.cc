@@ -31,8 +31,6 @@ constexpr std::chrono::milliseconds kSlice{5};
 // Timeouts are clamped to a day so that now + timeout cannot overflow the clock.
 constexpr std::int64_t kMaxTimeoutNs = 86'400LL * 1'000'000'000LL;
 
-
-
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -130,7 +128,8 @@ Result<Ring> Ring::attach(std::span<std::byte> memory) {
       return Ring(memory.data(), g, &p);
     }
   }
-  return logic_error("ring", "all " + std::to_string(kMaxParticipants) + " participant entries belong to live processes");
+  return logic_error("ring",
+                     "all " + std::to_string(kMaxParticipants) + " participant entries belong to live processes");
 }
 
 Ring::Ring(Ring&& other) noexcept
@@ -375,7 +374,8 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
     }
     if (!waiter.may_wait()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty");
     const auto slice = waiter.sleep_slice();
-    if (slice == Clock::duration::zero()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
+    if (slice == Clock::duration::zero())
+      return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
     header_->readers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->data_seq.load(std::memory_order_acquire);
     if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->data_seq, seen, slice);

@@ -51,11 +51,11 @@ struct RingHeader {
   Geometry geometry;
   std::uint64_t checksum;  // XXH3-64 of layout_version and geometry
 
-  alignas(kCacheLine) std::atomic<std::uint64_t> head;  // next position to claim for sending
-  alignas(kCacheLine) std::atomic<std::uint64_t> tail;  // next position to claim for receiving
-  alignas(kCacheLine) std::atomic<std::uint32_t> data_seq;     // futex: bumped after a publish
+  alignas(kCacheLine) std::atomic<std::uint64_t> head;      // next position to claim for sending
+  alignas(kCacheLine) std::atomic<std::uint64_t> tail;      // next position to claim for receiving
+  alignas(kCacheLine) std::atomic<std::uint32_t> data_seq;  // futex: bumped after a publish
   std::atomic<std::uint32_t> readers_waiting;
-  alignas(kCacheLine) std::atomic<std::uint32_t> space_seq;    // futex: bumped after a release
+  alignas(kCacheLine) std::atomic<std::uint32_t> space_seq;  // futex: bumped after a release
   std::atomic<std::uint32_t> writers_waiting;
   alignas(kCacheLine) std::atomic<std::uint64_t> abandoned_sends;
   std::atomic<std::uint64_t> abandoned_recvs;

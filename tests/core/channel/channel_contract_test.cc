@@ -44,8 +44,9 @@ class ChannelContract : public ::testing::TestWithParam<Case> {
   }
 
   Result<Channel> make(std::uint32_t capacity, std::uint32_t max_message) {
-    return Channel::create(*source_.vtable, {.capacity = capacity, .max_message = max_message,
-                                             .backend = static_cast<std::uint32_t>(GetParam().backend)});
+    return Channel::create(
+        *source_.vtable,
+        {.capacity = capacity, .max_message = max_message, .backend = static_cast<std::uint32_t>(GetParam().backend)});
   }
 
   ChannelSource source_;
@@ -261,12 +262,10 @@ TEST_P(ChannelContract, OpenRejectsForeignAddresses) {
 }
 
 std::vector<Case> all_cases() {
-  std::vector<Case> cases = {{"ring", SHMH_BACKEND_SYSV, "ring_sysv"},
-                             {"ring", SHMH_BACKEND_POSIX, "ring_posix"},
-                             {"ring", SHMH_BACKEND_MEMFD, "ring_memfd"},
-                             {"boost-mq", SHMH_BACKEND_POSIX, "boost_mq"},
-                             {"pipe", SHMH_BACKEND_POSIX, "pipe"},
-                             {SHMH_EXAMPLE_PLUGIN, SHMH_BACKEND_POSIX, "example_plugin"}};
+  std::vector<Case> cases = {
+      {"ring", SHMH_BACKEND_SYSV, "ring_sysv"},   {"ring", SHMH_BACKEND_POSIX, "ring_posix"},
+      {"ring", SHMH_BACKEND_MEMFD, "ring_memfd"}, {"boost-mq", SHMH_BACKEND_POSIX, "boost_mq"},
+      {"pipe", SHMH_BACKEND_POSIX, "pipe"},       {SHMH_EXAMPLE_PLUGIN, SHMH_BACKEND_POSIX, "example_plugin"}};
   return cases;
 }
 

@@ -10,7 +10,9 @@
 namespace shmh {
 namespace {
 
-std::string bad(int kind) { return std::string(SHMH_BAD_PLUGIN_DIR) + "/libshmh_bad_plugin_" + std::to_string(kind) + ".so"; }
+std::string bad(int kind) {
+  return std::string(SHMH_BAD_PLUGIN_DIR) + "/libshmh_bad_plugin_" + std::to_string(kind) + ".so";
+}
 
 void expect_error(const std::string& path, const std::string& words) {
   auto p = Plugin::load(path);

@@ -76,7 +76,7 @@ TEST(RingPlan, RoundsCapacityAndAlignsSlots) {
   ASSERT_TRUE(Succeeds(g));
   EXPECT_EQ(g->slot_count, 128U);
   EXPECT_EQ(g->slot_size, 128U) << "16-byte slot header + 64 payload, rounded to a cache line";
-  EXPECT_EQ(g->total_size, g->header_size + 128 * 128);
+  EXPECT_EQ(g->total_size, g->header_size + std::uint64_t{128} * 128);
   EXPECT_FALSE(plan(0, 64).ok());
   EXPECT_FALSE(plan(64, 0).ok());
   EXPECT_FALSE(plan(kMaxSlots + 1, 64).ok());
@@ -218,8 +218,12 @@ TEST(RingHostile, HeaderDamageIsRefusedAtAttach) {
   };
   h->geometry.slot_count = 8;
   forge([](Geometry& g) { g.slot_count = 6; }, "power of two");
-  forge([](Geometry& g) { g.slot_count = 1 << 20; g.total_size = g.header_size + g.slot_count * g.slot_size; },
-        "larger than the mapped segment");
+  forge(
+      [](Geometry& g) {
+        g.slot_count = 1 << 20;
+        g.total_size = g.header_size + g.slot_count * g.slot_size;
+      },
+      "larger than the mapped segment");
   forge([](Geometry& g) { g.max_message = g.slot_size; }, "slot size does not fit");
   forge([](Geometry& g) { g.total_size += 64; }, "does not add up");
   forge([](Geometry& g) { g.header_size = 64; }, "header size");
