@@ -1,13 +1,16 @@
 // The shmharness binary as a user runs it: exit codes, one-line errors, verdicts, and clean.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/cleanup/leftovers.h"
+#include "core/cleanup/sysvipc_table.h"
 #include "core/segment/posix_segment.h"
 #include "core/segment/sysv_segment.h"
 #include "core/sys/sys.h"
@@ -75,7 +78,14 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"smoke", "--size", "99999999999T"},
                       std::vector<std::string>{"smoke", "--backend", "shmem"},
                       std::vector<std::string>{"smoke", "--seed", "minus"}, std::vector<std::string>{"smoke", "extra"},
-                      std::vector<std::string>{"clean", "--bogus"}, std::vector<std::string>{"smoke", "clean"}));
+                      std::vector<std::string>{"clean", "--bogus"}, std::vector<std::string>{"smoke", "clean"},
+                      std::vector<std::string>{"limits", "--require", "segmnts=3"},
+                      std::vector<std::string>{"limits", "--require", "segment-size=99999P"},
+                      std::vector<std::string>{"limits", "--require", "segments=1,segments=2"},
+                      std::vector<std::string>{"limits", "--profile", "/no/such/profile"},
+                      std::vector<std::string>{"limits", "--probe"},
+                      std::vector<std::string>{"limits", "--require", "posix=1M", "--max-bytes", "x"},
+                      std::vector<std::string>{"limits", "--require", "posix=4M", "--probe", "--max-bytes", "1M"}));
 
 TEST(Cli, VersionAndHelp) {
   const CliRun v = shmharness({"--version"});
@@ -161,6 +171,68 @@ TEST(Cli, CleanKeepsObjectsInUse) {
   const CliRun clean = shmharness({"clean"});
   EXPECT_EQ(clean.code, 0);
   EXPECT_TRUE(ours->stat().ok()) << "clean removed a segment whose creator is alive";
+}
+
+}  // namespace
+}  // namespace shmh
+
+namespace shmh {
+namespace {
+
+TEST(CliLimits, ReportAndMetRequirementsExitZero) {
+  const CliRun r = shmharness({"limits", "--require", "segments=2,posix=1M"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  for (const char* word : {"kernel.shmmni", "kernel.shmmax", "kernel.shmall", "/dev/shm", "RLIMIT_MEMLOCK",
+                           "huge pages", "cgroup", "PASS  segments", "verdict: PASS"}) {
+    EXPECT_NE(r.out.find(word), std::string::npos) << word << " in\n" << r.out;
+  }
+}
+
+TEST(CliLimits, UnmetRequirementIsAFindingWithTheFix) {
+  test::ScopedShmLimit shmmni("shmmni", 4);
+  const CliRun r = shmharness({"limits", "--require", "segments=5"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL  segments: 5 needed, 4 available"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fix: sysctl -w kernel.shmmni=5"), std::string::npos) << r.out;
+}
+
+TEST(CliLimits, ProfileFileAndJson) {
+  const std::string profile = "/dev/shm/limits-profile";  // the test's private /dev/shm
+  {
+    std::ofstream out(profile);
+    out << "# test profile\nsegments = 2\nposix = 64KiB\n";
+  }
+  const CliRun r = shmharness({"limits", "--profile", profile, "--json", "-"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_EQ(j["requirements"].size(), 2U);
+  std::ofstream(profile) << "segments = 2\nsegmnts = 3\n";
+  const CliRun bad = shmharness({"limits", "--profile", profile});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("line 2: unknown key 'segmnts'"), std::string::npos) << bad.err;
+  ::unlink(profile.c_str());
+}
+
+TEST(CliLimits, ProbeSelftestAndAudit) {
+  const CliRun r =
+      shmharness({"limits", "--require", "segments=4,segment-size=1M,posix=2M", "--probe", "--selftest", "--audit"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Probe ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS  memlock"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Audit: nothing found"), std::string::npos) << r.out;
+  auto left = read_sysvipc_shm();
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty()) << "the probe left segments";
+}
+
+TEST(CliLimits, AuditFindingIsExitOne) {
+  auto open = SysvSegment::create({.key = 0x0777, .size = 4096, .mode = 0666});
+  ASSERT_TRUE(open);
+  const CliRun r = shmharness({"limits", "--audit", "--quiet"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "verdict: FAIL\n");
 }
 
 }  // namespace

@@ -1,0 +1,111 @@
+#include "cli/limits_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "cli/exit_codes.h"
+#include "core/limits/limits_check.h"
+#include "core/sys/sys.h"
+#include "core/units.h"
+#include "report/limits_json.h"
+#include "report/limits_text.h"
+
+namespace shmh::cli {
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "shmharness limits: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+void setup_limits(CLI::App& app, Runner& runner) {
+  auto options = std::make_shared<LimitsOptions>();
+  CLI::App* sub = app.add_subcommand("limits", "Report and check the machine's shared-memory limits");
+  sub->footer(
+      "Shows every limit with usage and headroom (shmmax, shmall, shmmni, /dev/shm, RLIMIT_MEMLOCK, huge pages,\n"
+      "cgroup memory). With requirements, each item passes or fails with the reason and the fix. Items:\n"
+      "segments=N segment-size=SIZE total=SIZE posix=SIZE locked=SIZE hugepages=N. A profile file holds the\n"
+      "same items as 'key = value' lines (# comments). Exit 0 met, 1 not met or audit finding, 2 error.\n");
+  sub->add_option("--require", options->require, "Requirements: segments=16,segment-size=64MiB,total=512MiB,...");
+  sub->add_option("--profile", options->profile, "A profile file of requirements ('key = value' lines)");
+  sub->add_flag("--probe", options->probe,
+                "Prove the requirements by creating and touching them (in a sandbox mirroring the host's headroom)");
+  sub->add_option("--max-bytes", options->max_bytes, "Refuse to probe more than this")->capture_default_str();
+  sub->add_flag("--force", options->force, "Probe even beyond the available memory");
+  sub->add_flag("--selftest", options->selftest,
+                "Check the kernel enforces each limit at its boundary (private namespaces)");
+  sub->add_flag("--audit", options->audit, "Find world-accessible, orphaned and removed-but-attached objects");
+  sub->add_option("--json", options->json, "Write the JSON report to FILE ('-' for stdout)");
+  sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
+  sub->callback([options, &runner] { runner = [options] { return run_limits_command(*options); }; });
+}
+
+int run_limits_command(const LimitsOptions& options) {
+  LimitsRequest request;
+  if (!options.require.empty()) {
+    auto reqs = parse_requirements(options.require);
+    if (!reqs) return usage_error("--require: " + reqs.error().detail);
+    request.requirements = *reqs;
+  }
+  if (!options.profile.empty()) {
+    auto text = sys::read_file(options.profile);
+    if (!text) return usage_error("--profile: " + text.error().message());
+    auto reqs = parse_profile(*text);
+    if (!reqs) return usage_error("--profile " + options.profile + ": " + reqs.error().detail);
+    for (const auto& r : *reqs) {
+      for (const auto& existing : request.requirements) {
+        if (existing.item == r.item) {
+          return usage_error(std::string(to_string(r.item)) + " is in both --require and --profile");
+        }
+      }
+      request.requirements.push_back(r);
+    }
+  }
+  if (options.probe && request.requirements.empty()) {
+    return usage_error("--probe needs requirements (--require or --profile) to prove");
+  }
+  auto max_bytes = parse_size(options.max_bytes);
+  if (!max_bytes) return usage_error("--max-bytes: " + max_bytes.error().detail);
+  request.probe = options.probe;
+  request.probe_options.max_bytes = *max_bytes;
+  request.probe_options.force = options.force;
+  if (::isatty(STDERR_FILENO) && !options.quiet) {
+    request.probe_options.progress = [](const ProbeProgress& p) {
+      std::fprintf(stderr, "\rprobing %s: %s of %s   ", p.step.c_str(), format_bytes(p.done).c_str(),
+                   format_bytes(p.total).c_str());
+      if (p.done == p.total) std::fprintf(stderr, "\r%60s\r", "");
+    };
+  }
+  request.selftest = options.selftest;
+  request.audit = options.audit;
+
+  std::fflush(stdout);  // before the probe and self-test fork
+  auto outcome = run_limits(request);
+  if (!outcome) return usage_error(outcome.error().message());
+
+  if (!options.json.empty()) {
+    const std::string json = render_limits_json(*outcome);
+    if (options.json == "-") {
+      std::fputs(json.c_str(), stdout);
+    } else {
+      std::ofstream out(options.json);
+      out << json;
+      if (!out) return usage_error("--json: cannot write " + options.json);
+    }
+  }
+  if (options.json != "-") {
+    if (options.quiet) {
+      std::printf("verdict: %s\n", outcome->pass() ? "PASS" : "FAIL");
+    } else {
+      std::fputs(render_limits_text(*outcome).c_str(), stdout);
+    }
+  }
+  return outcome->pass() ? kExitOk : kExitFinding;
+}
+
+}  // namespace shmh::cli

@@ -1,0 +1,162 @@
+#include "core/limits/limits_snapshot.h"
+
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <sstream>
+
+#include "core/cleanup/sysvipc_table.h"
+#include "core/sys/sys.h"
+
+namespace shmh {
+namespace {
+
+std::optional<std::uint64_t> to_u64(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+Result<std::uint64_t> read_u64(const std::string& path) {
+  auto text = sys::read_file(path);
+  if (!text) return text.error();
+  auto v = to_u64(*text);
+  if (!v) return logic_error("read " + path, "not a number: " + *text);
+  return *v;
+}
+
+// "Key:   value kB" lines of /proc/meminfo, /proc/self/status.
+std::optional<std::uint64_t> field(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(key.size() + 1));
+    std::string value, unit;
+    fields >> value >> unit;
+    auto v = to_u64(value);
+    if (!v) return std::nullopt;
+    return unit == "kB" ? *v * 1024 : *v;
+  }
+  return std::nullopt;
+}
+
+// The /dev/shm line of /proc/self/mountinfo (the last one wins: later mounts hide earlier ones):
+// fstype and the mount options joined with the super options.
+void read_mountinfo(const std::string& text, const std::string& mount_point, LimitsSnapshot& s) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point, options;
+    f >> id >> parent >> dev >> root >> point >> options;
+    if (point != mount_point) continue;
+    std::string tok;
+    while (f >> tok && tok != "-") {
+    }
+    std::string fstype, source, super;
+    f >> fstype >> source >> super;
+    s.dev_shm_mounted = true;
+    s.dev_shm_fstype = fstype;
+    s.dev_shm_options = options + (super.empty() ? "" : "," + super);
+  }
+}
+
+bool has_cap_ipc_lock(const std::string& status) {
+  std::istringstream in(status);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    std::uint64_t caps = 0;
+    std::string hex = line.substr(7);
+    hex.erase(0, hex.find_first_not_of(" \t"));
+    std::from_chars(hex.data(), hex.data() + hex.size(), caps, 16);
+    constexpr int kCapIpcLock = 14;  // linux/capability.h
+    return (caps >> kCapIpcLock) & 1U;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> cgroup_headroom(const LimitsSnapshot& s) {
+  if (!s.cgroup_memory_max) return std::nullopt;
+  const std::uint64_t current = s.cgroup_memory_current.value_or(0);
+  return *s.cgroup_memory_max > current ? *s.cgroup_memory_max - current : 0;
+}
+
+Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
+  LimitsSnapshot s;
+  s.page_size = sys::page_size();
+  const std::string kernel = src.proc + "/sys/kernel/";
+  for (auto [name, out] : {std::pair{"shmmax", &s.shmmax}, std::pair{"shmall", &s.shmall},
+                           std::pair{"shmmni", &s.shmmni}, std::pair{"shm_rmid_forced", &s.shm_rmid_forced}}) {
+    auto v = read_u64(kernel + name);
+    if (!v) return v.error();
+    *out = *v;
+  }
+
+  auto table = sys::read_file(src.proc + "/sysvipc/shm");
+  if (!table) return table.error();
+  auto rows = parse_sysvipc_shm(*table);
+  if (!rows) return rows.error();
+  for (const auto& r : *rows) {
+    ++s.sysv_segments_used;
+    s.sysv_bytes_used += r.size;
+    s.sysv_pages_used += (r.size + s.page_size - 1) / s.page_size;
+  }
+
+  if (auto mountinfo = sys::read_file(src.proc + "/self/mountinfo")) read_mountinfo(*mountinfo, src.dev_shm, s);
+  struct statvfs vfs {};
+  if (::statvfs(src.dev_shm.c_str(), &vfs) == 0) {
+    s.dev_shm_size = static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    s.dev_shm_free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  }
+
+  if (auto lim = sys::getrlimit(RLIMIT_MEMLOCK)) {
+    s.memlock_soft = lim->rlim_cur == RLIM_INFINITY ? kUnlimited : lim->rlim_cur;
+    s.memlock_hard = lim->rlim_max == RLIM_INFINITY ? kUnlimited : lim->rlim_max;
+  }
+  if (auto status = sys::read_file(src.proc + "/self/status")) s.cap_ipc_lock = has_cap_ipc_lock(*status);
+
+  auto meminfo = sys::read_file(src.proc + "/meminfo");
+  if (!meminfo) return meminfo.error();
+  s.mem_available = field(*meminfo, "MemAvailable").value_or(0);
+  s.hugepages_total = field(*meminfo, "HugePages_Total").value_or(0);
+  s.hugepages_free = field(*meminfo, "HugePages_Free").value_or(0);
+  s.hugepage_size = field(*meminfo, "Hugepagesize").value_or(0);
+
+  // cgroup v2: "0::/path" in /proc/self/cgroup.
+  if (auto cg = sys::read_file(src.proc + "/self/cgroup")) {
+    std::istringstream in(*cg);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("0::", 0) == 0) s.cgroup_path = line.substr(3);
+    }
+    if (!s.cgroup_path.empty()) {
+      const std::string dir = src.cgroup_root + s.cgroup_path;
+      if (auto max = sys::read_file(dir + "/memory.max")) s.cgroup_memory_max = to_u64(*max);  // "max" → nullopt
+      if (auto cur = sys::read_file(dir + "/memory.current")) s.cgroup_memory_current = to_u64(*cur);
+    }
+  }
+
+  std::error_code ec;
+  if (std::filesystem::exists(src.root + ".dockerenv", ec)) s.container_hints.push_back("/.dockerenv exists");
+  if (std::filesystem::exists(src.root + "run/.containerenv", ec)) {
+    s.container_hints.push_back("/run/.containerenv exists (podman)");
+  }
+  if (s.dev_shm_size == 64ULL << 20) {
+    s.container_hints.push_back("/dev/shm is exactly 64 MiB, Docker's default (--shm-size raises it)");
+  }
+  if (!s.cgroup_path.empty() && s.cgroup_path != "/" && s.cgroup_memory_max) {
+    s.container_hints.push_back("a memory limit applies to cgroup " + s.cgroup_path);
+  }
+  return s;
+}
+
+}  // namespace shmh
