@@ -29,7 +29,6 @@
 #include "core/channel/channel_registry.h"
 #include "core/framing/frame.h"
 #include "core/process/child_process.h"
-#include "core/sandbox/sandbox.h"
 #include "core/sys/sys.h"
 
 namespace {
@@ -280,15 +279,3 @@ BENCHMARK_CAPTURE(BM_PingPong, pipe, "pipe")->UseRealTime();
 BENCHMARK(BM_PingPong_pingpong_raw)->Name("BM_PingPong/pingpong-raw")->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  if (auto kind = shmh::enter_sandbox(); !kind) {
-    std::fprintf(stderr, "channel_bench: %s\n", kind.error().message().c_str());
-    return 2;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

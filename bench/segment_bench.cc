@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/sandbox/sandbox.h"
 #include "core/segment/memfd_segment.h"
 #include "core/segment/posix_segment.h"
 #include "core/segment/sysv_segment.h"
@@ -54,9 +53,11 @@ void BM_Lifecycle_sysv(benchmark::State& state) {
   });
 }
 
-void BM_Lifecycle_posix(benchmark::State& state) {
-  run_lifecycle(state, [](std::size_t size, std::size_t page) -> std::string {
-    auto seg = shmh::PosixSegment::create({.name = "/shmh-bench", .size = size});
+// POSIX and memfd share the mmap half of the lifecycle; only how the object is made differs.
+template <class Create>
+void fd_lifecycle(benchmark::State& state, Create create) {
+  run_lifecycle(state, [&create](std::size_t size, std::size_t page) -> std::string {
+    auto seg = create(size);
     if (!seg) return seg.error().message();
     auto map = seg->map();
     if (!map) return map.error().message();
@@ -67,17 +68,14 @@ void BM_Lifecycle_posix(benchmark::State& state) {
   });
 }
 
+void BM_Lifecycle_posix(benchmark::State& state) {
+  fd_lifecycle(state,
+               [](std::size_t size) { return shmh::PosixSegment::create({.name = "/shmh-bench", .size = size}); });
+}
+
 void BM_Lifecycle_memfd(benchmark::State& state) {
-  run_lifecycle(state, [](std::size_t size, std::size_t page) -> std::string {
-    auto seg = shmh::MemfdSegment::create({.name = "shmh-bench", .size = size});
-    if (!seg) return seg.error().message();
-    auto map = seg->map();
-    if (!map) return map.error().message();
-    touch_pages(*map, page);
-    if (auto r = map->unmap(); !r) return r.error().message();
-    if (auto r = seg->remove(); !r) return r.error().message();
-    return {};
-  });
+  fd_lifecycle(state,
+               [](std::size_t size) { return shmh::MemfdSegment::create({.name = "shmh-bench", .size = size}); });
 }
 
 // Baseline: private anonymous memory, mapped, touched and unmapped the same way.
@@ -99,15 +97,3 @@ BENCHMARK(BM_Lifecycle_anon_baseline) SHMH_SIZES;
 #undef SHMH_SIZES
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  if (auto kind = shmh::enter_sandbox(); !kind) {
-    std::fprintf(stderr, "segment_bench: %s\n", kind.error().message().c_str());
-    return 2;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

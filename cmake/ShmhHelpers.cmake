@@ -25,12 +25,13 @@ function(shmh_add_test source)
     PROPERTIES LABELS ${ARG_LABEL} FIXTURES_REQUIRED shm_leak_check TIMEOUT 120)
 endfunction()
 
-# shmh_add_bench(source [DEPS ...]) — a Google Benchmark binary named after the source file.
+# shmh_add_bench(source [DEPS ...]) — a Google Benchmark binary named after the source file, run
+# inside a sandbox by bench/sandboxed_bench_main.cc.
 function(shmh_add_bench source)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   get_filename_component(_name ${source} NAME_WE)
-  add_executable(${_name} ${source})
-  target_link_libraries(${_name} PRIVATE ${ARG_DEPS} benchmark::benchmark shmh::build_options)
+  add_executable(${_name} ${source} ${PROJECT_SOURCE_DIR}/bench/sandboxed_bench_main.cc)
+  target_link_libraries(${_name} PRIVATE ${ARG_DEPS} shmh::core benchmark::benchmark shmh::build_options)
   target_compile_features(${_name} PRIVATE cxx_std_20)
 endfunction()
 

@@ -63,7 +63,8 @@ void read_mountinfo(const std::string& text, const std::string& mount_point, Lim
     f >> fstype >> source >> super;
     s.dev_shm_mounted = true;
     s.dev_shm_fstype = fstype;
-    s.dev_shm_options = options + (super.empty() ? "" : "," + super);
+    s.dev_shm_options = options;
+    if (!super.empty()) s.dev_shm_options.append(",").append(super);
   }
 }
 

@@ -47,7 +47,7 @@ LimitsOutcome fixed_outcome() {
 std::string golden_path(const char* name) { return std::string(SHMH_GOLDEN_DIR) + "/" + name; }
 
 void expect_golden(const std::string& actual, const char* name) {
-  if (std::getenv("SHMH_UPDATE_GOLDEN") != nullptr) {
+  if (std::getenv("SHMH_UPDATE_GOLDEN") != nullptr) {  // NOLINT(concurrency-mt-unsafe): single-threaded test
     std::ofstream(golden_path(name)) << actual;
     return;
   }

@@ -93,8 +93,8 @@ TEST(Evaluate, EachItemAtItsBoundaryWithTheFix) {
   EXPECT_FALSE(size.pass);
   EXPECT_EQ(size.fix, "sysctl -w kernel.shmmax=1048577");
 
-  EXPECT_TRUE(check(s, RequirementItem::kTotal, 1000 * 4096).pass);
-  auto total = check(s, RequirementItem::kTotal, 1001 * 4096);
+  EXPECT_TRUE(check(s, RequirementItem::kTotal, std::uint64_t{1000} * 4096).pass);
+  auto total = check(s, RequirementItem::kTotal, std::uint64_t{1001} * 4096);
   EXPECT_FALSE(total.pass);
   EXPECT_EQ(total.fix, "sysctl -w kernel.shmall=1025");
 
