@@ -1,0 +1,97 @@
+// SysvModel: a plain in-memory model of System V shared-memory semantics that predicts the result
+// (value or errno) and the side effects of shmget, shmat, shmdt and shmctl — the oracle of the
+// differential fuzzer (fuzz/sysv_api) and of tests that run the same call table on the kernel.
+// It follows the order in which the kernel checks arguments (ipc/shm.c newseg, do_shmat,
+// shmctl_down, ipc/util.c ipcget_public and ipcperms), because which errno wins depends on it.
+// The kernel is the authority: where they disagree, the model is fixed.
+//
+//   shmh::model::SysvModel m({.shmmax = 1 << 20, .shmall = 256, .shmmni = 8});
+//   auto id = m.shmget(0x1234, 4096, IPC_CREAT | 0600, root);   // {value = handle, err = 0}
+//   auto at = m.shmat(id.value, 0, root);                        // attach: nattch 1
+//
+// Segments are named by the model's own handles (0, 1, 2...); a differential driver maps them to
+// the kernel's ids. What the model does not cover: addresses (shmat's addr/SHM_RND/SHM_REMAP),
+// SHM_HUGETLB, IPC_INFO/SHM_INFO/SHM_STAT, memory exhaustion (ENOMEM from the allocator).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace shmh::model {
+
+struct Limits {
+  std::uint64_t shmmax = 0;  // bytes
+  std::uint64_t shmall = 0;  // pages
+  std::uint64_t shmmni = 0;  // segments
+  std::uint64_t page_size = 4096;
+  std::uint64_t memlock = 0;  // RLIMIT_MEMLOCK of unprivileged callers, bytes
+};
+
+// Who makes a call.
+struct Caller {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool cap_ipc_owner = false;  // bypasses permission bits (root)
+  bool cap_sys_admin = false;  // may IPC_SET/IPC_RMID anyone's segment (root)
+  bool cap_ipc_lock = false;   // SHM_LOCK without RLIMIT_MEMLOCK (root)
+};
+
+struct Segment {
+  key_t key = 0;  // IPC_PRIVATE (0) after IPC_RMID of an attached segment
+  std::uint64_t size = 0;
+  unsigned mode = 0;  // the low 9 permission bits
+  uid_t uid = 0, cuid = 0;
+  gid_t gid = 0, cgid = 0;
+  std::uint64_t nattch = 0;
+  bool dest = false;    // SHM_DEST: removed, alive until the last detach
+  bool locked = false;  // SHM_LOCKED
+  uid_t locker = 0;     // whose memlock allowance the lock is charged to
+};
+
+// A call's result: `value` on success (a handle for shmget, 0 otherwise), or the errno.
+struct Outcome {
+  long value = 0;
+  int err = 0;
+  [[nodiscard]] bool ok() const { return err == 0; }
+  bool operator==(const Outcome&) const = default;
+};
+
+class SysvModel {
+ public:
+  explicit SysvModel(const Limits& limits) : limits_(limits) {}
+
+  Outcome shmget(key_t key, std::uint64_t size, int shmflg, const Caller& who);
+  // Attaches segment `handle` (SHM_RDONLY, SHM_EXEC honoured); value = an attachment handle.
+  Outcome shmat(long handle, int shmflg, const Caller& who);
+  // Detaches an attachment handle; EINVAL if it is not attached.
+  Outcome shmdt(long attachment);
+  // IPC_STAT into `out`.
+  Outcome ipc_stat(long handle, const Caller& who, Segment* out) const;
+  Outcome ipc_set(long handle, uid_t uid, gid_t gid, unsigned mode, const Caller& who);
+  Outcome ipc_rmid(long handle, const Caller& who);
+  Outcome shm_lock(long handle, bool lock, const Caller& who);
+
+  // The segment behind a handle, if it still exists (for comparisons).
+  [[nodiscard]] std::optional<Segment> segment(long handle) const;
+  [[nodiscard]] std::uint64_t segments_in_use() const { return segments_.size(); }
+  [[nodiscard]] std::uint64_t pages_in_use() const { return pages_; }
+
+ private:
+  [[nodiscard]] const Segment* find(long handle) const;
+  [[nodiscard]] bool permitted(const Segment& s, unsigned requested, const Caller& who) const;
+  void destroy(long handle);
+
+  Limits limits_;
+  std::map<long, Segment> segments_;             // live segments by handle
+  std::map<long, long> attachments_;             // attachment handle → segment handle
+  std::uint64_t pages_ = 0;                      // shm_tot: pages of all live segments
+  std::map<uid_t, std::uint64_t> locked_bytes_;  // per user, as the kernel's ucounts charge it
+  long next_handle_ = 0;
+  long next_attachment_ = 0;
+};
+
+}  // namespace shmh::model
