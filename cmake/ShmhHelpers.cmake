@@ -46,3 +46,33 @@ function(shmh_add_plugin name)
   target_link_libraries(${name} PRIVATE shmh::build_options Threads::Threads rt)
   set_target_properties(${name} PROPERTIES PREFIX "lib")
 endfunction()
+
+# shmh_add_fuzzer(name) — fuzz/<name>/<name>.cc with LLVMFuzzerTestOneInput (and
+# LLVMFuzzerInitialize). Always: <name>_replay (fuzz/common/replay_main.cc) and a ctest test
+# running fuzz/<name>/corpus and fuzz/<name>/regressions. With SHMH_FUZZ: <name>_fuzzer.
+function(shmh_add_fuzzer name)
+  set(_dir ${CMAKE_CURRENT_SOURCE_DIR}/${name})
+  find_path(SHMH_FDP_INCLUDE fuzzer/FuzzedDataProvider.h
+            PATHS /usr/lib/llvm-14/lib/clang/14.0.6/include /usr/lib/clang/14/include
+            DOC "clang's FuzzedDataProvider.h (header-only; Debian package libclang-common-14-dev)")
+  if(NOT SHMH_FDP_INCLUDE)
+    message(FATAL_ERROR "fuzzer/FuzzedDataProvider.h not found: install clang (ci/setup.sh)")
+  endif()
+  # Only that one header: clang's whole resource directory would shadow g++'s own stddef.h.
+  file(COPY ${SHMH_FDP_INCLUDE}/fuzzer/FuzzedDataProvider.h DESTINATION ${PROJECT_BINARY_DIR}/fdp/fuzzer)
+  set(SHMH_FDP_INCLUDE ${PROJECT_BINARY_DIR}/fdp)
+  add_executable(${name}_replay ${_dir}/${name}.cc ${PROJECT_SOURCE_DIR}/fuzz/common/replay_main.cc)
+  target_include_directories(${name}_replay SYSTEM PRIVATE ${SHMH_FDP_INCLUDE})
+  target_link_libraries(${name}_replay PRIVATE shmh::core shmh::build_options)
+  target_compile_features(${name}_replay PRIVATE cxx_std_20)
+  add_test(NAME fuzz_regress_${name} COMMAND ${name}_replay ${_dir}/corpus ${_dir}/regressions)
+  set_tests_properties(fuzz_regress_${name} PROPERTIES LABELS fuzz-regress FIXTURES_REQUIRED shm_leak_check TIMEOUT 300)
+  if(SHMH_FUZZ)
+    add_executable(${name}_fuzzer ${_dir}/${name}.cc)
+    target_include_directories(${name}_fuzzer SYSTEM PRIVATE ${SHMH_FDP_INCLUDE})
+    target_link_libraries(${name}_fuzzer PRIVATE shmh::core shmh::build_options)
+    target_compile_features(${name}_fuzzer PRIVATE cxx_std_20)
+    target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
+  endif()
+endfunction()

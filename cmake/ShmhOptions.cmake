@@ -38,6 +38,11 @@ if(SHMH_COVERAGE)
   target_link_options(shmh_build_options INTERFACE -fprofile-instr-generate)
 endif()
 
-if(SHMH_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-  message(FATAL_ERROR "SHMH_FUZZ needs clang with libFuzzer (Debian: clang, libclang-rt-dev); use the 'fuzz' preset")
+if(SHMH_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SHMH_FUZZ needs clang with libFuzzer (Debian: clang, libclang-rt-dev); use the 'fuzz' preset")
+  endif()
+  # Coverage feedback from all of our code (the model, the ring, the segments), not only the
+  # target files: libFuzzer's main is linked into the fuzz targets alone (-fsanitize=fuzzer).
+  target_compile_options(shmh_build_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()

@@ -1,0 +1,111 @@
+// SysvDifferential: runs System V calls on the real kernel and on SysvModel side by side and says
+// where they disagree — the engine of the sysv_api fuzz target and of the model's kernel tests.
+// Calls marked `other` run in a forked child that drops to another uid (needs root).
+//
+//   shmh::model::SysvDifferential d(limits);
+//   if (auto diff = d.run(step); !diff.empty()) report(diff);   // "shmat as root ...: kernel ok, model EACCES"
+//
+// Precondition: the process is in a private IPC namespace whose limits equal `limits` (the driver
+// compares against the kernel's real answers, and removes what it created when destroyed).
+#pragma once
+
+#include <sys/ipc.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/model/sysv_model.h"
+#include "core/process/child_process.h"
+#include "core/result.h"
+#include "core/segment/mapping.h"
+
+namespace shmh::model {
+
+enum class SysvOp { kGet, kAt, kDt, kStat, kSet, kRmid, kLock, kUnlock, kCount };
+
+struct SysvStep {
+  SysvOp op = SysvOp::kGet;
+  bool other = false;  // made by `other_uid` instead of root
+  key_t key = IPC_PRIVATE;
+  std::uint64_t size = 0;
+  int flags = 0;
+  int target = 0;  // index into the segments (or attachments) made so far; out of range = invalid id
+  uid_t set_uid = 0;
+  unsigned set_mode = 0600;
+};
+
+// "shmget as root key=0x100 size=4096 flags=01600 ...".
+std::string describe(const SysvStep& step);
+
+// A long-lived process running as another uid that makes System V calls on request — "another
+// user" for the differential without a fork per call (a fork costs ~1 ms under ASan). Start it
+// while the caller has no attachments: a forked process inherits them and would skew nattch.
+class OtherUidPeer {
+ public:
+  // Forks the peer, which drops to uid/gid (needs root) and sets RLIMIT_MEMLOCK to `memlock`.
+  static Result<OtherUidPeer> start(uid_t uid, gid_t gid, std::uint64_t memlock);
+
+  // Runs the step's call on kernel id `kernel_id` (shmat is followed by shmdt: the peer keeps no
+  // attachment). Returns the errno (0 on success; *new_id set for shmget), or -1 if the peer died.
+  int call(const SysvStep& step, int kernel_id, int* new_id);
+
+  [[nodiscard]] uid_t uid() const { return uid_; }
+  [[nodiscard]] gid_t gid() const { return gid_; }
+
+  OtherUidPeer() = default;
+  OtherUidPeer(OtherUidPeer&& other) noexcept;
+  OtherUidPeer& operator=(OtherUidPeer&& other) noexcept;
+  OtherUidPeer(const OtherUidPeer&) = delete;
+  OtherUidPeer& operator=(const OtherUidPeer&) = delete;
+  ~OtherUidPeer();
+
+ private:
+  ChildProcess child_;
+  int to_peer_ = -1;
+  int from_peer_ = -1;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+};
+
+class SysvDifferential {
+ public:
+  // `other` runs the steps marked `other` (steps marked so are refused when it is null).
+  SysvDifferential(const Limits& limits, OtherUidPeer* other);
+  ~SysvDifferential();  // detaches and removes every segment it made on the kernel
+  SysvDifferential(const SysvDifferential&) = delete;
+  SysvDifferential& operator=(const SysvDifferential&) = delete;
+
+  // "" when kernel and model agree on the step's result and on every live segment afterwards.
+  std::string run(const SysvStep& step);
+
+  [[nodiscard]] std::size_t segments() const { return handles_.size(); }
+  [[nodiscard]] std::size_t attachments() const { return attachments_.size(); }
+
+ private:
+  int on_kernel(const SysvStep& s);
+  int kernel_call(const SysvStep& s, int* new_id);
+  Outcome on_model(const SysvStep& s);
+  void record_id(int id);
+  [[nodiscard]] std::string compare_all() const;
+  [[nodiscard]] int id_of(int target) const;
+  [[nodiscard]] long handle_of(int target) const;
+
+  Limits limits_;
+  Caller root_;
+  Caller other_;
+  OtherUidPeer* peer_ = nullptr;
+  SysvModel model_;
+  std::vector<int> kernel_ids_;
+  std::vector<long> handles_;
+  std::vector<Mapping> attachments_;
+  std::vector<long> model_attachments_;
+};
+
+// A random step over the few keys, sizes, modes and flags where the interesting answers are.
+SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int targets, uid_t other_uid);
+
+}  // namespace shmh::model

@@ -1,0 +1,86 @@
+// sysv_api: the input is a sequence of up to 64 System V calls — shmget, shmat, shmdt, IPC_STAT,
+// IPC_SET, IPC_RMID, SHM_LOCK/UNLOCK with fuzzed keys, sizes, flags, modes and targets, now and
+// then made by another uid in a forked child — each run on the kernel and on the model
+// (core/model). Any difference in result, errno or a segment's IPC_STAT traps with a message
+// naming the call, its arguments and both answers.
+//
+// Runs inside a private IPC + mount namespace entered once at start (LLVMFuzzerInitialize) with
+// small limits, so ENOSPC and EINVAL at the limits are reachable and nothing leaks; every input
+// starts from an empty namespace (the driver removes what it made).
+#include <fuzzer/FuzzedDataProvider.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/model/sysv_differential.h"
+#include "core/sandbox/sandbox.h"
+
+namespace {
+
+using shmh::model::Limits;
+using shmh::model::SysvOp;
+using shmh::model::SysvStep;
+
+constexpr std::uint64_t kPage = 4096;
+constexpr Limits kLimits{.shmmax = 16 * kPage, .shmall = 32, .shmmni = 6, .page_size = kPage, .memlock = 4 * kPage};
+constexpr uid_t kOtherUid = 65534;
+constexpr gid_t kOtherGid = 65534;
+shmh::model::OtherUidPeer* g_other = nullptr;  // "another uid" (root only; null otherwise)
+
+SysvStep consume_step(FuzzedDataProvider& in, int targets) {
+  SysvStep s;
+  s.op = static_cast<SysvOp>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(SysvOp::kCount) - 1));
+  // 1 in 8 calls come from another uid (a long-lived peer process). 7, not 0, selects it: an
+  // exhausted input reads as 0.
+  s.other = g_other != nullptr && s.op != SysvOp::kDt && in.ConsumeIntegralInRange<int>(0, 7) == 7;
+  const key_t keys[] = {0, 0x100, 0x101, static_cast<key_t>(in.ConsumeIntegral<std::int32_t>())};
+  s.key = keys[in.ConsumeIntegralInRange<int>(0, 3)];
+  const std::uint64_t sizes[] = {0,
+                                 1,
+                                 kPage - 1,
+                                 kPage,
+                                 kPage + 1,
+                                 kLimits.shmmax,
+                                 kLimits.shmmax + 1,
+                                 in.ConsumeIntegralInRange<std::uint64_t>(0, 40 * kPage)};
+  s.size = sizes[in.ConsumeIntegralInRange<int>(0, 7)];
+  s.flags = static_cast<int>(in.ConsumeIntegral<std::uint16_t>()) & (0777 | IPC_CREAT | IPC_EXCL);
+  if (s.op == SysvOp::kAt) s.flags = in.ConsumeBool() ? SHM_RDONLY : (in.ConsumeBool() ? SHM_EXEC : 0);
+  s.target = in.ConsumeIntegralInRange<int>(0, targets);
+  s.set_uid = in.ConsumeBool() ? 0 : kOtherUid;
+  s.set_mode = in.ConsumeIntegral<std::uint16_t>() & 0777;
+  return s;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  auto kind = shmh::enter_sandbox(
+      {.shmmax = kLimits.shmmax, .shmall = kLimits.shmall, .shmmni = kLimits.shmmni, .dev_shm_bytes = 1 << 20});
+  if (!kind) {
+    std::fprintf(stderr, "sysv_api: %s\n", kind.error().message().c_str());
+    std::exit(2);
+  }
+  if (::geteuid() == 0 && *kind == shmh::SandboxKind::kPrivileged) {
+    // Started before any input, while this process has no attachment for it to inherit.
+    auto peer = shmh::model::OtherUidPeer::start(kOtherUid, kOtherGid, kLimits.memlock);
+    if (peer) g_other = new shmh::model::OtherUidPeer(std::move(*peer));  // lives as long as the process
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider in(data, size);
+  shmh::model::SysvDifferential diff(kLimits, g_other);
+  for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {
+    const SysvStep s = consume_step(in, static_cast<int>(diff.segments() + diff.attachments()) + 1);
+    const std::string mismatch = diff.run(s);
+    if (!mismatch.empty()) {
+      std::fprintf(stderr, "sysv_api: kernel and model disagree at step %d: %s\n", step, mismatch.c_str());
+      __builtin_trap();
+    }
+  }
+  return 0;
+}
