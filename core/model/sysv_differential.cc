@@ -98,8 +98,8 @@ std::optional<std::size_t> index(const V& v, int target) {
 }  // namespace
 
 std::string describe(const SysvStep& s) {
-  static const char* const kNames[] = {"shmget",  "shmat",    "shmdt",    "IPC_STAT",
-                                       "IPC_SET", "IPC_RMID", "SHM_LOCK", "SHM_UNLOCK"};
+  static constexpr const char* kNames[] = {"shmget",  "shmat",    "shmdt",    "IPC_STAT",
+                                           "IPC_SET", "IPC_RMID", "SHM_LOCK", "SHM_UNLOCK"};
   std::ostringstream o;
   o << kNames[static_cast<int>(s.op) % 8] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
     << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec << " target=" << s.target

@@ -38,15 +38,15 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   auto memfd = shmh::MemfdSegment::create({.name = "channel_image", .size = geometry->total_size});
   if (!memfd) {
     std::fprintf(stderr, "channel_image: %s\n", memfd.error().message().c_str());
-    std::exit(2);
+    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
   }
   const std::size_t page = shmh::sys::page_size();
   const std::size_t size = (geometry->total_size + page - 1) / page * page;
   auto reservation = shmh::sys::mmap(nullptr, size + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (!reservation) std::exit(2);
+  if (!reservation) std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
   auto* base = static_cast<std::byte*>(*reservation) + page;
   auto mapping = memfd->map({.length = size, .flags = MAP_SHARED | MAP_FIXED, .addr = base});
-  if (!mapping) std::exit(2);
+  if (!mapping) std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
   // Lives for the whole process: libFuzzer calls the target until it exits.
   g_segment =
       new GuardedSegment{std::move(*memfd), std::move(*mapping), static_cast<std::size_t>(geometry->total_size)};

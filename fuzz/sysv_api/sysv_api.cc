@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
       {.shmmax = kLimits.shmmax, .shmall = kLimits.shmall, .shmmni = kLimits.shmmni, .dev_shm_bytes = 1 << 20});
   if (!kind) {
     std::fprintf(stderr, "sysv_api: %s\n", kind.error().message().c_str());
-    std::exit(2);
+    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
   }
   if (::geteuid() == 0 && *kind == shmh::SandboxKind::kPrivileged) {
     // Started before any input, while this process has no attachment for it to inherit.
