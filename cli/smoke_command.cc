@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/exit_codes.h"
+#include "cli/supervised_run.h"
 #include "core/check/share_check.h"
 #include "core/sandbox/sandbox.h"
 #include "core/units.h"
@@ -31,6 +32,39 @@ const char* outcome_name(Outcome o) {
       return "ERROR";
   }
   return "?";
+}
+
+// Runs the check and prints its report; returns the exit code.
+int check_and_report(const ShareCheckOptions& check, bool quiet) {
+  std::fflush(stdout);  // before forking, so children do not repeat buffered output
+  auto result = run_share_check(check);
+  if (!result) {
+    std::fprintf(stderr, "shmharness smoke: %s\n", result.error().message().c_str());
+    return kExitUsage;
+  }
+  std::size_t passed = 0;
+  for (const auto& b : result->backends) {
+    passed += b.outcome == Outcome::kPass ? 1 : 0;
+    if (!quiet) {
+      std::printf("  %-6s %-5s %s checked in %.1f ms: %s\n", std::string(to_string(b.backend)).c_str(),
+                  outcome_name(b.outcome), format_bytes(b.bytes_checked).c_str(), b.seconds * 1e3, b.detail.c_str());
+    }
+    if (b.outcome == Outcome::kError) {
+      std::fprintf(stderr, "shmharness smoke: %s: %s\n", std::string(to_string(b.backend)).c_str(), b.detail.c_str());
+    }
+  }
+  const Outcome overall = result->outcome();
+  std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", outcome_name(overall), passed,
+              result->backends.size());
+  switch (overall) {
+    case Outcome::kPass:
+      return kExitOk;
+    case Outcome::kFail:
+      return kExitFinding;
+    case Outcome::kError:
+      return kExitUsage;
+  }
+  return kExitUsage;
 }
 
 }  // namespace
@@ -84,36 +118,10 @@ int run_smoke_command(const SmokeOptions& options) {
     std::printf("shmharness smoke: seed %llu (replay with --seed %llu), %s per segment, %s\n",
                 static_cast<unsigned long long>(check.seed), static_cast<unsigned long long>(check.seed),
                 format_bytes(check.size).c_str(), where.c_str());
-    std::fflush(stdout);  // before forking, so children do not repeat buffered output
   }
-  auto result = run_share_check(check);
-  if (!result) {
-    std::fprintf(stderr, "shmharness smoke: %s\n", result.error().message().c_str());
-    return kExitUsage;
-  }
-  std::size_t passed = 0;
-  for (const auto& b : result->backends) {
-    passed += b.outcome == Outcome::kPass ? 1 : 0;
-    if (!options.quiet) {
-      std::printf("  %-6s %-5s %s checked in %.1f ms: %s\n", std::string(to_string(b.backend)).c_str(),
-                  outcome_name(b.outcome), format_bytes(b.bytes_checked).c_str(), b.seconds * 1e3, b.detail.c_str());
-    }
-    if (b.outcome == Outcome::kError) {
-      std::fprintf(stderr, "shmharness smoke: %s: %s\n", std::string(to_string(b.backend)).c_str(), b.detail.c_str());
-    }
-  }
-  const Outcome overall = result->outcome();
-  std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", outcome_name(overall), passed,
-              result->backends.size());
-  switch (overall) {
-    case Outcome::kPass:
-      return kExitOk;
-    case Outcome::kFail:
-      return kExitFinding;
-    case Outcome::kError:
-      return kExitUsage;
-  }
-  return kExitUsage;
+  if (!check.tagged) return check_and_report(check, options.quiet);
+  // Outside a sandbox an interrupt must not leave tagged objects behind: supervise the run.
+  return run_supervised("smoke", [&] { return check_and_report(check, options.quiet); });
 }
 
 }  // namespace shmh::cli

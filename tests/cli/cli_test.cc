@@ -1,6 +1,8 @@
 // The shmharness binary as a user runs it: exit codes, one-line errors, verdicts, and clean.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +119,36 @@ TEST(Cli, SmokeWithoutSandboxLeavesNothing) {
   auto left = find_leftovers();
   ASSERT_TRUE(left);
   EXPECT_TRUE(left->empty());
+}
+
+TEST(Cli, InterruptedRunOutsideASandboxLeavesNothing) {
+  // A big --no-sandbox run is interrupted mid-check: the supervisor must remove what it made.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(SHMH_CLI_PATH, SHMH_CLI_PATH, "smoke", "--no-sandbox", "--size", "1G", "--backend", "sysv", "--backend",
+            "posix", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // Wait until the run has created something, then interrupt it.
+  bool created = false;
+  for (int i = 0; i < 500 && !created; ++i) {
+    auto left = find_leftovers();
+    created = left && !left->empty();
+    if (!created) ::usleep(2000);
+  }
+  ASSERT_TRUE(created) << "the run never created a tagged object";
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the supervisor itself died";
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  auto left = find_leftovers();
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty()) << left->size() << " tagged object(s) left after the interrupt";
 }
 
 TEST(Cli, SmokeOnAFullDevShmIsAnEnvironmentError) {
