@@ -58,12 +58,13 @@ Result<std::vector<Leftover>> find_leftovers(const LeftoverSources& sources) {
   for (const auto& entry : std::filesystem::directory_iterator(sources.dev_shm, ec)) {
     const std::string file = entry.path().filename().string();
     const auto creator = tagged_name_creator(file);
-    if (!creator || !entry.is_regular_file(ec)) continue;
+    // Regular files are POSIX objects; FIFOs are the `pipe` channel's.
+    if (!creator || !(entry.is_regular_file(ec) || entry.is_fifo(ec))) continue;
     Leftover l;
     l.kind = LeftoverKind::kPosix;
     l.name = "/" + file;
     l.creator = *creator;
-    l.bytes = entry.file_size(ec);
+    l.bytes = entry.is_regular_file(ec) ? entry.file_size(ec) : 0;
     judge_use(l);
     out.push_back(std::move(l));
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,6 +137,25 @@ TEST(Leftovers, RemoveTakesExactlyTheLeftovers) {
   // A stale entry (already removed) is an error, not a silent success.
   EXPECT_FALSE(remove_leftover((*found)[0]).ok());
   (void)SysvSegment::adopt(orphans.untagged_sysv, true);
+}
+
+TEST(Leftovers, ThePipeChannelsFifosAreLeftoversToo) {
+  // A FIFO under a tagged name whose creator is gone (the pid of a child that has exited).
+  pid_t dead = 0;
+  auto child = ChildProcess::spawn([] { return std::string{}; });
+  ASSERT_TRUE(Succeeds(child));
+  dead = child->pid();
+  ASSERT_TRUE(Succeeds(child->wait()));
+  const std::string name = "/shmh." + std::to_string(dead) + ".0123456789abcdef";
+  ASSERT_EQ(::mkfifo(("/dev/shm" + name).c_str(), 0600), 0);
+  auto found = find_leftovers();
+  ASSERT_TRUE(Succeeds(found));
+  const Leftover* fifo = find(*found, name);
+  ASSERT_NE(fifo, nullptr);
+  EXPECT_FALSE(fifo->in_use) << fifo->reason;
+  EXPECT_TRUE(Succeeds(remove_leftover(*fifo)));
+  struct stat st {};
+  EXPECT_NE(::stat(("/dev/shm" + name).c_str(), &st), 0);
 }
 
 TEST(Leftovers, ReusedIdWithAnotherKeyIsNotRemoved) {
