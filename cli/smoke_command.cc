@@ -101,6 +101,7 @@ int run_smoke_command(const SmokeOptions& options) {
   for (const auto& b : options.backends) check.backends.push_back(*parse_backend(b));
 
   std::string where = "no sandbox (tagged objects)";
+  bool sandboxed = false;
   if (!options.no_sandbox) {
     auto kind = enter_sandbox();
     if (kind) {
@@ -109,9 +110,7 @@ int run_smoke_command(const SmokeOptions& options) {
       std::fprintf(stderr, "shmharness smoke: no sandbox (%s); continuing with tagged objects\n",
                    kind.error().message().c_str());
     }
-    check.tagged = !kind;
-  } else {
-    check.tagged = true;
+    sandboxed = kind.ok();
   }
 
   if (!options.quiet) {
@@ -119,7 +118,7 @@ int run_smoke_command(const SmokeOptions& options) {
                 static_cast<unsigned long long>(check.seed), static_cast<unsigned long long>(check.seed),
                 format_bytes(check.size).c_str(), where.c_str());
   }
-  if (!check.tagged) return check_and_report(check, options.quiet);
+  if (sandboxed) return check_and_report(check, options.quiet);
   // Outside a sandbox an interrupt must not leave tagged objects behind: supervise the run.
   return run_supervised("smoke", [&] { return check_and_report(check, options.quiet); });
 }

@@ -7,7 +7,8 @@
 //   auto r = shmh::run_share_check({.size = 1 << 20, .seed = 42});
 //   for (const auto& b : r->backends) ... b.passed, b.detail ...
 //
-// Precondition: run it inside a sandbox, or with `tagged` set so leftovers can be cleaned.
+// Segments are made through SharedRegion, under tagged keys and names, so a crash outside a
+// sandbox leaves nothing `shmharness clean` cannot find.
 #pragma once
 
 #include <chrono>

@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <string_view>
+
+#include "core/units.h"
 
 namespace shmh {
 namespace {
@@ -33,7 +36,13 @@ Result<SharedRegion> SharedRegion::create(Backend backend, std::size_t size, mod
     case Backend::kPosix: {
       auto seg = PosixSegment::create_tagged(size, mode);
       if (!seg) return seg.error();
-      if (auto r = seg->allocate(0, size); !r) return r.error();
+      // Reserve the memory now: a /dev/shm too small answers here, not with SIGBUS on first touch.
+      if (auto r = seg->allocate(0, size); !r) {
+        if (r.error().err != ENOSPC) return r.error();
+        return sys_error(ENOSPC, "posix_fallocate",
+                         "/dev/shm has no room for " + format_bytes(size) +
+                             ": free space there (df /dev/shm) or enlarge it (mount -o remount,size=... /dev/shm)");
+      }
       auto map = seg->map();
       if (!map) return map.error();
       std::string address = "posix:" + seg->name();

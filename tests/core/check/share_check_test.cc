@@ -26,8 +26,8 @@ TEST(ShareCheck, EveryBackendPasses) {
   EXPECT_TRUE(rows->empty()) << "the check removed its segments";
 }
 
-TEST(ShareCheck, TaggedModeLeavesNothing) {
-  auto r = run_share_check({.backends = {Backend::kSysv, Backend::kPosix}, .size = 8192, .tagged = true});
+TEST(ShareCheck, TaggedObjectsAreRemoved) {
+  auto r = run_share_check({.backends = {Backend::kSysv, Backend::kPosix}, .size = 8192});
   ASSERT_TRUE(Succeeds(r));
   EXPECT_EQ(r->outcome(), Outcome::kPass);
   auto rows = read_sysvipc_shm();
