@@ -1,8 +1,6 @@
 #include "core/model/sysv_differential.h"
 
-#include <grp.h>
 #include <sys/ipc.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -114,8 +112,7 @@ Result<OtherUidPeer> OtherUidPeer::start(uid_t uid, gid_t gid, std::uint64_t mem
   auto child = ChildProcess::spawn([&]() -> ChildReport {
     sys::close(requests->write);
     sys::close(replies->read);
-    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) return {97, "cannot drop privileges"};
-    ::prctl(PR_SET_DUMPABLE, 1);
+    if (auto r = sys::become_user(uid, gid); !r) return {97, r.error().message()};
     (void)sys::setrlimit(RLIMIT_MEMLOCK, {memlock, memlock});
     PeerRequest req{};
     while (read_exact(requests->read, &req, sizeof req)) {

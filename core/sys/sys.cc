@@ -1,11 +1,13 @@
 #include "core/sys/sys.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +235,14 @@ Result<int> pidfd_open(pid_t pid) {
   const long fd = ::syscall(SYS_pidfd_open, pid, 0);
   if (fd == -1) return sys_error(errno, "pidfd_open", "pid " + std::to_string(pid));
   return static_cast<int>(fd);
+}
+
+Result<void> become_user(uid_t uid, gid_t gid) {
+  if (::setgroups(0, nullptr) != 0) return sys_error(errno, "setgroups");
+  if (::setgid(gid) != 0) return sys_error(errno, "setgid", std::to_string(gid));
+  if (::setuid(uid) != 0) return sys_error(errno, "setuid", std::to_string(uid));
+  ::prctl(PR_SET_DUMPABLE, 1);
+  return {};
 }
 
 bool process_alive(pid_t pid) noexcept {

@@ -81,6 +81,11 @@ struct WaitStatus {
   int status = 0;
 };
 Result<WaitStatus> waitpid(pid_t pid, int options);
+// Drops this process to uid/gid with no supplementary groups (needs root), and marks it dumpable
+// again as a process that user started would be (a uid change clears it, which makes its
+// /proc/self files root's).
+Result<void> become_user(uid_t uid, gid_t gid);
+
 // Whether a process with this pid exists (kill(pid, 0): EPERM still means it exists).
 bool process_alive(pid_t pid) noexcept;
 

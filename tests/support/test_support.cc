@@ -1,9 +1,7 @@
 #include "tests/support/test_support.h"
 
-#include <grp.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -24,12 +22,7 @@ ChildExit run_child(const ChildProcess::Body& body) {
 
 ChildExit run_as_other_user(const ChildProcess::Body& body) {
   return run_child([&body]() -> ChildReport {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(kOtherGid) != 0 || ::setuid(kOtherUid) != 0) {
-      return "cannot drop to uid " + std::to_string(kOtherUid) + ": " + errno_name(errno);
-    }
-    // A uid change makes the process non-dumpable, which makes its /proc/self files root's; a
-    // process started by that user normally is dumpable. Be that process.
-    ::prctl(PR_SET_DUMPABLE, 1);
+    if (auto r = sys::become_user(kOtherUid, kOtherGid); !r) return "cannot drop privileges: " + r.error().message();
     return body();
   });
 }
