@@ -5,9 +5,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +81,38 @@ Result<int> get_seals(int fd) {
   if (s == -1) return sys_error(errno, "fcntl(F_GET_SEALS)");
   return s;
 }
+
+Result<std::size_t> pread(int fd, void* buf, std::size_t count, off_t offset) {
+  const ssize_t n = retry_eintr([&] { return ::pread(fd, buf, count, offset); });
+  if (n == -1) return sys_error(errno, "pread");
+  return static_cast<std::size_t>(n);
+}
+
+Result<std::size_t> pwrite(int fd, const void* buf, std::size_t count, off_t offset) {
+  const ssize_t n = retry_eintr([&] { return ::pwrite(fd, buf, count, offset); });
+  if (n == -1) return sys_error(errno, "pwrite");
+  return static_cast<std::size_t>(n);
+}
+
+Result<std::uint64_t> fs_used_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) == -1) return sys_error(errno, "statvfs", path);
+  return static_cast<std::uint64_t>(st.f_blocks - st.f_bfree) * st.f_frsize;
+}
+
+uid_t set_fs_ids(uid_t uid, gid_t gid) noexcept {
+  ::setfsgid(gid);
+  return static_cast<uid_t>(::setfsuid(uid));
+}
+
+std::vector<gid_t> supplementary_groups() {
+  const int n = ::getgroups(0, nullptr);
+  std::vector<gid_t> groups(n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (n > 0 && ::getgroups(n, groups.data()) != n) groups.clear();
+  return groups;
+}
+
+mode_t set_umask(mode_t mask) noexcept { return ::umask(mask); }
 
 Result<void> ftruncate(int fd, off_t length) {
   if (retry_eintr([&] { return ::ftruncate(fd, length); }) == -1) return sys_error(errno, "ftruncate");

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -46,6 +47,18 @@ Result<void> fchmod(int fd, mode_t mode);
 Result<int> open(const std::string& path, int oflag, mode_t mode = 0);
 void close(int fd) noexcept;  // never retried: on Linux the fd is gone even when close says EINTR
 Result<void*> mmap(void* addr, std::size_t length, int prot, int flags, int fd, off_t offset);
+// pread(2) / pwrite(2); EINTR retried. The byte count may be short (end of file, full tmpfs).
+Result<std::size_t> pread(int fd, void* buf, std::size_t count, off_t offset);
+Result<std::size_t> pwrite(int fd, const void* buf, std::size_t count, off_t offset);
+// Blocks in use on the filesystem holding `path` (statvfs f_blocks - f_bfree), in bytes.
+Result<std::uint64_t> fs_used_bytes(const std::string& path);
+// setfsuid(2) + setfsgid(2): the ids this thread's file accesses are checked as (root leaves its
+// file capabilities while they are not 0). Returns the previous uid.
+uid_t set_fs_ids(uid_t uid, gid_t gid) noexcept;
+// getgroups(2): this process's supplementary groups.
+std::vector<gid_t> supplementary_groups();
+// umask(2): sets the file-creation mask, returns the previous one.
+mode_t set_umask(mode_t mask) noexcept;
 Result<void> munmap(void* addr, std::size_t length);
 
 // Namespaces, mounts, limits, /proc files.
