@@ -48,8 +48,8 @@ std::uint64_t header_checksum(std::uint32_t version, const Geometry& g) noexcept
 
 Result<void> validate_geometry(const Geometry& g, std::size_t mapped) {
   auto bad = [](const char* what) -> Result<void> { return logic_error("ring header", what); };
-  if (g.slot_count == 0 || g.slot_count > kMaxSlots || !std::has_single_bit(g.slot_count)) {
-    return bad("slot count is not a power of two in 1..2^24");
+  if (g.slot_count < 2 || g.slot_count > kMaxSlots || !std::has_single_bit(g.slot_count)) {
+    return bad("slot count is not a power of two in 2..2^24");
   }
   if (g.max_message == 0 || g.max_message > kMaxMessage) return bad("max message size out of range");
   if (g.slot_size % kCacheLine != 0 || g.slot_size < kSlotHeaderSize + g.max_message ||
@@ -68,7 +68,9 @@ Result<Geometry> plan(std::uint64_t capacity, std::uint64_t max_message) {
   if (capacity == 0 || capacity > kMaxSlots) return logic_error("ring", "capacity must be 1..16777216 messages");
   if (max_message == 0 || max_message > kMaxMessage) return logic_error("ring", "max message must be 1 B..1 GiB");
   Geometry g;
-  g.slot_count = std::bit_ceil(capacity);
+  // At least two slots: with one, a published turn (pos + 1) equals the next lap's free turn
+  // (pos + slot_count) and a writer would overwrite the unread message (found by channel_ops).
+  g.slot_count = std::max<std::uint64_t>(2, std::bit_ceil(capacity));
   g.max_message = max_message;
   g.slot_size = (kSlotHeaderSize + max_message + kCacheLine - 1) / kCacheLine * kCacheLine;
   g.header_size = kHeaderSize;

@@ -24,7 +24,7 @@
 
 namespace shmh::ring {
 
-// The geometry for `capacity` messages (rounded up to a power of two) of up to `max_message`
+// The geometry for `capacity` messages (rounded up to a power of two, at least 2) of up to `max_message`
 // bytes. Fails on 0 or on sizes past kMaxSlots / kMaxMessage.
 [[nodiscard]] Result<Geometry> plan(std::uint64_t capacity, std::uint64_t max_message);
 
