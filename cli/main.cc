@@ -8,6 +8,7 @@
 #include "cli/clean_command.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/fuzz_command.h"
 #include "cli/limits_command.h"
 #include "cli/smoke_command.h"
 
@@ -25,11 +26,12 @@ int main(int argc, char** argv) {
   shmh::cli::setup_smoke(app, runner);
   shmh::cli::setup_limits(app, runner);
   shmh::cli::setup_clean(app, runner);
+  shmh::cli::setup_fuzz(app, runner);
 
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
-    std::fprintf(stderr, "shmharness: unknown command '%s'; commands: smoke, limits, clean (see 'shmharness --help')\n",
+    std::fprintf(stderr, "shmharness: unknown command '%s'; commands: smoke, limits, clean, fuzz (see 'shmharness --help')\n",
                  argv[1]);
     return shmh::cli::kExitUsage;
   }

@@ -52,4 +52,23 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
+Result<std::uint64_t> parse_duration(std::string_view text) {
+  auto bad = [&] {
+    return logic_error("duration", "'" + std::string(text) + "' is not a duration (examples: 90, 30s, 10m, 2h)");
+  };
+  std::size_t digits = 0;
+  std::uint64_t value = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    if (value > 1'000'000'000) return bad();
+    value = value * 10 + static_cast<std::uint64_t>(text[digits++] - '0');
+  }
+  const std::string_view unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  if (unit == "m" || unit == "min") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (digits == 0 || scale == 0 || value == 0 || value * scale > 366ULL * 24 * 3600) return bad();
+  return value * scale;
+}
+
 }  // namespace shmh

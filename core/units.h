@@ -1,4 +1,5 @@
-// Sizes as people write them: "4096", "4k", "1M", "64MiB", "2G" (binary multiples: k = 1024).
+// Sizes as people write them: "4096", "4k", "1M", "64MiB", "2G" (binary multiples: k = 1024), and
+// durations: "30s", "10m".
 //
 //   auto bytes = shmh::parse_size("64MiB");      // 67108864
 //   shmh::format_bytes(1536) == "1.5 KiB"
@@ -19,5 +20,9 @@ namespace shmh {
 
 // "512 B", "4.0 KiB", "1.5 MiB", "64.0 MiB", "2.0 GiB".
 std::string format_bytes(std::uint64_t bytes);
+
+// Durations as people write them: "90" or "90s", "10m", "2h" → seconds. Fails on anything else, on
+// 0 and on more than a year.
+[[nodiscard]] Result<std::uint64_t> parse_duration(std::string_view text);
 
 }  // namespace shmh

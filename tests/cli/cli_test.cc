@@ -87,7 +87,32 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"limits", "--profile", "/no/such/profile"},
                       std::vector<std::string>{"limits", "--probe"},
                       std::vector<std::string>{"limits", "--require", "posix=1M", "--max-bytes", "x"},
-                      std::vector<std::string>{"limits", "--require", "posix=4M", "--probe", "--max-bytes", "1M"}));
+                      std::vector<std::string>{"limits", "--require", "posix=4M", "--probe", "--max-bytes", "1M"},
+                      std::vector<std::string>{"fuzz"}, std::vector<std::string>{"fuzz", "run", "no_such_target"},
+                      std::vector<std::string>{"fuzz", "run", "--time", "0"},
+                      std::vector<std::string>{"fuzz", "run", "--time", "ten"},
+                      std::vector<std::string>{"fuzz", "run", "--jobs", "0"},
+                      std::vector<std::string>{"fuzz", "run", "sysv_api", "--fuzzers", "/no/such/dir"},
+                      std::vector<std::string>{"fuzz", "repro", "sysv_api"},
+                      std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
+                      std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"}));
+
+TEST(Cli, FuzzListNamesEveryTarget) {
+  const CliRun r = shmharness({"fuzz", "list"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* t : {"sysv_api", "posix_api", "channel_image", "channel_ops"}) {
+    EXPECT_NE(r.out.find(t), std::string::npos) << t << " missing from:\n" << r.out;
+  }
+}
+
+// The reproducer of a fixed bug (a one-slot ring overwrote an unread message) passes now.
+TEST(Cli, FuzzReproOfAFixedRegressionPasses) {
+  const std::string input = std::string(SHMH_SOURCE_DIR) + "/fuzz/channel_ops/regressions/capacity-1-overwrite";
+  const std::string out = ::testing::TempDir() + "/fuzz-repro";
+  const CliRun r = shmharness({"fuzz", "repro", "channel_ops", input, "--out", out});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("passes"), std::string::npos) << r.out;
+}
 
 TEST(Cli, VersionAndHelp) {
   const CliRun v = shmharness({"--version"});

@@ -1,0 +1,223 @@
+#include "cli/fuzz_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "cli/exit_codes.h"
+#include "core/units.h"
+#include "fuzz/campaign/campaign.h"
+#include "fuzz/campaign/coverage.h"
+#include "report/fuzz_json.h"
+#include "report/fuzz_text.h"
+
+namespace shmh::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*sig*/) { g_interrupted.store(true); }
+
+// Ctrl-C reaches the fuzzers too (same process group): they stop and print their stats, and this
+// process summarises what was found instead of dying with them.
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+fuzz::FuzzLayout layout_for(const FuzzOptions& o) {
+  fuzz::FuzzLayout layout = fuzz::default_layout();
+  if (!o.source.empty()) layout.source_dir = o.source;
+  if (!o.fuzzers.empty()) layout.fuzzer_dir = o.fuzzers;
+  return layout;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "shmharness fuzz: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+// The targets named (checked) or all of them.
+bool resolve_targets(const std::vector<std::string>& names, std::vector<std::string>* out) {
+  if (names.empty()) {
+    for (const auto& t : fuzz::fuzz_targets()) out->push_back(t.name);
+    return true;
+  }
+  for (const auto& n : names) {
+    if (fuzz::find_target(n) == nullptr) return false;
+    out->push_back(n);
+  }
+  return true;
+}
+
+std::string target_names() {
+  std::string names;
+  for (const auto& t : fuzz::fuzz_targets()) names += (names.empty() ? "" : ", ") + t.name;
+  return names;
+}
+
+int run_list(const FuzzOptions& o) {
+  const fuzz::FuzzLayout layout = layout_for(o);
+  std::printf("%-14s %7s %11s %7s  %s\n", "target", "corpus", "regressions", "binary", "what it checks");
+  for (const auto& t : fuzz::fuzz_targets()) {
+    const bool built = ::access(layout.fuzzer(t.name).c_str(), X_OK) == 0;
+    std::printf("%-14s %7zu %11zu %7s  %s\n", t.name.c_str(), fuzz::count_inputs(layout.corpus(t.name)),
+                fuzz::count_inputs(layout.regressions(t.name)), built ? "yes" : "no", t.summary.c_str());
+  }
+  std::printf("\nlibFuzzer binaries: %s%s\n", layout.fuzzer_dir.c_str(), "  (build: cmake --workflow --preset fuzz)");
+  return kExitOk;
+}
+
+int run_run(const FuzzOptions& o) {
+  std::vector<std::string> targets;
+  if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
+  auto seconds = parse_duration(o.time);
+  if (!seconds) return fail(seconds.error().message());
+  if (o.jobs == 0 || o.jobs > 256) return fail("--jobs must be 1..256");
+  const fuzz::FuzzLayout layout = layout_for(o);
+  for (const std::string& t : targets) {
+    if (::access(layout.fuzzer(t).c_str(), X_OK) != 0) {
+      return fail("no libFuzzer binary at " + layout.fuzzer(t) +
+                  "; build the fuzz preset first (cmake --workflow --preset fuzz) or pass --fuzzers DIR");
+    }
+  }
+  catch_interrupts();
+  const fuzz::CampaignOptions options{
+      .seconds = *seconds, .jobs = o.jobs, .out_dir = o.out, .merge = !o.no_merge, .seed = o.seed};
+  std::vector<fuzz::TargetReport> reports;
+  for (const std::string& t : targets) {
+    if (g_interrupted.load()) break;
+    std::fprintf(stderr, "fuzzing %s for %llus with %u job(s); log: %s/%s/fuzz.log\n", t.c_str(),
+                 static_cast<unsigned long long>(*seconds), o.jobs, o.out.c_str(), t.c_str());
+    auto r = fuzz::run_campaign(layout, t, options, [] { return g_interrupted.load(); });
+    if (!r) return fail(r.error().message());
+    reports.push_back(std::move(*r));
+  }
+  std::fputs(render_fuzz_text(reports).c_str(), stdout);
+  if (!o.json.empty()) {
+    const std::string json = render_fuzz_json(reports, o.jobs, *seconds);
+    if (o.json == "-") {
+      std::fputs(json.c_str(), stdout);
+    } else if (!(std::ofstream(o.json) << json)) {
+      return fail("cannot write " + o.json + "; check the directory exists and is writable");
+    }
+  }
+  for (const auto& r : reports) {
+    if (!r.crashes.empty()) return kExitFinding;
+  }
+  return kExitOk;
+}
+
+int run_repro(const FuzzOptions& o) {
+  if (fuzz::find_target(o.target) == nullptr) return fail("unknown target; targets: " + target_names());
+  const std::string log = o.out + "/repro.log";
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  auto signature = fuzz::reproduce(layout_for(o), o.target, o.input, log);
+  if (!signature) return fail(signature.error().message());
+  std::ifstream in(log);
+  std::string line;
+  while (std::getline(in, line)) std::fprintf(stderr, "%s\n", line.c_str());
+  if (signature->empty()) {
+    std::printf("%s: %s passes (no crash, no disagreement)\n", o.target.c_str(), o.input.c_str());
+    return kExitOk;
+  }
+  std::printf("%s: %s reproduces: %s\n", o.target.c_str(), o.input.c_str(), signature->c_str());
+  return kExitFinding;
+}
+
+int run_coverage(const FuzzOptions& o) {
+  std::vector<std::string> targets;
+  if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
+  auto r = fuzz::run_coverage(layout_for(o), targets, {.out_dir = o.out + "/coverage", .build = !o.no_build});
+  if (!r) return fail(r.error().message());
+  bool below = false;
+  std::printf("line coverage of core/ by the corpora of %zu target(s):\n", targets.size());
+  for (const auto& a : r->areas) {
+    const bool low = a.percent() < o.fail_under;
+    below = below || (low && a.prefix != "core/");
+    std::printf("  %-20s %6.1f%%  (%llu of %llu lines)%s\n", a.prefix.c_str(), a.percent(),
+                static_cast<unsigned long long>(a.covered), static_cast<unsigned long long>(a.lines),
+                low ? "  below --fail-under" : "");
+  }
+  std::printf("html: %s\nlcov: %s\n", r->html.c_str(), r->lcov.c_str());
+  return below ? kExitFinding : kExitOk;
+}
+
+}  // namespace
+
+void setup_fuzz(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<FuzzOptions>();
+  CLI::App* sub = app.add_subcommand("fuzz", "Run fuzz campaigns on the shm model and channel targets");
+  sub->require_subcommand(1, 1);
+  sub->footer(
+      "Targets: sysv_api, posix_api, channel_image, channel_ops. Exit 0 no crash, 1 crash found (or\n"
+      "coverage below --fail-under, or repro reproduced), 2 usage or environment error.");
+  auto common = [&](CLI::App* c) {
+    c->add_option("--out", o->out, "Working directory: logs, new inputs, crashes/, coverage/")->capture_default_str();
+    c->add_option("--source", o->source, "The checkout holding fuzz/<target>/ (default: the one built from)");
+    c->add_option("--fuzzers", o->fuzzers, "Directory of the <target>_fuzzer binaries (default: build/fuzz/fuzz)");
+  };
+  CLI::App* list = sub->add_subcommand("list", "List the targets, their corpora and whether they are built");
+  common(list);
+  list->callback([o, &runner] {
+    runner = [o] {
+      o->action = "list";
+      return run_fuzz_command(*o);
+    };
+  });
+
+  CLI::App* run = sub->add_subcommand("run", "Fuzz targets (all by default) with libFuzzer -fork");
+  run->add_option("targets", o->targets, "Targets to fuzz, one after another");
+  run->add_option("-t,--time", o->time, "Time per target: 90, 30s, 10m, 2h")->capture_default_str();
+  run->add_option("-j,--jobs", o->jobs, "Parallel fuzzing jobs (libFuzzer -fork=N)")->capture_default_str();
+  run->add_option("--json", o->json, "Write the JSON report here ('-' = stdout)");
+  run->add_flag("--no-merge", o->no_merge, "Keep new inputs in --out instead of merging them into the corpus");
+  run->add_option("--seed", o->seed, "libFuzzer -seed (0 = random)");
+  common(run);
+  run->callback([o, &runner] {
+    runner = [o] {
+      o->action = "run";
+      return run_fuzz_command(*o);
+    };
+  });
+
+  CLI::App* repro = sub->add_subcommand("repro", "Run one input through a target and say whether it fails");
+  repro->add_option("target", o->target, "The target")->required();
+  repro->add_option("file", o->input, "The input (a crash file, a corpus file)")->required();
+  common(repro);
+  repro->callback([o, &runner] {
+    runner = [o] {
+      o->action = "repro";
+      return run_fuzz_command(*o);
+    };
+  });
+
+  CLI::App* cov = sub->add_subcommand("coverage", "Build with the coverage preset; HTML + lcov of the corpora");
+  cov->add_option("targets", o->targets, "Targets whose corpora count (default: all)");
+  cov->add_flag("--no-build", o->no_build, "Use build/coverage as it is");
+  cov->add_option("--fail-under", o->fail_under, "Exit 1 when core/model, segment or ring is below this %");
+  common(cov);
+  cov->callback([o, &runner] {
+    runner = [o] {
+      o->action = "coverage";
+      return run_fuzz_command(*o);
+    };
+  });
+}
+
+int run_fuzz_command(const FuzzOptions& options) {
+  if (options.action == "list") return run_list(options);
+  if (options.action == "run") return run_run(options);
+  if (options.action == "repro") return run_repro(options);
+  return run_coverage(options);
+}
+
+}  // namespace shmh::cli

@@ -1,0 +1,153 @@
+#include "fuzz/campaign/campaign.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/process/run_command.h"
+
+namespace shmh::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+std::string short_hash(const std::string& s) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08zx", std::hash<std::string>{}(s)&0xffffffffU);
+  return buf;
+}
+
+// -max_len, -timeout, -rss_limit_mb and -dict from the target's .options.
+std::vector<std::string> option_flags(const FuzzLayout& layout, const std::string& target) {
+  std::vector<std::string> flags;
+  for (const auto& [key, value] : read_options(layout.target_dir(target) + "/" + target + ".options")) {
+    flags.push_back("-" + key + "=" + (key == "dict" ? layout.target_dir(target) + "/" + value : value));
+  }
+  return flags;
+}
+
+}  // namespace
+
+Result<std::string> reproduce(const FuzzLayout& layout, const std::string& target, const std::string& input,
+                              const std::string& log) {
+  std::string binary = layout.fuzzer(target);
+  if (!executable(binary)) binary = layout.replay(target);
+  if (!executable(binary)) {
+    return logic_error("fuzz repro", "no binary for " + target + " at " + layout.fuzzer(target) + " or " +
+                                         layout.replay(target) + "; build one with 'cmake --workflow --preset fuzz'");
+  }
+  if (!fs::is_regular_file(input)) return logic_error("fuzz repro", input + " is not a readable file");
+  std::error_code ec;
+  fs::remove(log, ec);
+  auto exit = run_command({binary, input}, {.output = log, .timeout = std::chrono::minutes(5)});
+  if (!exit) return exit.error();
+  const std::string signature = crash_signature(read_text(log));
+  if (!signature.empty()) return signature;
+  return exit->ok() ? std::string() : "exited abnormally: " + exit->describe();
+}
+
+Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& target, const CampaignOptions& options,
+                                  const std::function<bool()>& interrupted) {
+  const std::string fuzzer = layout.fuzzer(target);
+  if (!executable(fuzzer)) {
+    return logic_error("fuzz run", "no libFuzzer binary at " + fuzzer +
+                                       "; build the fuzz preset first: cmake --workflow --preset fuzz");
+  }
+  const std::string work = options.out_dir + "/" + target;
+  const std::string fresh = work + "/new";
+  const std::string artifacts = work + "/artifacts/";
+  const std::string crashes = options.out_dir + "/crashes";
+  std::error_code ec;
+  for (const std::string& d : {fresh, artifacts, crashes}) {
+    fs::create_directories(d, ec);
+    if (ec) return sys_error(ec.value(), "mkdir", d);
+  }
+  TargetReport report;
+  report.target = target;
+  report.log = work + "/fuzz.log";
+  report.corpus_before = count_inputs(layout.corpus(target));
+  fs::remove(report.log, ec);
+
+  // -fork: jobs in child processes; -ignore_*: a crash ends a job, not the campaign.
+  std::vector<std::string> argv = {fuzzer,
+                                   "-fork=" + std::to_string(std::max(1U, options.jobs)),
+                                   "-ignore_crashes=1",
+                                   "-ignore_timeouts=1",
+                                   "-ignore_ooms=1",
+                                   "-max_total_time=" + std::to_string(options.seconds),
+                                   "-artifact_prefix=" + artifacts,
+                                   "-print_final_stats=1"};
+  if (options.seed != 0) argv.push_back("-seed=" + std::to_string(options.seed));
+  for (std::string& f : option_flags(layout, target)) argv.push_back(std::move(f));
+  argv.insert(argv.end(), {fresh, layout.corpus(target), layout.regressions(target)});
+  const auto start = std::chrono::steady_clock::now();
+  auto exit = run_command(argv, {.output = report.log, .timeout = std::chrono::seconds(options.seconds + 300)});
+  report.seconds = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
+  if (!exit) return exit.error();
+  report.interrupted = interrupted();
+  report.stats = parse_libfuzzer_log(read_text(report.log));
+  if (!report.stats.found_status) {
+    return logic_error("fuzz run", target + " did not start fuzzing (" + exit->describe() + "); see " + report.log);
+  }
+
+  if (options.merge && count_inputs(fresh) > 0) {
+    std::vector<std::string> merge = {fuzzer, "-merge=1"};
+    for (std::string& f : option_flags(layout, target)) merge.push_back(std::move(f));
+    merge.insert(merge.end(), {layout.corpus(target), fresh});
+    auto merged = run_command(merge, {.output = work + "/merge.log", .timeout = std::chrono::minutes(30)});
+    if (!merged) return merged.error();
+  }
+  report.corpus_after = count_inputs(layout.corpus(target));
+
+  // Triage: reproduce each artifact, group by signature, minimise one input per signature.
+  std::map<std::string, std::vector<std::string>> by_signature;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(artifacts, ec)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    const std::string kind = f.filename().string().substr(0, f.filename().string().find('-'));
+    std::string signature = kind;  // timeouts and OOMs are not re-run: that would take as long again
+    if (kind == "crash" || kind == "leak") {
+      auto sig = reproduce(layout, target, f.string(), work + "/repro.log");
+      if (!sig) return sig.error();
+      signature = sig->empty() ? "did not reproduce alone (" + kind + ")" : *sig;
+    }
+    by_signature[signature].push_back(f.string());
+  }
+  for (const auto& [signature, inputs] : by_signature) {
+    const std::string out = crashes + "/" + target + "-" + short_hash(signature);
+    fs::remove(out, ec);
+    if (fs::path(inputs.front()).filename().string().rfind("crash-", 0) == 0) {
+      (void)run_command(
+          {fuzzer, "-minimize_crash=1", "-max_total_time=60", "-exact_artifact_path=" + out, inputs.front()},
+          {.output = work + "/minimize.log", .timeout = std::chrono::minutes(3)});
+    }
+    if (!fs::exists(out)) fs::copy_file(inputs.front(), out, fs::copy_options::overwrite_existing, ec);
+    CrashReport c{.signature = signature,
+                  .file = out,
+                  .repro = "shmharness fuzz repro " + target + " " + out,
+                  .duplicates = inputs.size() - 1};
+    std::ofstream(out + ".txt") << "target: " << target << "\nsignature: " << signature << "\nreproduce: " << c.repro
+                                << "\nkeep as a regression: cp " << out << " fuzz/" << target << "/regressions/\n";
+    report.crashes.push_back(std::move(c));
+  }
+  return report;
+}
+
+}  // namespace shmh::fuzz

@@ -1,0 +1,44 @@
+// Source-based coverage of the fuzz corpora: builds the targets' replay binaries with the
+// `coverage` preset (clang -fprofile-instr-generate -fcoverage-mapping), runs every corpus and
+// regression input through them, merges the profiles (llvm-profdata) and writes an HTML report and
+// an lcov file (llvm-cov), plus line coverage per area of core/.
+//
+//   auto r = run_coverage(default_layout(), {"sysv_api"}, {.out_dir = "fuzz-out/coverage"});
+//   r->areas  // [{"core/model/", 1234, 1180}, ...]
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "fuzz/campaign/catalog.h"
+
+namespace shmh::fuzz {
+
+struct CoverageOptions {
+  std::string out_dir = "fuzz-out/coverage";
+  bool build = true;  // configure and build the coverage preset first
+};
+
+struct AreaCoverage {
+  std::string prefix;  // "core/model/"
+  std::uint64_t lines = 0;
+  std::uint64_t covered = 0;
+  [[nodiscard]] double percent() const {
+    return lines == 0 ? 0.0 : 100.0 * static_cast<double>(covered) / static_cast<double>(lines);
+  }
+};
+
+struct CoverageReport {
+  std::vector<AreaCoverage> areas;  // core/model/, core/segment/, core/channel/ring/, core/ (all)
+  std::string html;                 // index.html
+  std::string lcov;                 // lcov.info
+};
+
+// Errors: clang / llvm-profdata / llvm-cov missing (install clang and llvm), a build that fails, a
+// replay that crashes (a corpus input that fails is a finding to fix first).
+Result<CoverageReport> run_coverage(const FuzzLayout& layout, const std::vector<std::string>& targets,
+                                    const CoverageOptions& options);
+
+}  // namespace shmh::fuzz

@@ -1,0 +1,37 @@
+#include "report/fuzz_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace shmh {
+
+std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
+  nlohmann::ordered_json doc;
+  bool failed = false;
+  nlohmann::ordered_json targets = nlohmann::ordered_json::array();
+  for (const auto& r : reports) {
+    nlohmann::ordered_json crashes = nlohmann::ordered_json::array();
+    for (const auto& c : r.crashes) {
+      crashes.push_back(
+          {{"signature", c.signature}, {"file", c.file}, {"repro", c.repro}, {"duplicates", c.duplicates}});
+    }
+    failed = failed || !r.crashes.empty();
+    targets.push_back({{"name", r.target},
+                       {"seconds", r.seconds},
+                       {"execs", r.stats.execs},
+                       {"exec_per_s", r.stats.exec_per_s},
+                       {"coverage_edges", r.stats.coverage},
+                       {"features", r.stats.features},
+                       {"corpus_before", r.corpus_before},
+                       {"corpus_after", r.corpus_after},
+                       {"new_inputs", r.corpus_after >= r.corpus_before ? r.corpus_after - r.corpus_before : 0},
+                       {"interrupted", r.interrupted},
+                       {"log", r.log},
+                       {"crashes", crashes}});
+  }
+  doc["verdict"] = failed ? "fail" : "pass";
+  doc["options"] = {{"seconds_per_target", seconds}, {"jobs", jobs}};
+  doc["targets"] = targets;
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace shmh

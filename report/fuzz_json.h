@@ -1,0 +1,14 @@
+// The JSON report of `shmharness fuzz run` (schema: README "fuzz JSON"). Stable keys; the verdict
+// and the exit code agree ("fail" when any target has a crash).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fuzz/campaign/campaign.h"
+
+namespace shmh {
+
+std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds);
+
+}  // namespace shmh

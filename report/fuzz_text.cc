@@ -1,0 +1,29 @@
+#include "report/fuzz_text.h"
+
+#include <fmt/format.h>
+
+namespace shmh {
+
+std::string render_fuzz_text(const std::vector<fuzz::TargetReport>& reports) {
+  std::string out = fmt::format("{:<14} {:>6} {:>11} {:>8} {:>6} {:>8} {:>8} {:>7}\n", "target", "time", "execs",
+                                "exec/s", "cov", "features", "new", "crashes");
+  std::size_t crashes = 0;
+  for (const auto& r : reports) {
+    out += fmt::format("{:<14} {:>5}s {:>11} {:>8} {:>6} {:>8} {:>8} {:>7}{}\n", r.target, r.seconds, r.stats.execs,
+                       r.stats.exec_per_s, r.stats.coverage, r.stats.features,
+                       r.corpus_after >= r.corpus_before ? r.corpus_after - r.corpus_before : 0, r.crashes.size(),
+                       r.interrupted ? "  (interrupted)" : "");
+    crashes += r.crashes.size();
+  }
+  for (const auto& r : reports) {
+    for (const auto& c : r.crashes) {
+      out += fmt::format("\ncrash in {}: {}\n  input:     {}{}\n  reproduce: {}\n", r.target, c.signature, c.file,
+                         c.duplicates != 0 ? fmt::format(" (+{} duplicates)", c.duplicates) : "", c.repro);
+    }
+  }
+  out +=
+      crashes == 0 ? "\nverdict: pass (no crash)\n" : fmt::format("\nverdict: fail ({} unique crash(es))\n", crashes);
+  return out;
+}
+
+}  // namespace shmh
