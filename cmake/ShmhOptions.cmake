@@ -36,6 +36,9 @@ if(SHMH_COVERAGE)
   endif()
   target_compile_options(shmh_build_options INTERFACE -fprofile-instr-generate -fcoverage-mapping)
   target_link_options(shmh_build_options INTERFACE -fprofile-instr-generate)
+  # Forked children end with _exit, which skips the profile runtime's atexit dump: they write it
+  # explicitly (core/process/child_process.cc).
+  target_compile_definitions(shmh_build_options INTERFACE SHMH_COVERAGE_BUILD=1)
 endif()
 
 if(SHMH_FUZZ)

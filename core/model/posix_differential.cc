@@ -11,6 +11,8 @@
 #include <utility>
 
 #include "core/segment/mapping.h"
+#include "core/segment/memfd_segment.h"
+#include "core/segment/posix_segment.h"
 #include "core/sys/sys.h"
 
 namespace shmh::model {
@@ -84,15 +86,14 @@ PosixDifferential::PosixDifferential(const PosixLimits& limits, uid_t other_uid,
 
 PosixDifferential::~PosixDifferential() {
   maps_.clear();
-  for (int fd : kernel_fds_) {
-    if (fd >= 0) sys::close(fd);
-  }
-  for (const std::string& name : created_) (void)sys::shm_unlink(name);
+  kernel_fds_.clear();
+  for (const std::string& name : created_) (void)PosixSegment::unlink(name);
 }
 
-int PosixDifferential::fd_at(int target) const {
+const FdObject& PosixDifferential::fd_at(int target) const {
+  static const FdObject kClosed;  // fd -1: EBADF
   const auto i = index(kernel_fds_, target);
-  return i ? kernel_fds_[*i] : -1;
+  return i ? kernel_fds_[*i] : kClosed;
 }
 
 long PosixDifferential::model_fd_at(int target) const {
@@ -124,68 +125,86 @@ std::string PosixDifferential::run(const PosixStep& s) {
             : -1);
 }
 
+namespace {
+
+template <class T>
+int err_of(const Result<T>& r) {
+  return r ? 0 : r.error().err;
+}
+
+}  // namespace
+
 int PosixDifferential::on_kernel(const PosixStep& s, long* value) {
   if (s.other) sys::set_fs_ids(other_.uid, other_.gid);
   int err = 0;
   switch (s.op) {
     case PosixOp::kOpen: {
-      auto fd = sys::shm_open(s.name, s.flags, s.mode);
-      err = fd ? 0 : fd.error().err;
-      if (fd) {
-        kernel_fds_.push_back(*fd);
+      // O_CREAT goes through create() (owning the name: released, the destructor unlinks it).
+      auto seg = (s.flags & O_CREAT) != 0 ? PosixSegment::create({.name = s.name,
+                                                                  .mode = static_cast<mode_t>(s.mode),
+                                                                  .exclusive = (s.flags & O_EXCL) != 0,
+                                                                  .access = s.flags & O_ACCMODE,
+                                                                  .truncate = (s.flags & O_TRUNC) != 0})
+                                          : PosixSegment::open(s.name, s.flags);
+      err = err_of(seg);
+      if (seg) {
         if ((s.flags & O_CREAT) != 0) created_.push_back(s.name);
+        seg->release();
+        kernel_fds_.push_back(static_cast<FdObject&&>(*seg));
       }
       break;
     }
-    case PosixOp::kUnlink: {
-      auto r = sys::shm_unlink(s.name);
-      err = r ? 0 : r.error().err;
+    case PosixOp::kUnlink:
+      err = err_of(PosixSegment::unlink(s.name));
       break;
-    }
     case PosixOp::kMemfd: {
-      auto fd = sys::memfd_create(s.name, static_cast<unsigned>(s.flags));
-      err = fd ? 0 : fd.error().err;
-      if (fd) kernel_fds_.push_back(*fd);
+      auto seg = MemfdSegment::create({.name = s.name, .flags = static_cast<unsigned>(s.flags), .mode = std::nullopt});
+      err = err_of(seg);
+      if (seg) kernel_fds_.push_back(static_cast<FdObject&&>(*seg));
       break;
     }
     case PosixOp::kClose: {
       const auto i = index(kernel_fds_, s.target);
-      if (!i || kernel_fds_[*i] < 0) {
+      if (!i || !kernel_fds_[*i].valid()) {
         err = EBADF;
       } else {
-        sys::close(std::exchange(kernel_fds_[*i], -1));
+        kernel_fds_[*i] = FdObject();
       }
       break;
     }
-    case PosixOp::kTruncate: {
-      auto r = sys::ftruncate(fd_at(s.target), s.length);
-      err = r ? 0 : r.error().err;
+    case PosixOp::kTruncate:
+      err = err_of(fd_at(s.target).truncate(static_cast<std::size_t>(s.length)));  // -1 stays -1 as off_t
       break;
-    }
-    case PosixOp::kSeal: {
-      auto r = sys::add_seals(fd_at(s.target), s.flags);
-      err = r ? 0 : r.error().err;
+    case PosixOp::kSeal:
+      err = err_of(fd_at(s.target).add_seals(s.flags));
       break;
-    }
     case PosixOp::kPwrite: {
-      const std::string bytes(static_cast<std::size_t>(s.length), static_cast<char>(s.byte));
-      auto r = sys::pwrite(fd_at(s.target), bytes.data(), bytes.size(), static_cast<off_t>(s.offset));
-      err = r ? 0 : r.error().err;
+      const std::vector<std::byte> bytes(static_cast<std::size_t>(s.length), static_cast<std::byte>(s.byte));
+      auto r = fd_at(s.target).write_at(s.offset, bytes);
+      err = err_of(r);
       if (r) *value = static_cast<long>(*r);
       break;
     }
     case PosixOp::kMmap: {
-      auto p = sys::mmap(nullptr, static_cast<std::size_t>(s.length), s.prot, s.flags, fd_at(s.target),
-                         static_cast<off_t>(s.offset));
-      err = p ? 0 : p.error().err;
-      if (p) maps_.emplace_back(Mapping::Kind::kMmap, *p, static_cast<std::size_t>(s.length));
+      // map() reads length 0 as "the whole object"; the raw call keeps mmap's own EINVAL for it.
+      Result<Mapping> m = sys_error(EINVAL, "mmap");
+      if (s.length != 0) {
+        m = fd_at(s.target).map({.length = static_cast<std::size_t>(s.length),
+                                 .offset = static_cast<off_t>(s.offset),
+                                 .prot = s.prot,
+                                 .flags = s.flags});
+      } else if (auto p = sys::mmap(nullptr, 0, s.prot, s.flags, fd_at(s.target).fd(), static_cast<off_t>(s.offset))) {
+        m = Mapping(Mapping::Kind::kMmap, *p, 0);
+      } else {
+        m = p.error();
+      }
+      err = err_of(m);
+      if (m) maps_.push_back(std::move(*m));
       break;
     }
-    case PosixOp::kMunmap: {
-      auto r = maps_[static_cast<std::size_t>(s.target)].unmap();
-      err = r ? 0 : r.error().err;
+    case PosixOp::kMunmap:
+      err = err_of(maps_[static_cast<std::size_t>(s.target)].unmap());
       break;
-    }
     case PosixOp::kStore:
       *reinterpret_cast<volatile std::uint8_t*>(maps_[static_cast<std::size_t>(s.target)].data() + s.offset) = s.byte;
       break;
@@ -240,11 +259,11 @@ Outcome PosixDifferential::on_model(const PosixStep& s) {
 }
 
 std::string PosixDifferential::compare_fd(std::size_t i, bool contents) const {
-  const int fd = kernel_fds_[i];
+  const FdObject& fd = kernel_fds_[i];
   const auto m = model_.state(model_fds_[i]);
-  if ((fd >= 0) != m.has_value()) return "fd#" + std::to_string(i) + ": open on one side only";
-  if (fd < 0) return "";
-  auto st = sys::fstat(fd);
+  if (fd.valid() != m.has_value()) return "fd#" + std::to_string(i) + ": open on one side only";
+  if (!fd.valid()) return "";
+  auto st = fd.stat();
   if (!st) return "fd#" + std::to_string(i) + ": " + st.error().message();
   if (S_ISDIR(st->st_mode) != m->directory) return "fd#" + std::to_string(i) + ": directory on one side only";
   if (m->directory) return "";
@@ -257,12 +276,12 @@ std::string PosixDifferential::compare_fd(std::size_t i, bool contents) const {
   if (st->st_gid != m->gid) diff << " gid " << st->st_gid << "/" << m->gid;
   if (st->st_nlink != m->nlink) diff << " nlink " << st->st_nlink << "/" << m->nlink;
   if (pages != m->pages) diff << " pages " << pages << "/" << m->pages;
-  if (auto seals = sys::get_seals(fd); !seals || static_cast<unsigned>(*seals) != m->seals) {
+  if (auto seals = fd.seals(); !seals || static_cast<unsigned>(*seals) != m->seals) {
     diff << " seals " << (seals ? std::to_string(*seals) : seals.error().message()) << "/" << m->seals;
   }
   if (contents && model_.readable(model_fds_[i])) {
     std::string bytes(std::min<std::uint64_t>(m->size, kComparedBytes), '\0');
-    auto n = sys::pread(fd, bytes.data(), bytes.size(), 0);
+    auto n = fd.read_at(0, std::as_writable_bytes(std::span(bytes)));
     if (!n || *n != bytes.size()) {
       diff << " pread " << (n ? std::to_string(*n) + " bytes" : n.error().message());
     } else if (const std::string want = model_.file_bytes(model_fds_[i], bytes.size()); bytes != want) {
@@ -295,86 +314,6 @@ std::string PosixDifferential::compare_contents() const {
     if (std::string d = compare_fd(i, true); !d.empty()) return d;
   }
   return "";
-}
-
-PosixStep random_posix_step(std::mt19937_64& rng, const PosixLimits& limits, int fds, int maps) {
-  static const std::string kNames[] = {"/a",
-                                       "/b",
-                                       "a",
-                                       "//a",
-                                       "",
-                                       "/",
-                                       "/a/b",
-                                       ".",
-                                       "..",
-                                       "/" + std::string(255, 'n'),
-                                       "/" + std::string(256, 'n'),
-                                       "/" + std::string(260, 'n'),
-                                       std::string(250, 'm')};
-  constexpr int kOflags[] = {
-      O_RDONLY,           O_RDWR,           O_WRONLY,           O_CREAT | O_RDWR,  O_CREAT | O_EXCL | O_RDWR,
-      O_CREAT | O_RDONLY, O_TRUNC | O_RDWR, O_TRUNC | O_RDONLY, O_CREAT | O_WRONLY};
-  constexpr unsigned kModes[] = {0600, 0640, 0644, 0666, 0400, 0, 0606, 0777};
-  constexpr unsigned kMemfdFlags[] = {0,
-                                      MFD_CLOEXEC,
-                                      MFD_ALLOW_SEALING,
-                                      kMfdNoexecSeal,
-                                      kMfdExec,
-                                      kMfdExec | kMfdNoexecSeal,
-                                      MFD_ALLOW_SEALING | kMfdExec,
-                                      0x100};
-  constexpr int kSeals[] = {F_SEAL_SEAL,
-                            F_SEAL_SHRINK,
-                            F_SEAL_GROW,
-                            F_SEAL_WRITE,
-                            F_SEAL_FUTURE_WRITE,
-                            static_cast<int>(kSealExec),
-                            F_SEAL_SHRINK | F_SEAL_GROW,
-                            0x40};
-  const std::uint64_t page = limits.page_size;
-  auto pick = [&](auto n) { return static_cast<std::size_t>(rng() % static_cast<std::uint64_t>(n)); };
-  PosixStep s;
-  s.op = static_cast<PosixOp>(pick(static_cast<int>(PosixOp::kCount)));
-  s.other = pick(4) == 0;
-  s.name = kNames[pick(std::size(kNames))];
-  s.mode = kModes[pick(std::size(kModes))];
-  s.target = static_cast<int>(pick((s.op >= PosixOp::kMunmap ? maps : fds) + 1));
-  const std::int64_t lengths[] = {0,
-                                  1,
-                                  static_cast<std::int64_t>(page),
-                                  static_cast<std::int64_t>(3 * page + 5),
-                                  static_cast<std::int64_t>(8 * page),
-                                  -1};
-  switch (s.op) {
-    case PosixOp::kOpen:
-      s.flags = kOflags[pick(std::size(kOflags))];
-      break;
-    case PosixOp::kMemfd:
-      s.flags = static_cast<int>(kMemfdFlags[pick(std::size(kMemfdFlags))]);
-      break;
-    case PosixOp::kSeal:
-      s.flags = kSeals[pick(std::size(kSeals))];
-      break;
-    case PosixOp::kTruncate:
-      s.length = lengths[pick(std::size(lengths))];
-      break;
-    case PosixOp::kPwrite:
-      s.offset = pick(10 * page);
-      s.length = static_cast<std::int64_t>(1 + pick(std::min<std::uint64_t>(64, page - s.offset % page)));
-      s.byte = static_cast<std::uint8_t>(pick(4));
-      break;
-    case PosixOp::kMmap:
-      s.length = std::max<std::int64_t>(0, lengths[pick(std::size(lengths))]);
-      s.offset = pick(4) == 0 ? 1 : pick(3) * page;
-      s.prot = pick(3) == 0 ? PROT_READ : (pick(6) == 0 ? PROT_NONE : PROT_READ | PROT_WRITE);
-      s.flags = pick(2) == 0 ? MAP_SHARED : MAP_PRIVATE;
-      break;
-    default:
-      s.offset = pick(9 * page);
-      s.byte = static_cast<std::uint8_t>(1 + pick(255));
-      break;
-  }
-  return s;
 }
 
 }  // namespace shmh::model

@@ -1,8 +1,9 @@
 // PosixDifferential: runs POSIX shm and memfd calls on the real kernel and on PosixModel side by
 // side and says where they disagree — the engine of the posix_api fuzz target and of the model's
-// kernel tests. After every step it compares each open object's fstat (size, mode, owner, link
-// count, blocks), seals and the bytes of the object the step touched, and the tmpfs blocks in use.
-// Steps marked `other` run with the filesystem ids of another user (setfsuid: no fork needed).
+// kernel tests. The kernel side goes through the core's PosixSegment, MemfdSegment and FdObject,
+// so the fuzzer drives the code the harness runs on. After every step it compares each open object's fstat (size, mode,
+// owner, link count, blocks), seals and the bytes of the object the step touched, and the tmpfs blocks in use. Steps
+// marked `other` run with the filesystem ids of another user (setfsuid: no fork needed).
 //
 //   shmh::model::PosixDifferential d(limits, 65534, 65534);
 //   if (auto diff = d.run(step); !diff.empty()) report(diff);  // "shm_open(...) as root: kernel ok, model EACCES"
@@ -14,11 +15,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "core/model/posix_model.h"
+#include "core/segment/fd_object.h"
 #include "core/segment/mapping.h"
 
 namespace shmh::model {
@@ -61,22 +62,19 @@ class PosixDifferential {
   Outcome on_model(const PosixStep& s);
   [[nodiscard]] std::string compare_fd(std::size_t i, bool contents) const;
   [[nodiscard]] std::string compare_all(int touched_fd) const;
-  [[nodiscard]] int fd_at(int target) const;
+  [[nodiscard]] const FdObject& fd_at(int target) const;
   [[nodiscard]] long model_fd_at(int target) const;
 
   PosixLimits limits_;
   PosixCaller root_;
   PosixCaller other_;
   PosixModel model_;
-  std::uint64_t baseline_used_ = 0;  // bytes in use on /dev/shm before the first step
-  std::vector<int> kernel_fds_;      // -1 once closed
+  std::uint64_t baseline_used_ = 0;   // bytes in use on /dev/shm before the first step
+  std::vector<FdObject> kernel_fds_;  // not valid() once closed
   std::vector<long> model_fds_;
   std::vector<Mapping> maps_;  // unmapped ones stay, not mapped()
   std::vector<long> model_maps_;
   std::vector<std::string> created_;  // names the kernel accepted with O_CREAT
 };
-
-// A random step over the names, sizes, flags and seals where the interesting answers are.
-PosixStep random_posix_step(std::mt19937_64& rng, const PosixLimits& limits, int fds, int maps);
 
 }  // namespace shmh::model

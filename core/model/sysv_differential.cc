@@ -1,6 +1,7 @@
 #include "core/model/sysv_differential.h"
 
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/segment/sysv_segment.h"
 #include "core/sys/sys.h"
 
 namespace shmh::model {
@@ -24,47 +26,51 @@ struct PeerReply {
   int new_id;
 };
 
-// The System V call a step makes, on a resolved kernel id. Returns errno (0 on success).
-int plain_call(const SysvStep& s, int id, int* new_id, std::vector<Mapping>* keep) {
+template <class T>
+int err_of(const Result<T>& r) {
+  return r ? 0 : r.error().err;
+}
+
+// The System V call a step makes, on a resolved kernel id, through the core's SysvSegment (not
+// owning: the differential removes what it made). Returns errno (0 on success).
+int plain_call(const SysvStep& s, int id, int* new_id, std::vector<Mapping>* keep, std::uint64_t addr = 0) {
+  const SysvSegment seg = SysvSegment::adopt(id, /*owned=*/false);
   switch (s.op) {
     case SysvOp::kGet: {
-      auto r = sys::shmget(s.key, s.size, s.flags);
-      if (!r) return r.error().err;
-      *new_id = *r;
+      auto made = (s.flags & IPC_CREAT) != 0
+                      ? SysvSegment::create({.key = s.key,
+                                             .size = static_cast<std::size_t>(s.size),
+                                             .mode = s.flags & 0777,
+                                             .exclusive = (s.flags & IPC_EXCL) != 0})
+                      : SysvSegment::open(s.key, s.flags & 0777, static_cast<std::size_t>(s.size));
+      if (!made) return made.error().err;
+      made->release();
+      *new_id = made->id();
       return 0;
     }
     case SysvOp::kAt: {
-      auto p = sys::shmat(id, nullptr, s.flags);
-      if (!p) return p.error().err;
-      if (keep != nullptr) {
-        keep->emplace_back(Mapping::Kind::kShmat, *p, 0);
-      } else {
-        (void)sys::shmdt(*p);
-      }
-      return 0;
+      auto m = seg.attach(s.flags, reinterpret_cast<const void*>(addr));  // NOLINT(performance-no-int-to-ptr)
+      if (m && keep != nullptr) keep->push_back(std::move(*m));
+      return err_of(m);  // the peer's attachment detaches here
     }
-    case SysvOp::kStat: {
-      struct shmid_ds ds {};
-      auto r = sys::shmctl(id, IPC_STAT, &ds);
-      return r ? 0 : r.error().err;
-    }
-    case SysvOp::kSet: {
-      struct shmid_ds ds {};
-      ds.shm_perm.uid = s.set_uid;
-      ds.shm_perm.gid = s.set_uid;
-      ds.shm_perm.mode = static_cast<unsigned short>(s.set_mode);
-      auto r = sys::shmctl(id, IPC_SET, &ds);
-      return r ? 0 : r.error().err;
-    }
+    case SysvOp::kStat:
+      return err_of(seg.stat());
+    case SysvOp::kSet:
+      return err_of(seg.set(s.set_uid, s.set_uid, static_cast<int>(s.set_mode)));
     case SysvOp::kRmid: {
-      auto r = sys::shmctl(id, IPC_RMID, nullptr);
-      return r ? 0 : r.error().err;
+      SysvSegment removed = SysvSegment::adopt(id, false);
+      return err_of(removed.remove());
     }
     case SysvOp::kLock:
-    case SysvOp::kUnlock: {
-      auto r = sys::shmctl(id, s.op == SysvOp::kLock ? SHM_LOCK : SHM_UNLOCK, nullptr);
-      return r ? 0 : r.error().err;
-    }
+      return err_of(seg.lock());
+    case SysvOp::kUnlock:
+      return err_of(seg.unlock());
+    case SysvOp::kInfo:
+      return err_of(sysv_ipc_info());
+    case SysvOp::kShmInfo:
+      return err_of(sysv_shm_info());
+    case SysvOp::kStatIndex:
+      return err_of(sysv_stat_index(id, s.flags == 1));  // `id` carries the index for this op
     case SysvOp::kDt:
     case SysvOp::kCount:
       break;
@@ -96,12 +102,13 @@ std::optional<std::size_t> index(const V& v, int target) {
 }  // namespace
 
 std::string describe(const SysvStep& s) {
-  static constexpr const char* kNames[] = {"shmget",  "shmat",    "shmdt",    "IPC_STAT",
-                                           "IPC_SET", "IPC_RMID", "SHM_LOCK", "SHM_UNLOCK"};
+  static constexpr const char* kNames[] = {"shmget",   "shmat",      "shmdt",    "IPC_STAT", "IPC_SET", "IPC_RMID",
+                                           "SHM_LOCK", "SHM_UNLOCK", "IPC_INFO", "SHM_INFO", "SHM_STAT"};
   std::ostringstream o;
-  o << kNames[static_cast<int>(s.op) % 8] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
+  o << kNames[static_cast<int>(s.op) % 11] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
     << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec << " target=" << s.target
-    << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode;
+    << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
+  if (s.slot >= 0) o << " addr=slot" << s.slot << "+" << s.skew;
   return o.str();
 }
 
@@ -178,11 +185,22 @@ SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
       root_{.uid = 0, .gid = 0, .cap_ipc_owner = true, .cap_sys_admin = true, .cap_ipc_lock = true},
       other_{.uid = other != nullptr ? other->uid() : 65534U, .gid = other != nullptr ? other->gid() : 65534U},
       peer_(other),
-      model_(limits) {}
+      model_(limits) {
+  slot_size_ = std::min<std::uint64_t>((limits.shmmax + limits.page_size - 1) / limits.page_size * limits.page_size,
+                                       std::uint64_t{64} << 20);
+  slot_size_ = std::max(slot_size_, limits.page_size);
+  const std::size_t bytes = kSlots * slot_size_;
+  if (auto p = sys::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) {
+    reserve_ = Mapping(Mapping::Kind::kMmap, *p, bytes);
+  }
+  if (auto cmdline = sys::read_file("/proc/cmdline"); cmdline && cmdline->find("ipcmni_extend") != std::string::npos) {
+    mni_ = 1 << 24;
+  }
+}
 
 SysvDifferential::~SysvDifferential() {
-  attachments_.clear();
-  for (int id : kernel_ids_) (void)sys::shmctl(id, IPC_RMID, nullptr);
+  attachments_.clear();  // before reserve_ goes: some of them live inside it
+  for (int id : kernel_ids_) (void)SysvSegment::adopt(id, /*owned=*/true);  // removes it
 }
 
 int SysvDifferential::id_of(int target) const {
@@ -195,21 +213,110 @@ long SysvDifferential::handle_of(int target) const {
   return i ? handles_[*i] : 1'000'000;
 }
 
+std::uint64_t SysvDifferential::address_of(const SysvStep& s) const {
+  if (s.op != SysvOp::kAt || s.slot < 0 || s.other || !reserve_.mapped()) return 0;
+  return reinterpret_cast<std::uintptr_t>(reserve_.data()) + static_cast<std::uint64_t>(s.slot % kSlots) * slot_size_ +
+         s.skew;
+}
+
+// SHM_REMAP over one of our own attachments would cut it in two (the model keeps whole ones).
+bool SysvDifferential::remaps_own_attachment(const SysvStep& s) const {
+  if ((s.flags & SHM_REMAP) == 0) return false;
+  const auto where = model_.shmat_address(address_of(s), s.flags);
+  if (!where || *where == 0) return false;
+  for (const Mapping& a : attachments_) {
+    const auto start = reinterpret_cast<std::uintptr_t>(a.data());
+    if (a.mapped() && *where < start + a.size() && start < *where + slot_size_) return true;
+  }
+  return false;
+}
+
+std::vector<int> SysvDifferential::live_indexes() const {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < handles_.size(); ++i) {
+    if (model_.segment(handles_[i])) out.push_back(kernel_ids_[i] % mni_);
+  }
+  return out;
+}
+
+int SysvDifferential::index_for(int target) const {
+  const std::vector<int> live = live_indexes();
+  const auto i = index(kernel_ids_, target);
+  if (i && model_.segment(handles_[*i])) return kernel_ids_[*i] % mni_;
+  int free = 0;
+  while (std::find(live.begin(), live.end(), free) != live.end()) ++free;
+  return free;
+}
+
 std::string SysvDifferential::run(const SysvStep& s) {
+  if (s.op == SysvOp::kAt && remaps_own_attachment(s)) return "";  // not modelled: skipped
+  const std::size_t attached_before = attachments_.size();
   const int kernel_err = on_kernel(s);
   const Outcome m = on_model(s);
   if (kernel_err != m.err) {
     return describe(s) + ": kernel " + (kernel_err != 0 ? errno_name(kernel_err) : std::string("ok")) + ", model " +
            (m.err != 0 ? errno_name(m.err) : std::string("ok"));
   }
+  if (kernel_err == 0 && !s.other) {
+    const Mapping* attached = attachments_.size() > attached_before ? &attachments_.back() : nullptr;
+    if (std::string d = check_values(s, attached); !d.empty()) return describe(s) + ": " + d;
+  }
   return compare_all();
+}
+
+// The values of root's successful calls that the model can predict beyond the errno.
+std::string SysvDifferential::check_values(const SysvStep& s, const Mapping* attached) {
+  std::ostringstream diff;
+  const std::vector<int> live = live_indexes();
+  const int highest = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+  switch (s.op) {
+    case SysvOp::kAt: {
+      const auto want = model_.shmat_address(address_of(s), s.flags);
+      const auto got = attached != nullptr ? reinterpret_cast<std::uintptr_t>(attached->data()) : 0;
+      if (want && *want != 0 && got != *want) diff << "attached at 0x" << std::hex << got << ", model 0x" << *want;
+      break;
+    }
+    case SysvOp::kInfo: {
+      auto info = sysv_ipc_info();
+      if (!info) return info.error().message();
+      if (info->limits.shmmax != limits_.shmmax) diff << " shmmax " << info->limits.shmmax << "/" << limits_.shmmax;
+      if (info->limits.shmmni != limits_.shmmni) diff << " shmmni " << info->limits.shmmni << "/" << limits_.shmmni;
+      if (info->limits.shmall != limits_.shmall) diff << " shmall " << info->limits.shmall << "/" << limits_.shmall;
+      if (info->limits.shmmin != 1) diff << " shmmin " << info->limits.shmmin << "/1";
+      if (info->highest_index != highest) diff << " highest index " << info->highest_index << "/" << highest;
+      break;
+    }
+    case SysvOp::kShmInfo: {
+      auto info = sysv_shm_info();
+      if (!info) return info.error().message();
+      if (static_cast<std::uint64_t>(info->usage.used_ids) != model_.segments_in_use()) {
+        diff << " used_ids " << info->usage.used_ids << "/" << model_.segments_in_use();
+      }
+      if (info->usage.shm_tot != model_.pages_in_use())
+        diff << " shm_tot " << info->usage.shm_tot << "/" << model_.pages_in_use();
+      if (info->highest_index != highest) diff << " highest index " << info->highest_index << "/" << highest;
+      break;
+    }
+    case SysvOp::kStatIndex: {
+      const int idx = index_for(s.target);
+      auto st = sysv_stat_index(idx, s.flags == 1);
+      if (!st) return st.error().message();
+      const auto i = index(kernel_ids_, s.target);
+      if (!i || st->id != kernel_ids_[*i]) diff << " index " << idx << " holds id " << st->id;
+      break;
+    }
+    default:
+      break;
+  }
+  if (diff.str().empty()) return "";
+  return "(kernel/model)" + diff.str();
 }
 
 int SysvDifferential::on_kernel(const SysvStep& s) {
   if (s.other) {
     if (peer_ == nullptr) return -1;
     int new_id = -1;
-    const int err = peer_->call(s, id_of(s.target), &new_id);
+    const int err = peer_->call(s, s.op == SysvOp::kStatIndex ? index_for(s.target) : id_of(s.target), &new_id);
     if (err == 0 && s.op == SysvOp::kGet) record_id(new_id);
     return err;
   }
@@ -223,10 +330,21 @@ int SysvDifferential::kernel_call(const SysvStep& s, int* new_id) {
   if (s.op == SysvOp::kDt) {
     const auto i = index(attachments_, s.target);
     if (!i || !attachments_[*i].mapped()) return EINVAL;  // nothing attached at that "address"
+    void* const addr = attachments_[*i].data();
+    const std::size_t length =
+        (attachments_[*i].size() + limits_.page_size - 1) / limits_.page_size * limits_.page_size;
     auto r = attachments_[*i].unmap();
+    // Inside the reserve, fill the hole again at once, so nothing else is mapped where a later
+    // SHM_REMAP may land.
+    const auto base = reinterpret_cast<std::uintptr_t>(reserve_.data());
+    const auto at = reinterpret_cast<std::uintptr_t>(addr);
+    if (r && reserve_.mapped() && at >= base && at < base + reserve_.size()) {
+      (void)sys::mmap(addr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    }
     return r ? 0 : r.error().err;
   }
-  return plain_call(s, id_of(s.target), new_id, &attachments_);  // root keeps its attachments
+  const int target = s.op == SysvOp::kStatIndex ? index_for(s.target) : id_of(s.target);
+  return plain_call(s, target, new_id, &attachments_, address_of(s));  // root keeps its attachments
 }
 
 // A shmget that succeeded may return an id already tracked (an existing key).
@@ -243,7 +361,8 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
       return o;
     }
     case SysvOp::kAt: {
-      Outcome o = model_.shmat(handle_of(s.target), s.flags, who);
+      // Every address in the reserve is occupied: by the reserve itself or an attachment.
+      Outcome o = model_.shmat(handle_of(s.target), s.flags, who, address_of(s), /*occupied=*/true);
       if (o.ok() && s.other) return model_.shmdt(o.value);
       if (o.ok()) model_attachments_.push_back(o.value);
       return o;
@@ -263,6 +382,14 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
       return model_.shm_lock(handle_of(s.target), true, who);
     case SysvOp::kUnlock:
       return model_.shm_lock(handle_of(s.target), false, who);
+    case SysvOp::kInfo:
+    case SysvOp::kShmInfo:
+      return {0, 0};  // anyone may ask; the values are checked in check_values
+    case SysvOp::kStatIndex: {
+      const auto i = index(kernel_ids_, s.target);
+      const bool at_index = i && model_.segment(handles_[*i]).has_value();
+      return model_.shm_stat(at_index ? handles_[*i] : -1, s.flags == 1, who, nullptr);
+    }
     case SysvOp::kCount:
       break;
   }
@@ -273,13 +400,14 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
 std::string SysvDifferential::compare_all() const {
   for (std::size_t i = 0; i < handles_.size(); ++i) {
     const auto m = model_.segment(handles_[i]);
-    struct shmid_ds ds {};
-    const bool alive = sys::shmctl(kernel_ids_[i], IPC_STAT, &ds).ok();
+    const auto stat = SysvSegment::adopt(kernel_ids_[i], false).stat();
+    const bool alive = stat.ok();
     if (alive != m.has_value()) {
       return "segment " + std::to_string(i) + ": kernel " + (alive ? "alive" : "gone") + ", model " +
              (m ? "alive" : "gone");
     }
     if (!alive) continue;
+    const struct shmid_ds& ds = *stat;
     std::ostringstream diff;
     if (ds.shm_segsz != m->size) diff << " size " << ds.shm_segsz << "/" << m->size;
     if ((ds.shm_perm.mode & 0777U) != m->mode) diff << " mode " << (ds.shm_perm.mode & 0777U) << "/" << m->mode;
@@ -291,26 +419,6 @@ std::string SysvDifferential::compare_all() const {
     if (!diff.str().empty()) return "segment " + std::to_string(i) + " (kernel/model):" + diff.str();
   }
   return "";
-}
-
-SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int targets, uid_t other_uid) {
-  const key_t keys[] = {IPC_PRIVATE, 0x100, 0x101};
-  const std::uint64_t page = limits.page_size;
-  const std::uint64_t sizes[] = {0, 1, page, page + 1, 3 * page, limits.shmmax, limits.shmmax + 1};
-  constexpr int kModes[] = {0600, 0640, 0644, 0666, 0400, 0, 0606};
-  auto pick = [&](auto n) { return static_cast<std::size_t>(rng() % static_cast<std::uint64_t>(n)); };
-  SysvStep s;
-  s.op = static_cast<SysvOp>(pick(static_cast<int>(SysvOp::kCount)));
-  s.other = pick(4) == 0;
-  s.key = keys[pick(3)];
-  s.size = sizes[pick(7)];
-  s.flags = kModes[pick(7)] | (pick(3) != 0 ? IPC_CREAT : 0) | (pick(4) == 0 ? IPC_EXCL : 0);
-  if (s.op == SysvOp::kAt) s.flags = pick(3) == 0 ? SHM_RDONLY : 0;
-  if (s.op == SysvOp::kDt) s.other = false;        // attachments belong to this process: only it detaches them
-  s.target = static_cast<int>(pick(targets + 1));  // sometimes one past the end
-  s.set_uid = pick(2) == 0 ? 0 : other_uid;
-  s.set_mode = static_cast<unsigned>(kModes[pick(7)]);
-  return s;
 }
 
 }  // namespace shmh::model

@@ -14,7 +14,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -25,7 +24,8 @@
 
 namespace shmh::model {
 
-enum class SysvOp { kGet, kAt, kDt, kStat, kSet, kRmid, kLock, kUnlock, kCount };
+// kInfo is IPC_INFO, kShmInfo SHM_INFO, kStatIndex SHM_STAT (SHM_STAT_ANY when flags is 1).
+enum class SysvOp { kGet, kAt, kDt, kStat, kSet, kRmid, kLock, kUnlock, kInfo, kShmInfo, kStatIndex, kCount };
 
 struct SysvStep {
   SysvOp op = SysvOp::kGet;
@@ -36,6 +36,8 @@ struct SysvStep {
   int target = 0;  // index into the segments (or attachments) made so far; out of range = invalid id
   uid_t set_uid = 0;
   unsigned set_mode = 0600;
+  int slot = -1;      // shmat: -1 lets the kernel choose; else a fixed address in slot N of a reserved range
+  unsigned skew = 0;  // shmat: bytes past the slot's start (unaligned unless 0)
 };
 
 // "shmget as root key=0x100 size=4096 flags=01600 ...".
@@ -84,6 +86,7 @@ class SysvDifferential {
 
   [[nodiscard]] std::size_t segments() const { return handles_.size(); }
   [[nodiscard]] std::size_t attachments() const { return attachments_.size(); }
+  static constexpr int kSlots = 16;  // fixed-address attaches land in one of these
 
  private:
   int on_kernel(const SysvStep& s);
@@ -93,6 +96,12 @@ class SysvDifferential {
   [[nodiscard]] std::string compare_all() const;
   [[nodiscard]] int id_of(int target) const;
   [[nodiscard]] long handle_of(int target) const;
+  [[nodiscard]] std::uint64_t address_of(const SysvStep& s) const;  // 0 = none
+  [[nodiscard]] bool remaps_own_attachment(const SysvStep& s) const;
+  [[nodiscard]] std::vector<int> live_indexes() const;
+  [[nodiscard]] int index_for(int target) const;  // a kernel index: a segment's, or a free one
+  std::string check_values(const SysvStep& s,
+                           const Mapping* attached);  // root's IPC_INFO, SHM_INFO, SHM_STAT, addresses
 
   Limits limits_;
   Caller root_;
@@ -103,9 +112,9 @@ class SysvDifferential {
   std::vector<long> handles_;
   std::vector<Mapping> attachments_;
   std::vector<long> model_attachments_;
+  Mapping reserve_;  // PROT_NONE: kSlots slots where fixed-address attaches go
+  std::uint64_t slot_size_ = 0;
+  int mni_ = 32768;  // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
 };
-
-// A random step over the few keys, sizes, modes and flags where the interesting answers are.
-SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int targets, uid_t other_uid);
 
 }  // namespace shmh::model

@@ -71,7 +71,26 @@ Outcome SysvModel::shmget(key_t key, std::uint64_t size, int shmflg, const Calle
   return {handle, 0};
 }
 
-Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who) {
+std::optional<std::uint64_t> SysvModel::shmat_address(std::uint64_t addr, int shmflg) const {
+  const std::uint64_t shmlba = limits_.page_size;  // SHMLBA is PAGE_SIZE on x86 and most arches
+  if (addr == 0) {
+    if ((shmflg & SHM_REMAP) != 0) return std::nullopt;
+    return 0;
+  }
+  if (addr % shmlba != 0) {
+    if ((shmflg & SHM_RND) == 0) return std::nullopt;
+    addr -= addr % shmlba;
+    if (addr == 0 && (shmflg & SHM_REMAP) != 0) return std::nullopt;
+  }
+  return addr;
+}
+
+// do_shmat: the address is checked first, then the id and permission, then (without SHM_REMAP)
+// whether the range is free.
+Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr, bool occupied,
+                         std::uint64_t* placed) {
+  const auto where = shmat_address(addr, shmflg);
+  if (!where) return {0, EINVAL};
   Segment* s = const_cast<Segment*>(find(handle));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   if (s == nullptr) return {0, EINVAL};
   // do_shmat: read always; write unless SHM_RDONLY; execute with SHM_EXEC.
@@ -79,6 +98,8 @@ Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who) {
   if ((shmflg & SHM_RDONLY) == 0) requested |= 0222;
   if ((shmflg & SHM_EXEC) != 0) requested |= 0111;
   if (!permitted(*s, requested, who)) return {0, EACCES};
+  if (*where != 0 && (shmflg & SHM_REMAP) == 0 && occupied) return {0, EINVAL};
+  if (placed != nullptr) *placed = *where;
   ++s->nattch;  // Linux allows attaching a SHM_DEST segment by id (shmctl(2) NOTES)
   const long attachment = next_attachment_++;
   attachments_[attachment] = handle;
@@ -99,6 +120,14 @@ Outcome SysvModel::ipc_stat(long handle, const Caller& who, Segment* out) const 
   const Segment* s = find(handle);
   if (s == nullptr) return {0, EINVAL};
   if (!permitted(*s, 0444, who)) return {0, EACCES};
+  if (out != nullptr) *out = *s;
+  return {0, 0};
+}
+
+Outcome SysvModel::shm_stat(long handle, bool any, const Caller& who, Segment* out) const {
+  const Segment* s = find(handle);
+  if (s == nullptr) return {0, EINVAL};
+  if (!any && !permitted(*s, 0444, who)) return {0, EACCES};
   if (out != nullptr) *out = *s;
   return {0, 0};
 }

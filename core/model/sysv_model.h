@@ -10,8 +10,10 @@
 //   auto at = m.shmat(id.value, 0, root);                        // attach: nattch 1
 //
 // Segments are named by the model's own handles (0, 1, 2...); a differential driver maps them to
-// the kernel's ids. What the model does not cover: addresses (shmat's addr/SHM_RND/SHM_REMAP),
-// SHM_HUGETLB, IPC_INFO/SHM_INFO/SHM_STAT, memory exhaustion (ENOMEM from the allocator).
+// the kernel's ids. What the model does not cover: which index or address the kernel picks (a
+// driver records them), a SHM_REMAP over one of the caller's own attachments, SHM_HUGETLB and
+// memory exhaustion (ENOMEM from the allocator). IPC_INFO and SHM_INFO are answered from the
+// limits and segments_in_use() / pages_in_use().
 #pragma once
 
 #include <sys/types.h>
@@ -66,11 +68,21 @@ class SysvModel {
 
   Outcome shmget(key_t key, std::uint64_t size, int shmflg, const Caller& who);
   // Attaches segment `handle` (SHM_RDONLY, SHM_EXEC honoured); value = an attachment handle.
-  Outcome shmat(long handle, int shmflg, const Caller& who);
+  // `addr` 0 lets the kernel choose; otherwise the fixed address asked for (SHM_RND rounds it down
+  // to SHMLBA, SHM_REMAP replaces what is mapped there) and `occupied` says whether the rounded
+  // range overlaps a mapping of the caller's. *placed receives the address of a fixed attach.
+  Outcome shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr = 0, bool occupied = false,
+                std::uint64_t* placed = nullptr);
+  // Where a fixed attach lands (addr rounded down to SHMLBA with SHM_RND), or nullopt for EINVAL
+  // (unaligned without SHM_RND; rounded to 0 or no address with SHM_REMAP).
+  [[nodiscard]] std::optional<std::uint64_t> shmat_address(std::uint64_t addr, int shmflg) const;
   // Detaches an attachment handle; EINVAL if it is not attached.
   Outcome shmdt(long attachment);
   // IPC_STAT into `out`.
   Outcome ipc_stat(long handle, const Caller& who, Segment* out) const;
+  // SHM_STAT (read permission needed) or SHM_STAT_ANY (none) of the segment at a kernel index,
+  // `handle` being the segment there (-1: none, EINVAL).
+  Outcome shm_stat(long handle, bool any, const Caller& who, Segment* out) const;
   Outcome ipc_set(long handle, uid_t uid, gid_t gid, unsigned mode, const Caller& who);
   Outcome ipc_rmid(long handle, const Caller& who);
   Outcome shm_lock(long handle, bool lock, const Caller& who);

@@ -23,6 +23,10 @@ std::string signal_name(int sig) {
   return "signal " + std::to_string(sig);
 }
 
+#if defined(SHMH_COVERAGE_BUILD)
+extern "C" int __llvm_profile_write_file(void);  // NOLINT(bugprone-reserved-identifier): clang's profile runtime
+#endif
+
 // Runs in the child after fork: never returns.
 [[noreturn]] void child_main(const ChildProcess::Body& body, int message_fd, pid_t parent) {
   // Die with the parent, so a SIGKILL of the whole run leaves no orphan holding a segment. The
@@ -43,6 +47,9 @@ std::string signal_name(int sig) {
     code = 3;
   }
   if (!message.empty()) (void)sys::write_all(message_fd, std::string_view(message).substr(0, kMaxMessage));
+#if defined(SHMH_COVERAGE_BUILD)
+  __llvm_profile_write_file();  // _exit skips the atexit hook that would write it
+#endif
   ::_exit(code);
 }
 

@@ -36,6 +36,18 @@ Result<std::size_t> FdObject::size() const {
   return static_cast<std::size_t>(st->st_size);
 }
 
+Result<std::size_t> FdObject::write_at(std::uint64_t offset, std::span<const std::byte> data) const {
+  return sys::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+}
+
+Result<std::size_t> FdObject::read_at(std::uint64_t offset, std::span<std::byte> buffer) const {
+  return sys::pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+}
+
+Result<void> FdObject::add_seals(int seals) const { return sys::add_seals(fd_, seals); }
+
+Result<int> FdObject::seals() const { return sys::get_seals(fd_); }
+
 Result<Mapping> FdObject::map(const MapOptions& options) const {
   std::size_t length = options.length;
   if (length == 0) {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 #include "core/result.h"
 #include "core/segment/mapping.h"
@@ -48,6 +50,14 @@ class FdObject {
   // EINVAL (length 0 on an empty object, unaligned offset), EPERM (a memfd write seal), ENOMEM.
   // Touching a page past the object's end raises SIGBUS — that is the kernel's contract.
   [[nodiscard]] Result<Mapping> map(const MapOptions& options = {}) const;
+  // pwrite / pread at an offset; the count may be short (end of file, a full tmpfs). A write past
+  // the end grows the object. EBADF when the descriptor lacks that access; EPERM under memfd seals.
+  [[nodiscard]] Result<std::size_t> write_at(std::uint64_t offset, std::span<const std::byte> data) const;
+  [[nodiscard]] Result<std::size_t> read_at(std::uint64_t offset, std::span<std::byte> buffer) const;
+  // F_ADD_SEALS / F_GET_SEALS. Sealing is a memfd feature: a memfd made without MFD_ALLOW_SEALING
+  // and every shm_open object are sealed against seals (F_SEAL_SEAL), so adding one is EPERM.
+  [[nodiscard]] Result<void> add_seals(int seals) const;
+  [[nodiscard]] Result<int> seals() const;
 
  protected:
   // Closes the descriptor now (idempotent).

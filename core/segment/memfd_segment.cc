@@ -12,9 +12,11 @@ Result<MemfdSegment> MemfdSegment::create(const MemfdCreateOptions& options) {
   auto fd = sys::memfd_create(options.name, options.flags);
   if (!fd) return fd.error();
   MemfdSegment seg(*fd);
-  // memfd_create makes the inode 0777 & ~umask; our default is 0600 like every other backend, so
-  // /proc/<pid>/fd/<n> does not hand the memory to other users.
-  if (auto r = sys::fchmod(seg.fd(), options.mode & 07777); !r) return r.error();
+  // memfd_create makes the inode 0777 (0666 with MFD_NOEXEC_SEAL), whatever the umask; our default
+  // is 0600 like every other backend, so /proc/<pid>/fd/<n> does not hand the memory to others.
+  if (options.mode) {
+    if (auto r = sys::fchmod(seg.fd(), *options.mode & 07777); !r) return r.error();
+  }
   if (options.size != 0) {
     if (auto r = seg.truncate(options.size); !r) return r.error();
   }
@@ -27,10 +29,6 @@ Result<MemfdSegment> MemfdSegment::open_peer(pid_t pid, int fd, int oflag) {
   if (!nfd) return nfd.error();
   return MemfdSegment(*nfd);
 }
-
-Result<void> MemfdSegment::add_seals(int seals) const { return sys::add_seals(fd(), seals); }
-
-Result<int> MemfdSegment::seals() const { return sys::get_seals(fd()); }
 
 Result<void> MemfdSegment::remove() {
   close();

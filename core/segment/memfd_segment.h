@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -23,7 +24,7 @@ struct MemfdCreateOptions {
   std::string name = "shmh";  // shown in /proc/<pid>/fd as "memfd:<name>"; at most 249 bytes
   std::size_t size = 0;       // ftruncate'd after creation when non-zero
   unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  mode_t mode = 0600;  // fchmod'd after creation (memfd_create itself uses 0777 & ~umask)
+  std::optional<mode_t> mode = 0600;  // fchmod'd after creation; nullopt keeps memfd_create's 0777
 };
 
 class MemfdSegment : public FdObject {
@@ -37,11 +38,8 @@ class MemfdSegment : public FdObject {
 
   MemfdSegment() = default;
 
-  // F_ADD_SEALS. EPERM when F_SEAL_SEAL is set or the memfd was made without MFD_ALLOW_SEALING;
-  // EBUSY for F_SEAL_WRITE while a writable shared mapping exists.
-  [[nodiscard]] Result<void> add_seals(int seals) const;
-  // F_GET_SEALS.
-  [[nodiscard]] Result<int> seals() const;
+  // add_seals / seals (FdObject): EPERM when F_SEAL_SEAL is set or the memfd was made without
+  // MFD_ALLOW_SEALING; EBUSY for F_SEAL_WRITE while a shared mapping may write.
   // Closes the descriptor: the memory goes with the last descriptor and mapping. Never fails; a
   // Result for the same shape as the other backends.
   [[nodiscard]] Result<void> remove();

@@ -9,7 +9,8 @@
 namespace shmh {
 
 Result<PosixSegment> PosixSegment::create(const PosixCreateOptions& options) {
-  const int oflag = O_CREAT | O_RDWR | (options.exclusive ? O_EXCL : 0);
+  const int oflag =
+      O_CREAT | (options.access & O_ACCMODE) | (options.exclusive ? O_EXCL : 0) | (options.truncate ? O_TRUNC : 0);
   auto fd = sys::shm_open(options.name, oflag, options.mode);
   if (!fd) return fd.error();
   PosixSegment seg(*fd, options.name, /*owned=*/true);
@@ -57,7 +58,9 @@ PosixSegment::~PosixSegment() {
 
 Result<void> PosixSegment::remove() {
   owned_ = false;
-  return sys::shm_unlink(name_);
+  return unlink(name_);
 }
+
+Result<void> PosixSegment::unlink(const std::string& name) { return sys::shm_unlink(name); }
 
 }  // namespace shmh

@@ -23,11 +23,14 @@ struct PosixCreateOptions {
   std::size_t size = 0;   // ftruncate'd after creation when non-zero
   mode_t mode = 0600;     // the umask applies (unlike System V)
   bool exclusive = true;  // O_EXCL: EEXIST instead of opening an existing object
+  int access = O_RDWR;    // O_RDONLY, O_WRONLY or O_RDWR
+  bool truncate = false;  // O_TRUNC: an existing object opened without O_EXCL is emptied
 };
 
 class PosixSegment : public FdObject {
  public:
-  // shm_open(name, O_CREAT [| O_EXCL] | O_RDWR, mode), then ftruncate(size). Owns the name.
+  // shm_open(name, O_CREAT [| O_EXCL] | access [| O_TRUNC], mode), then ftruncate(size). Owns the
+  // name (also when it opened an existing object).
   // Errors: EEXIST, EINVAL (bad name), ENAMETOOLONG, EACCES, EMFILE, ENOSPC; a failed ftruncate
   // unlinks the new object and returns ftruncate's error.
   static Result<PosixSegment> create(const PosixCreateOptions& options);
@@ -35,6 +38,9 @@ class PosixSegment : public FdObject {
   static Result<PosixSegment> create_tagged(std::size_t size, mode_t mode = 0600);
   // shm_open(name, oflag) of an existing object; not owned. ENOENT, EACCES, EINVAL, ENAMETOOLONG.
   static Result<PosixSegment> open(const std::string& name, int oflag = O_RDWR);
+  // shm_unlink(name): the name goes now, the memory with the last descriptor and mapping.
+  // ENOENT (also for a name glibc refuses), EACCES (another user's object in sticky /dev/shm).
+  static Result<void> unlink(const std::string& name);
 
   PosixSegment() = default;
   PosixSegment(PosixSegment&& other) noexcept;

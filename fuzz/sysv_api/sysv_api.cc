@@ -1,8 +1,10 @@
-// sysv_api: the input is a sequence of up to 64 System V calls — shmget, shmat, shmdt, IPC_STAT,
-// IPC_SET, IPC_RMID, SHM_LOCK/UNLOCK with fuzzed keys, sizes, flags, modes and targets, now and
-// then made by another uid in a forked child — each run on the kernel and on the model
-// (core/model). Any difference in result, errno or a segment's IPC_STAT traps with a message
-// naming the call, its arguments and both answers.
+// sysv_api: the input is a sequence of up to 64 System V calls — shmget, shmat (SHM_RDONLY,
+// SHM_EXEC, SHM_RND, SHM_REMAP, fixed and unaligned addresses), shmdt, IPC_STAT, IPC_SET,
+// IPC_RMID, SHM_LOCK/UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT/SHM_STAT_ANY with fuzzed keys, sizes,
+// flags, modes and targets, now and then made by another uid (a long-lived peer process) — each
+// run on the kernel (through core/segment's SysvSegment) and on the model (core/model). Any
+// difference in result, errno, address, index, usage counts or a segment's IPC_STAT traps with a
+// message naming the call, its arguments and both answers.
 //
 // Runs inside a private IPC + mount namespace entered once at start (LLVMFuzzerInitialize) with
 // small limits, so ENOSPC and EINVAL at the limits are reachable and nothing leaks; every input
@@ -47,7 +49,14 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
                                  in.ConsumeIntegralInRange<std::uint64_t>(0, 40 * kPage)};
   s.size = sizes[in.ConsumeIntegralInRange<int>(0, 7)];
   s.flags = static_cast<int>(in.ConsumeIntegral<std::uint16_t>()) & (0777 | IPC_CREAT | IPC_EXCL);
-  if (s.op == SysvOp::kAt) s.flags = in.ConsumeBool() ? SHM_RDONLY : (in.ConsumeBool() ? SHM_EXEC : 0);
+  if (s.op == SysvOp::kAt) {
+    s.flags = in.PickValueInArray({0, SHM_RDONLY, SHM_EXEC}) |
+              in.PickValueInArray({0, SHM_RND, SHM_REMAP, SHM_RND | SHM_REMAP});
+    // A fixed address now and then: a slot of a reserved range, aligned or not (root only).
+    s.slot = in.ConsumeIntegralInRange<int>(-1, shmh::model::SysvDifferential::kSlots - 1);
+    s.skew = in.PickValueInArray<unsigned>({0, 1, static_cast<unsigned>(kPage - 1)});
+  }
+  if (s.op == SysvOp::kStatIndex) s.flags = in.ConsumeBool() ? 1 : 0;  // SHM_STAT_ANY : SHM_STAT
   s.target = in.ConsumeIntegralInRange<int>(0, targets);
   s.set_uid = in.ConsumeBool() ? 0 : kOtherUid;
   s.set_mode = in.ConsumeIntegral<std::uint16_t>() & 0777;

@@ -16,6 +16,7 @@
 
 #include "core/model/posix_differential.h"
 #include "core/sys/sys.h"
+#include "tests/support/random_steps.h"
 #include "tests/support/test_support.h"
 
 namespace shmh::model {

@@ -19,6 +19,7 @@
 #include "core/model/sysv_differential.h"
 #include "core/segment/sysv_segment.h"
 #include "core/sys/sys.h"
+#include "tests/support/random_steps.h"
 #include "tests/support/test_support.h"
 
 namespace shmh::model {
@@ -86,6 +87,30 @@ TEST_F(SysvModelVsKernel, Table) {
        {.op = Op::kUnlock, .other = true, .target = 1},
        {.op = Op::kLock, .target = 0},
        {.op = Op::kRmid, .other = true, .target = 0}},
+      // fixed addresses: unaligned without SHM_RND, rounded with it, SHM_REMAP without an address,
+      // a taken range without SHM_REMAP, detach and attach again at the same place
+      {{.op = Op::kGet, .size = 2 * kPage, .flags = IPC_CREAT | 0600},
+       {.op = Op::kAt, .target = 0, .slot = 1, .skew = 1},
+       {.op = Op::kAt, .flags = SHM_RND | SHM_REMAP, .target = 0, .slot = 1, .skew = 1},
+       {.op = Op::kAt, .flags = SHM_REMAP, .target = 0},
+       {.op = Op::kAt, .target = 0, .slot = 2},
+       {.op = Op::kAt, .flags = SHM_REMAP, .target = 0, .slot = 2},
+       {.op = Op::kDt, .target = 0},
+       {.op = Op::kAt, .flags = SHM_REMAP | SHM_RDONLY, .target = 0, .slot = 1},
+       {.op = Op::kAt, .flags = SHM_REMAP, .target = 5, .slot = 3}},
+      // IPC_INFO / SHM_INFO counts and indexes; SHM_STAT needs read permission, SHM_STAT_ANY not
+      {{.op = Op::kInfo},
+       {.op = Op::kGet, .size = 3 * kPage, .flags = IPC_CREAT | 0600},
+       {.op = Op::kGet, .size = 1, .flags = IPC_CREAT | 0600},
+       {.op = Op::kShmInfo},
+       {.op = Op::kStatIndex, .target = 1},
+       {.op = Op::kStatIndex, .other = true, .target = 1},
+       {.op = Op::kStatIndex, .other = true, .flags = 1, .target = 1},
+       {.op = Op::kStatIndex, .target = 7},
+       {.op = Op::kRmid, .target = 1},
+       {.op = Op::kInfo},
+       {.op = Op::kShmInfo, .other = true},
+       {.op = Op::kStatIndex, .target = 1}},
   };
   for (std::size_t t = 0; t < table.size(); ++t) {
     SysvDifferential d(kLimits, &peer_);
@@ -97,7 +122,7 @@ TEST_F(SysvModelVsKernel, Table) {
 }
 
 TEST_F(SysvModelVsKernel, RandomSequences) {
-  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 1000; ++seed) {
     std::mt19937_64 rng(seed);
     SysvDifferential d(kLimits, &peer_);
     int created = 0;
