@@ -13,6 +13,7 @@
 #include "core/segment/mapping.h"
 #include "core/segment/memfd_segment.h"
 #include "core/segment/posix_segment.h"
+#include "core/segment/tag.h"
 #include "core/sys/sys.h"
 
 namespace shmh::model {
@@ -20,22 +21,20 @@ namespace {
 
 constexpr const char* kDevShm = "/dev/shm";
 constexpr std::uint64_t kComparedBytes = 24 * 4096;  // per object: covers every offset the steps reach
+constexpr std::uint64_t kMaxWholeMap = 1 << 20;      // whole-object maps of larger objects are skipped
 
 std::string errno_or_ok(int err) { return err == 0 ? std::string("ok") : errno_name(err); }
 
+// The name as a C string would print it, cut at 24 bytes, other bytes as \xNN.
 std::string printable(const std::string& name) {
   std::string out;
   for (char c : name.substr(0, 24)) {
-    if (c >= 0x20 && c < 0x7f && c != '"') {
-      out += c;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-      out += buf;
-    }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, (c >= 0x20 && c < 0x7f && c != '"') ? "%c" : "\\x%02x",
+                  static_cast<unsigned char>(c));
+    out += buf;
   }
-  if (name.size() > 24) out += "...(" + std::to_string(name.size()) + " bytes)";
-  return out;
+  return name.size() > 24 ? out + "...(" + std::to_string(name.size()) + " bytes)" : out;
 }
 
 template <class V>
@@ -47,31 +46,14 @@ std::optional<std::size_t> index(const V& v, int target) {
 }  // namespace
 
 std::string describe(const PosixStep& s) {
-  static constexpr const char* kNames[] = {"shm_open",  "shm_unlink",  "memfd_create", "close",
-                                           "ftruncate", "F_ADD_SEALS", "pwrite",       "mmap",
-                                           "munmap",    "store",       "load"};
+  static constexpr const char* kNames[] = {
+      "shm_open", "shm_unlink", "memfd_create", "close",           "ftruncate", "F_ADD_SEALS",   "pwrite", "mmap",
+      "munmap",   "store",      "load",         "posix_fallocate", "fchmod",    "create_tagged", "reopen"};
   std::ostringstream o;
-  o << kNames[static_cast<int>(s.op) % 11] << (s.other ? " as other uid" : " as self");
-  switch (s.op) {
-    case PosixOp::kOpen:
-    case PosixOp::kUnlink:
-    case PosixOp::kMemfd:
-      o << " name=\"" << printable(s.name) << "\" flags=0" << std::oct << s.flags << " mode=0" << s.mode << std::dec;
-      break;
-    case PosixOp::kMmap:
-      o << " fd#" << s.target << " length=" << s.length << " offset=" << s.offset << " prot=" << s.prot << " flags=0x"
-        << std::hex << s.flags << std::dec;
-      break;
-    case PosixOp::kStore:
-    case PosixOp::kLoad:
-    case PosixOp::kMunmap:
-      o << " map#" << s.target << " at=" << s.offset << " byte=" << static_cast<int>(s.byte);
-      break;
-    default:
-      o << " fd#" << s.target << " length=" << s.length << " offset=" << s.offset << " seals/flags=0x" << std::hex
-        << s.flags << std::dec;
-      break;
-  }
+  o << kNames[static_cast<int>(s.op) % 15] << (s.other ? " as other uid" : " as self") << " #" << s.target << " name=\""
+    << printable(s.name) << "\" flags=0x" << std::hex << s.flags << " mode=0" << std::oct << s.mode << std::dec
+    << (s.with_mode ? "(set)" : "") << " length=" << s.length << " offset=" << s.offset << " prot=" << s.prot
+    << " byte=" << static_cast<int>(s.byte);
   return o.str();
 }
 
@@ -110,8 +92,21 @@ std::string PosixDifferential::run(const PosixStep& s) {
     if (s.op == PosixOp::kStore && model_.store_faults(m, s.offset)) return "";
     if (s.op == PosixOp::kLoad && model_.load_faults(m, s.offset)) return "";
   }
+  // fchmod of "." or ".." would change the host's /dev (the mount namespace shares it): never. A
+  // directory's size (for a whole-object map) is the filesystem's business: not modelled.
+  if ((s.op == PosixOp::kChmod || (s.op == PosixOp::kMmap && s.length == 0)) &&
+      model_.is_directory(model_fd_at(s.target))) {
+    return "";
+  }
+  // Mapping a whole object of any size meets the address space and overcommit limits (ENOMEM),
+  // which the model does not cover (found by posix_api: a 2^62-byte object).
+  if (s.op == PosixOp::kMmap && s.length == 0 && model_.size_of(model_fd_at(s.target)) > kMaxWholeMap) return "";
   long kernel_value = 0;
+  const std::size_t created_before = created_.size();
   const int kernel_err = on_kernel(s, &kernel_value);
+  // A tagged create picks its own name: the model is asked about the same one (or, when the kernel
+  // refused, about a name nobody holds).
+  tagged_name_ = s.op == PosixOp::kOpenTagged && created_.size() > created_before ? created_.back() : "/shmh.unused";
   const Outcome m = on_model(s);
   if (kernel_err != m.err) {
     return describe(s) + ": kernel " + errno_or_ok(kernel_err) + ", model " + errno_or_ok(m.err);
@@ -120,9 +115,12 @@ std::string PosixDifferential::run(const PosixStep& s) {
     return describe(s) + ": kernel returned " + std::to_string(kernel_value) + ", model " + std::to_string(m.value);
   }
   const bool fd_op = !map_op && s.op != PosixOp::kUnlink;
-  return compare_all(
-      fd_op ? (s.op == PosixOp::kOpen || s.op == PosixOp::kMemfd ? static_cast<int>(kernel_fds_.size()) - 1 : s.target)
-            : -1);
+  const bool opens =
+      s.op == PosixOp::kOpen || s.op == PosixOp::kMemfd || s.op == PosixOp::kOpenTagged || s.op == PosixOp::kReopen;
+  if (s.op == PosixOp::kOpenTagged && kernel_err == 0 && tagged_name_creator(tagged_name_) != ::getpid()) {
+    return describe(s) + ": the tagged name " + tagged_name_ + " does not name its creator";
+  }
+  return compare_all(fd_op ? (opens ? static_cast<int>(kernel_fds_.size()) - 1 : s.target) : -1);
 }
 
 namespace {
@@ -138,17 +136,26 @@ int PosixDifferential::on_kernel(const PosixStep& s, long* value) {
   if (s.other) sys::set_fs_ids(other_.uid, other_.gid);
   int err = 0;
   switch (s.op) {
-    case PosixOp::kOpen: {
+    case PosixOp::kOpen:
+    case PosixOp::kOpenTagged: {
       // O_CREAT goes through create() (owning the name: released, the destructor unlinks it).
-      auto seg = (s.flags & O_CREAT) != 0 ? PosixSegment::create({.name = s.name,
-                                                                  .mode = static_cast<mode_t>(s.mode),
-                                                                  .exclusive = (s.flags & O_EXCL) != 0,
-                                                                  .access = s.flags & O_ACCMODE,
-                                                                  .truncate = (s.flags & O_TRUNC) != 0})
-                                          : PosixSegment::open(s.name, s.flags);
+      const bool create = (s.flags & O_CREAT) != 0;
+      Result<PosixSegment> seg = sys_error(EINVAL, "shm_open");
+      if (s.op == PosixOp::kOpenTagged) {
+        seg = PosixSegment::create_tagged(static_cast<std::size_t>(s.length), static_cast<mode_t>(s.mode));
+      } else if (create) {
+        seg = PosixSegment::create({.name = s.name,
+                                    .size = static_cast<std::size_t>(s.length),
+                                    .mode = static_cast<mode_t>(s.mode),
+                                    .exclusive = (s.flags & O_EXCL) != 0,
+                                    .access = s.flags & O_ACCMODE,
+                                    .truncate = (s.flags & O_TRUNC) != 0});
+      } else {
+        seg = PosixSegment::open(s.name, s.flags);
+      }
       err = err_of(seg);
       if (seg) {
-        if ((s.flags & O_CREAT) != 0) created_.push_back(s.name);
+        if (create || s.op == PosixOp::kOpenTagged) created_.push_back(seg->name());
         seg->release();
         kernel_fds_.push_back(static_cast<FdObject&&>(*seg));
       }
@@ -158,7 +165,10 @@ int PosixDifferential::on_kernel(const PosixStep& s, long* value) {
       err = err_of(PosixSegment::unlink(s.name));
       break;
     case PosixOp::kMemfd: {
-      auto seg = MemfdSegment::create({.name = s.name, .flags = static_cast<unsigned>(s.flags), .mode = std::nullopt});
+      auto seg = MemfdSegment::create({.name = s.name,
+                                       .size = static_cast<std::size_t>(s.length),
+                                       .flags = static_cast<unsigned>(s.flags),
+                                       .mode = s.with_mode ? std::optional<mode_t>(s.mode) : std::nullopt});
       err = err_of(seg);
       if (seg) kernel_fds_.push_back(static_cast<FdObject&&>(*seg));
       break;
@@ -186,18 +196,10 @@ int PosixDifferential::on_kernel(const PosixStep& s, long* value) {
       break;
     }
     case PosixOp::kMmap: {
-      // map() reads length 0 as "the whole object"; the raw call keeps mmap's own EINVAL for it.
-      Result<Mapping> m = sys_error(EINVAL, "mmap");
-      if (s.length != 0) {
-        m = fd_at(s.target).map({.length = static_cast<std::size_t>(s.length),
-                                 .offset = static_cast<off_t>(s.offset),
-                                 .prot = s.prot,
-                                 .flags = s.flags});
-      } else if (auto p = sys::mmap(nullptr, 0, s.prot, s.flags, fd_at(s.target).fd(), static_cast<off_t>(s.offset))) {
-        m = Mapping(Mapping::Kind::kMmap, *p, 0);
-      } else {
-        m = p.error();
-      }
+      auto m = fd_at(s.target).map({.length = static_cast<std::size_t>(s.length),
+                                    .offset = static_cast<off_t>(s.offset),
+                                    .prot = s.prot,
+                                    .flags = s.flags});
       err = err_of(m);
       if (m) maps_.push_back(std::move(*m));
       break;
@@ -205,6 +207,18 @@ int PosixDifferential::on_kernel(const PosixStep& s, long* value) {
     case PosixOp::kMunmap:
       err = err_of(maps_[static_cast<std::size_t>(s.target)].unmap());
       break;
+    case PosixOp::kFallocate:
+      err = err_of(fd_at(s.target).allocate(s.offset, static_cast<std::size_t>(s.length)));
+      break;
+    case PosixOp::kChmod:
+      err = err_of(fd_at(s.target).chmod(static_cast<mode_t>(s.mode)));
+      break;
+    case PosixOp::kReopen: {
+      auto seg = MemfdSegment::open_peer(::getpid(), fd_at(s.target).fd(), s.flags);
+      err = err_of(seg);
+      if (seg) kernel_fds_.push_back(static_cast<FdObject&&>(*seg));
+      break;
+    }
     case PosixOp::kStore:
       *reinterpret_cast<volatile std::uint8_t*>(maps_[static_cast<std::size_t>(s.target)].data() + s.offset) = s.byte;
       break;
@@ -224,10 +238,25 @@ Outcome PosixDifferential::on_model(const PosixStep& s) {
   const long fd = model_fd_at(s.target);
   switch (s.op) {
     case PosixOp::kOpen:
-    case PosixOp::kMemfd: {
-      Outcome o = s.op == PosixOp::kOpen ? model_.shm_open(s.name, s.flags, s.mode, who)
-                                         : model_.memfd_create(s.name, static_cast<unsigned>(s.flags), who);
-      if (o.ok()) model_fds_.push_back(o.value);
+    case PosixOp::kMemfd:
+    case PosixOp::kOpenTagged: {
+      // create() and MemfdSegment::create: the call, then fchmod and ftruncate; a failure of either
+      // closes the descriptor (and create() removes the name it owns) and is the answer.
+      const std::string name = s.op == PosixOp::kOpenTagged ? tagged_name_ : s.name;
+      const int oflag = s.op == PosixOp::kOpenTagged ? O_CREAT | O_EXCL | O_RDWR : s.flags;
+      Outcome o = s.op == PosixOp::kMemfd ? model_.memfd_create(name, static_cast<unsigned>(s.flags), who)
+                                          : model_.shm_open(name, oflag, s.mode, who);
+      if (!o.ok()) return o;
+      Outcome then{};
+      if (s.op == PosixOp::kMemfd && s.with_mode) then = model_.fchmod(o.value, s.mode, who);
+      const bool sized = s.length != 0 && (s.op != PosixOp::kOpen || (s.flags & O_CREAT) != 0);
+      if (then.ok() && sized) then = model_.ftruncate(o.value, s.length);
+      if (!then.ok()) {
+        (void)model_.close(o.value);
+        if (s.op != PosixOp::kMemfd) (void)model_.shm_unlink(name, who);
+        return then;
+      }
+      model_fds_.push_back(o.value);
       return o;
     }
     case PosixOp::kUnlink:
@@ -241,12 +270,24 @@ Outcome PosixDifferential::on_model(const PosixStep& s) {
     case PosixOp::kPwrite:
       return model_.pwrite(fd, s.offset, static_cast<std::size_t>(s.length), s.byte);
     case PosixOp::kMmap: {
-      Outcome o = model_.mmap(fd, static_cast<std::uint64_t>(s.length), s.offset, s.prot, s.flags);
+      // Length 0 maps the whole object (its size now); an empty one is mmap's EINVAL.
+      const std::uint64_t length = s.length != 0 ? static_cast<std::uint64_t>(s.length) : model_.size_of(fd);
+      if (s.length == 0 && !model_.state(fd)) return {0, EBADF};  // the fstat comes first
+      Outcome o = model_.mmap(fd, length, s.offset, s.prot, s.flags);
       if (o.ok()) model_maps_.push_back(o.value);
       return o;
     }
     case PosixOp::kMunmap:
       return model_.munmap(model_maps_[static_cast<std::size_t>(s.target)]);
+    case PosixOp::kFallocate:
+      return model_.fallocate(fd, s.offset, static_cast<std::uint64_t>(s.length));
+    case PosixOp::kChmod:
+      return model_.fchmod(fd, s.mode, who);
+    case PosixOp::kReopen: {
+      Outcome o = model_.reopen(fd, s.flags, who);
+      if (o.ok()) model_fds_.push_back(o.value);
+      return o;
+    }
     case PosixOp::kStore:
       model_.store(model_maps_[static_cast<std::size_t>(s.target)], s.offset, s.byte);
       return {};

@@ -24,7 +24,29 @@
 
 namespace shmh::model {
 
-enum class PosixOp { kOpen, kUnlink, kMemfd, kClose, kTruncate, kSeal, kPwrite, kMmap, kMunmap, kStore, kLoad, kCount };
+// kOpen with O_CREAT and a length is PosixSegment::create with a size (shm_open + ftruncate, the
+// name removed again when ftruncate fails); kMemfd with a length or with_mode likewise (memfd_create
+// + fchmod + ftruncate); kOpenTagged is PosixSegment::create_tagged (a fresh /shmh.<pid>.<hex>);
+// kReopen is MemfdSegment::open_peer on this process (open /proc/self/fd/N); kMmap with length 0
+// is FdObject::map of the whole object.
+enum class PosixOp {
+  kOpen,
+  kUnlink,
+  kMemfd,
+  kClose,
+  kTruncate,
+  kSeal,
+  kPwrite,
+  kMmap,
+  kMunmap,
+  kStore,
+  kLoad,
+  kFallocate,
+  kChmod,
+  kOpenTagged,
+  kReopen,
+  kCount
+};
 
 struct PosixStep {
   PosixOp op = PosixOp::kOpen;
@@ -37,6 +59,7 @@ struct PosixStep {
   unsigned mode = 0600;      // shm_open
   int target = 0;            // index into the fds (or mappings) made so far; past the end = a bad fd
   std::uint8_t byte = 0;     // pwrite / store
+  bool with_mode = false;    // memfd: fchmod to `mode` after creation
 };
 
 // "shm_open name="/a" flags=0102 mode=0600 as root".
@@ -75,6 +98,7 @@ class PosixDifferential {
   std::vector<Mapping> maps_;  // unmapped ones stay, not mapped()
   std::vector<long> model_maps_;
   std::vector<std::string> created_;  // names the kernel accepted with O_CREAT
+  std::string tagged_name_;           // the name the last kOpenTagged got
 };
 
 }  // namespace shmh::model

@@ -198,6 +198,36 @@ Outcome PosixModel::add_seals(long fd, unsigned seals) {
   return {};
 }
 
+// fdget, vfs_fallocate then shmem_fallocate: EBADF, EINVAL, EBADF (not writable), F_SEAL_GROW, then the blocks
+// (a failure gives back what this call allocated).
+Outcome PosixModel::fallocate(long fd, std::uint64_t offset, std::uint64_t length) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return fail(EBADF);
+  if (length == 0) return fail(EINVAL);
+  if (!it->second.write) return fail(EBADF);
+  Object& o = objects_[it->second.object];
+  if ((o.seals & kSealGrow) != 0 && offset + length > o.size) return fail(EPERM);
+  std::uint64_t needed = 0;
+  const std::uint64_t first = offset / limits_.page_size;
+  const std::uint64_t end = (offset + length + limits_.page_size - 1) / limits_.page_size;
+  for (std::uint64_t p = first; p < end; ++p) needed += o.pages.count(p) == 0 ? 1U : 0U;
+  if (!o.memfd && pages_used_ + needed > limits_.tmpfs_pages) return fail(ENOSPC);
+  for (std::uint64_t p = first; p < end; ++p) allocate(o, p);
+  o.size = std::max(o.size, offset + length);
+  return {};
+}
+
+// notify_change: only the owner (or CAP_FOWNER) may; then shmem_setattr's F_SEAL_EXEC check.
+Outcome PosixModel::fchmod(long fd, unsigned mode, const PosixCaller& who) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return fail(EBADF);
+  Object& o = objects_[it->second.object];
+  if (!who.privileged && who.uid != o.uid) return fail(EPERM);
+  if ((o.seals & kSealExec) != 0 && ((o.mode ^ mode) & 0111) != 0) return fail(EPERM);
+  o.mode = mode & 0777;
+  return {};
+}
+
 bool PosixModel::allocate(Object& o, std::uint64_t page) {
   if (o.pages.count(page) != 0) return true;
   if (o.memfd) {  // memfds live on the kernel's internal tmpfs: no size= limit
@@ -344,6 +374,36 @@ std::string PosixModel::file_bytes(long fd, std::uint64_t count) const {
     out[b->first] = static_cast<char>(b->second);
   }
   return out;
+}
+
+Outcome PosixModel::reopen(long fd, int oflag, const PosixCaller& who) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return fail(ENOENT);
+  const long id = it->second.object;
+  const int acc = oflag & O_ACCMODE;
+  const bool want_read = acc == O_RDONLY || acc == O_RDWR;
+  const bool want_write = acc == O_WRONLY || acc == O_RDWR || (oflag & O_TRUNC) != 0;
+  const Object& o = objects_.at(id);
+  if (o.directory) {
+    if (want_write) return fail(EISDIR);
+    return {new_fd(id, true, false), 0};
+  }
+  if (!permitted(o, want_read, want_write, who)) return fail(EACCES);
+  if ((oflag & O_TRUNC) != 0) {
+    if ((o.seals & kSealShrink) != 0 && o.size != 0) return fail(EPERM);  // shmem_setattr
+    truncate(id, 0);
+  }
+  return {new_fd(id, want_read, acc == O_WRONLY || acc == O_RDWR), 0};
+}
+
+std::uint64_t PosixModel::size_of(long fd) const {
+  auto it = fds_.find(fd);
+  return it == fds_.end() ? 0 : objects_.at(it->second.object).size;
+}
+
+bool PosixModel::is_directory(long fd) const {
+  auto it = fds_.find(fd);
+  return it != fds_.end() && objects_.at(it->second.object).directory;
 }
 
 bool PosixModel::readable(long fd) const {

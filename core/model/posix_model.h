@@ -80,6 +80,14 @@ class PosixModel {
   Outcome close(long fd);
   Outcome ftruncate(long fd, std::int64_t length);
   Outcome add_seals(long fd, unsigned seals);
+  // posix_fallocate: reserves the blocks of [offset, offset+length) (all or none: ENOSPC) and grows
+  // the object to its end.
+  Outcome fallocate(long fd, std::uint64_t offset, std::uint64_t length);
+  Outcome fchmod(long fd, unsigned mode, const PosixCaller& who);
+  // open("/proc/self/fd/N", oflag): a new descriptor of the same object, permission-checked
+  // against the object's mode now (ENOENT for a closed N).
+  Outcome reopen(long fd, int oflag, const PosixCaller& who);
+  [[nodiscard]] std::uint64_t size_of(long fd) const;  // 0 for an unknown fd
   // Writes `len` bytes of `byte` at `offset` (one page at most); value = bytes written.
   Outcome pwrite(long fd, std::uint64_t offset, std::size_t len, std::uint8_t byte);
   // Returns a mapping handle. `offset` in bytes.
@@ -97,6 +105,7 @@ class PosixModel {
   [[nodiscard]] std::string file_bytes(long fd, std::uint64_t count) const;  // the first `count` bytes
   [[nodiscard]] std::optional<PosixObjectState> state(long fd) const;
   [[nodiscard]] bool readable(long fd) const;
+  [[nodiscard]] bool is_directory(long fd) const;
   [[nodiscard]] std::uint64_t tmpfs_pages_used() const { return pages_used_; }
   // Names the model believes are linked in /dev/shm (for cleanup by a driver).
   [[nodiscard]] std::vector<std::string> linked_names() const;

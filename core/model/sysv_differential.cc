@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/segment/sysv_segment.h"
+#include "core/segment/tag.h"
 #include "core/sys/sys.h"
 
 namespace shmh::model {
@@ -65,6 +66,13 @@ int plain_call(const SysvStep& s, int id, int* new_id, std::vector<Mapping>* kee
       return err_of(seg.lock());
     case SysvOp::kUnlock:
       return err_of(seg.unlock());
+    case SysvOp::kGetTagged: {
+      auto made = SysvSegment::create_tagged(static_cast<std::size_t>(s.size), static_cast<int>(s.set_mode));
+      if (!made) return made.error().err;
+      made->release();
+      *new_id = made->id();
+      return 0;
+    }
     case SysvOp::kInfo:
       return err_of(sysv_ipc_info());
     case SysvOp::kShmInfo:
@@ -102,10 +110,11 @@ std::optional<std::size_t> index(const V& v, int target) {
 }  // namespace
 
 std::string describe(const SysvStep& s) {
-  static constexpr const char* kNames[] = {"shmget",   "shmat",      "shmdt",    "IPC_STAT", "IPC_SET", "IPC_RMID",
-                                           "SHM_LOCK", "SHM_UNLOCK", "IPC_INFO", "SHM_INFO", "SHM_STAT"};
+  static constexpr const char* kNames[] = {"shmget",   "shmat",    "shmdt",    "IPC_STAT",
+                                           "IPC_SET",  "IPC_RMID", "SHM_LOCK", "SHM_UNLOCK",
+                                           "IPC_INFO", "SHM_INFO", "SHM_STAT", "create_tagged"};
   std::ostringstream o;
-  o << kNames[static_cast<int>(s.op) % 11] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
+  o << kNames[static_cast<int>(s.op) % 12] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
     << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec << " target=" << s.target
     << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
   if (s.slot >= 0) o << " addr=slot" << s.slot << "+" << s.skew;
@@ -276,6 +285,9 @@ std::string SysvDifferential::check_values(const SysvStep& s, const Mapping* att
       if (want && *want != 0 && got != *want) diff << "attached at 0x" << std::hex << got << ", model 0x" << *want;
       break;
     }
+    case SysvOp::kGetTagged:
+      if (!is_tagged_key(tagged_key_)) diff << " key 0x" << std::hex << tagged_key_ << " is not in the tagged range";
+      break;
     case SysvOp::kInfo: {
       auto info = sysv_ipc_info();
       if (!info) return info.error().message();
@@ -317,12 +329,18 @@ int SysvDifferential::on_kernel(const SysvStep& s) {
     if (peer_ == nullptr) return -1;
     int new_id = -1;
     const int err = peer_->call(s, s.op == SysvOp::kStatIndex ? index_for(s.target) : id_of(s.target), &new_id);
-    if (err == 0 && s.op == SysvOp::kGet) record_id(new_id);
+    if (err == 0 && (s.op == SysvOp::kGet || s.op == SysvOp::kGetTagged)) record_id(new_id);
     return err;
   }
   int id = -1;
   const int err = kernel_call(s, &id);
-  if (err == 0 && s.op == SysvOp::kGet) record_id(id);
+  if (err == 0 && (s.op == SysvOp::kGet || s.op == SysvOp::kGetTagged)) record_id(id);
+  if (s.op == SysvOp::kGetTagged) {
+    // The model is asked about the key the kernel chose, or about a tagged key nobody holds.
+    auto st = SysvSegment::adopt(id, false).stat();
+    tagged_key_ = err == 0 && st ? st->shm_perm.__key : static_cast<key_t>(0x5348ffff);
+    while (err != 0 && model_.key_in_use(tagged_key_)) --tagged_key_;
+  }
   return err;
 }
 
@@ -355,8 +373,11 @@ void SysvDifferential::record_id(int id) {
 Outcome SysvDifferential::on_model(const SysvStep& s) {
   const Caller& who = s.other ? other_ : root_;
   switch (s.op) {
-    case SysvOp::kGet: {
-      Outcome o = model_.shmget(s.key, s.size, s.flags, who);
+    case SysvOp::kGet:
+    case SysvOp::kGetTagged: {
+      Outcome o = s.op == SysvOp::kGet ? model_.shmget(s.key, s.size, s.flags, who)
+                                       : model_.shmget(tagged_key_, s.size,
+                                                       IPC_CREAT | IPC_EXCL | static_cast<int>(s.set_mode & 0777), who);
       if (o.ok() && std::find(handles_.begin(), handles_.end(), o.value) == handles_.end()) handles_.push_back(o.value);
       return o;
     }

@@ -25,7 +25,22 @@
 namespace shmh::model {
 
 // kInfo is IPC_INFO, kShmInfo SHM_INFO, kStatIndex SHM_STAT (SHM_STAT_ANY when flags is 1).
-enum class SysvOp { kGet, kAt, kDt, kStat, kSet, kRmid, kLock, kUnlock, kInfo, kShmInfo, kStatIndex, kCount };
+// kGetTagged is SysvSegment::create_tagged (a fresh key in the tagged range; root only).
+enum class SysvOp {
+  kGet,
+  kAt,
+  kDt,
+  kStat,
+  kSet,
+  kRmid,
+  kLock,
+  kUnlock,
+  kInfo,
+  kShmInfo,
+  kStatIndex,
+  kGetTagged,
+  kCount
+};
 
 struct SysvStep {
   SysvOp op = SysvOp::kGet;
@@ -112,7 +127,8 @@ class SysvDifferential {
   std::vector<long> handles_;
   std::vector<Mapping> attachments_;
   std::vector<long> model_attachments_;
-  Mapping reserve_;  // PROT_NONE: kSlots slots where fixed-address attaches go
+  key_t tagged_key_ = IPC_PRIVATE;  // the key the last kGetTagged got (a free one when it failed)
+  Mapping reserve_;                 // PROT_NONE: kSlots slots where fixed-address attaches go
   std::uint64_t slot_size_ = 0;
   int mni_ = 32768;  // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
 };

@@ -42,6 +42,13 @@ void SysvModel::destroy(long handle) {
   segments_.erase(it);
 }
 
+bool SysvModel::key_in_use(key_t key) const {
+  for (const auto& [handle, s] : segments_) {
+    if (s.key == key) return true;
+  }
+  return false;
+}
+
 Outcome SysvModel::shmget(key_t key, std::uint64_t size, int shmflg, const Caller& who) {
   // ipcget: IPC_PRIVATE always creates; otherwise look the key up (removed segments have lost it).
   if (key != IPC_PRIVATE) {

@@ -90,6 +90,7 @@ class SysvModel {
   // The segment behind a handle, if it still exists (for comparisons).
   [[nodiscard]] std::optional<Segment> segment(long handle) const;
   [[nodiscard]] std::uint64_t segments_in_use() const { return segments_.size(); }
+  [[nodiscard]] bool key_in_use(key_t key) const;
   [[nodiscard]] std::uint64_t pages_in_use() const { return pages_; }
 
  private:

@@ -48,6 +48,8 @@ Result<void> FdObject::add_seals(int seals) const { return sys::add_seals(fd_, s
 
 Result<int> FdObject::seals() const { return sys::get_seals(fd_); }
 
+Result<void> FdObject::chmod(mode_t mode) const { return sys::fchmod(fd_, mode); }
+
 Result<Mapping> FdObject::map(const MapOptions& options) const {
   std::size_t length = options.length;
   if (length == 0) {

@@ -15,7 +15,7 @@ Result<MemfdSegment> MemfdSegment::create(const MemfdCreateOptions& options) {
   // memfd_create makes the inode 0777 (0666 with MFD_NOEXEC_SEAL), whatever the umask; our default
   // is 0600 like every other backend, so /proc/<pid>/fd/<n> does not hand the memory to others.
   if (options.mode) {
-    if (auto r = sys::fchmod(seg.fd(), *options.mode & 07777); !r) return r.error();
+    if (auto r = seg.chmod(*options.mode & 07777); !r) return r.error();
   }
   if (options.size != 0) {
     if (auto r = seg.truncate(options.size); !r) return r.error();

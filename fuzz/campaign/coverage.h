@@ -31,9 +31,11 @@ struct AreaCoverage {
 };
 
 struct CoverageReport {
-  std::vector<AreaCoverage> areas;  // core/model/, core/segment/, core/channel/ring/, core/ (all)
-  std::string html;                 // index.html
-  std::string lcov;                 // lcov.info
+  // core/model/, core/segment/, core/channel/ring/, the three together ("model+segment+ring"),
+  // and core/ (every core file the targets link).
+  std::vector<AreaCoverage> areas;
+  std::string html;  // index.html
+  std::string lcov;  // lcov.info
 };
 
 // Errors: clang / llvm-profdata / llvm-cov missing (install clang and llvm), a build that fails, a

@@ -1,10 +1,11 @@
 // posix_api: the input is a sequence of up to 64 POSIX shm and memfd calls — shm_open (fuzzed
 // names: slashes, empty, ".", "..", NAME_MAX edges, arbitrary bytes; access modes, O_CREAT,
-// O_EXCL, O_TRUNC, modes), shm_unlink, memfd_create (flags), close, ftruncate, F_ADD_SEALS, pwrite,
-// mmap (lengths, offsets, protections, shared or private), munmap, and loads and stores through the
-// mappings — now and then as another user (setfsuid). Each runs on the kernel and on the model
-// (core/model/posix_model); any difference in result, errno, an object's fstat, seals or bytes, or
-// the tmpfs blocks in use traps with a message naming the call, its arguments and both answers.
+// O_EXCL, O_TRUNC, modes, a size), tagged creation, shm_unlink, memfd_create (flags, size, mode),
+// close, ftruncate, posix_fallocate, fchmod, F_ADD_SEALS, pwrite, mmap (lengths, offsets,
+// protections, shared or private), munmap, and loads and stores through the mappings — now and
+// then as another user (setfsuid), all through core/segment (PosixSegment, MemfdSegment, FdObject). Each runs on the
+// kernel and on the model (core/model/posix_model); any difference in result, errno, an object's fstat, seals or bytes,
+// or the tmpfs blocks in use traps with a message naming the call, its arguments and both answers.
 //
 // Runs inside a private IPC + mount namespace entered once at start (LLVMFuzzerInitialize) whose
 // /dev/shm is a 16-page tmpfs, so a full /dev/shm (ENOSPC, and the SIGBUS the model predicts and
@@ -64,9 +65,13 @@ PosixStep consume_step(FuzzedDataProvider& in, int fds, int maps) {
     case PosixOp::kOpen:
     case PosixOp::kUnlink:
     case PosixOp::kMemfd:
+    case PosixOp::kOpenTagged:
+      // A size now and then: create() / MemfdSegment::create ftruncate after opening.
+      s.length = in.ConsumeBool() ? 0 : in.ConsumeIntegralInRange<std::int64_t>(0, 12 * kPage);
+      s.with_mode = in.ConsumeBool();
       s.flags = in.ConsumeIntegral<std::uint16_t>();
-      s.flags = s.op == PosixOp::kOpen ? (s.flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC))
-                                       : (s.flags & 0x11b);  // memfd: known flags but MFD_HUGETLB, one unknown bit
+      s.flags = s.op != PosixOp::kMemfd ? (s.flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC))
+                                        : (s.flags & 0x11b);  // memfd: known flags but MFD_HUGETLB, one unknown bit
       if ((s.flags & O_ACCMODE) == O_ACCMODE && s.op == PosixOp::kOpen) s.flags &= ~O_WRONLY;
       s.mode = in.ConsumeIntegral<std::uint16_t>() & 0777;
       s.name = consume_name(in);
@@ -83,6 +88,16 @@ PosixStep consume_step(FuzzedDataProvider& in, int fds, int maps) {
     }
     case PosixOp::kSeal:
       s.flags = in.ConsumeIntegral<std::uint8_t>() & 0x7f;
+      break;
+    case PosixOp::kFallocate:
+      s.offset = in.ConsumeBool() ? 0 : in.ConsumeIntegralInRange<std::uint64_t>(0, 20 * kPage);
+      s.length = in.ConsumeIntegralInRange<std::int64_t>(0, 20 * kPage);
+      break;
+    case PosixOp::kChmod:
+      s.mode = in.ConsumeIntegral<std::uint16_t>() & 0777;
+      break;
+    case PosixOp::kReopen:
+      s.flags = in.PickValueInArray({O_RDONLY, O_WRONLY, O_RDWR}) | (in.ConsumeBool() ? O_TRUNC : 0);
       break;
     case PosixOp::kPwrite:
       s.offset = in.ConsumeIntegralInRange<std::uint64_t>(0, 20 * kPage);

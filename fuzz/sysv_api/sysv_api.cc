@@ -57,6 +57,7 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
     s.skew = in.PickValueInArray<unsigned>({0, 1, static_cast<unsigned>(kPage - 1)});
   }
   if (s.op == SysvOp::kStatIndex) s.flags = in.ConsumeBool() ? 1 : 0;  // SHM_STAT_ANY : SHM_STAT
+  if (s.op == SysvOp::kGetTagged) s.other = false;                     // the peer reports no key
   s.target = in.ConsumeIntegralInRange<int>(0, targets);
   s.set_uid = in.ConsumeBool() ? 0 : kOtherUid;
   s.set_mode = in.ConsumeIntegral<std::uint16_t>() & 0777;

@@ -29,6 +29,7 @@ SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int target
     s.skew = pick(3) == 0 ? static_cast<unsigned>(1 + pick(page - 1)) : 0;
   }
   if (s.op == SysvOp::kStatIndex) s.flags = static_cast<int>(pick(2));
+  if (s.op == SysvOp::kGetTagged) s.other = false;
   if (s.op == SysvOp::kDt) s.other = false;        // attachments belong to this process: only it detaches them
   s.target = static_cast<int>(pick(targets + 1));  // sometimes one past the end
   s.set_uid = pick(2) == 0 ? 0 : other_uid;
@@ -86,10 +87,23 @@ PosixStep random_posix_step(std::mt19937_64& rng, const PosixLimits& limits, int
                                   -1};
   switch (s.op) {
     case PosixOp::kOpen:
+    case PosixOp::kOpenTagged:
       s.flags = kOflags[pick(std::size(kOflags))];
+      s.length = pick(3) == 0 ? std::max<std::int64_t>(0, lengths[pick(std::size(lengths))]) : 0;
       break;
     case PosixOp::kMemfd:
       s.flags = static_cast<int>(kMemfdFlags[pick(std::size(kMemfdFlags))]);
+      s.length = pick(3) == 0 ? std::max<std::int64_t>(0, lengths[pick(std::size(lengths))]) : 0;
+      s.with_mode = pick(2) == 0;
+      break;
+    case PosixOp::kFallocate:
+      s.offset = pick(4) == 0 ? pick(12 * page) : 0;
+      s.length = static_cast<std::int64_t>(pick(4 * page));
+      break;
+    case PosixOp::kChmod:
+      break;
+    case PosixOp::kReopen:
+      s.flags = kOflags[pick(std::size(kOflags))] & (O_ACCMODE | O_TRUNC);
       break;
     case PosixOp::kSeal:
       s.flags = kSeals[pick(std::size(kSeals))];

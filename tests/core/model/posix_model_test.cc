@@ -137,6 +137,31 @@ TEST_F(PosixModelVsKernel, SealsAndMappings) {
       "seals");
 }
 
+// The core's creation paths: a sized create (ftruncate after shm_open; a read-only one fails and
+// leaves no name), a tagged create, a memfd made with a size and a mode; fchmod by owner and not,
+// F_SEAL_EXEC against x bits; posix_fallocate to the last block and one past it.
+TEST_F(PosixModelVsKernel, CreationChmodAndFallocate) {
+  PosixDifferential d(kLimits, test::kOtherUid, test::kOtherGid);
+  run_sequence(
+      d,
+      {{.op = Op::kOpen, .name = "/s", .length = 3 * kPage, .flags = O_CREAT | O_RDWR, .mode = 0640},
+       {.op = Op::kOpen, .name = "/r", .length = kPage, .flags = O_CREAT | O_RDONLY},
+       {.op = Op::kOpen, .name = "/r", .flags = O_RDONLY},
+       {.op = Op::kOpenTagged, .length = 2 * kPage, .mode = 0600},
+       {.op = Op::kMemfd, .name = "m", .length = kPage, .flags = kMfdNoexecSeal, .mode = 0600, .with_mode = true},
+       {.op = Op::kMemfd, .name = "x", .flags = kMfdNoexecSeal, .mode = 0700, .with_mode = true},
+       {.op = Op::kChmod, .mode = 0600, .target = 0},
+       {.op = Op::kChmod, .other = other_, .mode = 0666, .target = 0},
+       {.op = Op::kChmod, .mode = 0755, .target = 2},
+       {.op = Op::kChmod, .mode = 0644, .target = 2},
+       {.op = Op::kFallocate, .length = 0, .target = 0},
+       {.op = Op::kFallocate, .length = 4 * kPage, .target = 0},
+       {.op = Op::kFallocate, .length = static_cast<std::int64_t>(kLimits.tmpfs_pages * kPage), .target = 1},
+       {.op = Op::kFallocate, .length = static_cast<std::int64_t>(10 * kPage), .offset = kPage, .target = 1},
+       {.op = Op::kFallocate, .length = 3, .offset = 5 * kPage, .target = 2}},
+      "creation");
+}
+
 TEST_F(PosixModelVsKernel, FullTmpfs) {
   PosixDifferential d(kLimits, test::kOtherUid, test::kOtherGid);
   std::vector<Step> steps = {{.op = Op::kOpen, .name = "/f", .flags = O_CREAT | O_RDWR},
