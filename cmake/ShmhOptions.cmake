@@ -3,6 +3,8 @@
 
 option(SHMH_BUILD_TESTS "Build the GoogleTest suites" ON)
 option(SHMH_BUILD_BENCH "Build the Google Benchmark binaries" ON)
+option(SHMH_BUILD_CLI "Build the shmharness CLI, its reporters and the example plugin" ON)
+option(SHMH_XXHASH_INLINE "Use xxhash header-only (XXH_INLINE_ALL) instead of libxxhash" OFF)
 option(SHMH_WARNINGS_AS_ERRORS "Treat compiler warnings as errors (CI presets turn this on)" OFF)
 set(SHMH_SANITIZE "" CACHE STRING "Sanitizer set: empty, asan-ubsan or tsan")
 set_property(CACHE SHMH_SANITIZE PROPERTY STRINGS "" asan-ubsan tsan)
@@ -48,4 +50,18 @@ if(SHMH_FUZZ)
   # Coverage feedback from all of our code (the model, the ring, the segments), not only the
   # target files: libFuzzer's main is linked into the fuzz targets alone (-fsanitize=fuzzer).
   target_compile_options(shmh_build_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
+# Test-only: plants a known bug so fuzz/planted-bug.sh can time how long a fuzzer takes to find
+# it (SHMH_PLANTED_BUG_<NAME> in the code). Never set in a preset or in CI.
+set(_shmh_planted_bugs model-rmid-key model-cow-truncate ring-toobig-edge ring-uncounted-abandon)
+set(SHMH_PLANTED_BUG "" CACHE STRING "Test-only planted bug: one of ${_shmh_planted_bugs}")
+set_property(CACHE SHMH_PLANTED_BUG PROPERTY STRINGS "" ${_shmh_planted_bugs})
+if(SHMH_PLANTED_BUG)
+  if(NOT SHMH_PLANTED_BUG IN_LIST _shmh_planted_bugs)
+    message(FATAL_ERROR "SHMH_PLANTED_BUG must be one of ${_shmh_planted_bugs}")
+  endif()
+  string(TOUPPER "SHMH_PLANTED_BUG_${SHMH_PLANTED_BUG}" _shmh_bug)
+  string(REPLACE "-" "_" _shmh_bug "${_shmh_bug}")
+  target_compile_definitions(shmh_build_options INTERFACE ${_shmh_bug}=1)
 endif()

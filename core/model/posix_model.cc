@@ -156,7 +156,9 @@ void PosixModel::truncate(long id, std::uint64_t size) {
     // Truncation also unmaps private copies of the pages it removes.
     for (auto& [handle, m] : maps_) {
       if (m.object != id || m.shared) continue;
+#if !defined(SHMH_PLANTED_BUG_MODEL_COW_TRUNCATE)  // test-only (fuzz/planted-bug.sh): private copies kept
       m.cow.erase(m.cow.lower_bound(keep_pages), m.cow.end());
+#endif
     }
   }
   o.size = size;

@@ -157,8 +157,10 @@ Outcome SysvModel::ipc_rmid(long handle, const Caller& who) {
   if (s->nattch == 0) {
     destroy(handle);
   } else {
-    s->dest = true;        // do_shm_rmid: marked, lives until the last detach,
-    s->key = IPC_PRIVATE;  // and its key is free for a new segment at once
+    s->dest = true;                            // do_shm_rmid: marked, lives until the last detach,
+#if !defined(SHMH_PLANTED_BUG_MODEL_RMID_KEY)  // test-only (fuzz/planted-bug.sh): the key kept
+    s->key = IPC_PRIVATE;                      // and its key is free for a new segment at once
+#endif
   }
   return {0, 0};
 }

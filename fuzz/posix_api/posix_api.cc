@@ -22,6 +22,7 @@
 #include "core/model/posix_differential.h"
 #include "core/sandbox/sandbox.h"
 #include "core/sys/sys.h"
+#include "fuzz/common/deferred_init.h"
 
 namespace {
 
@@ -121,7 +122,11 @@ PosixStep consume_step(FuzzedDataProvider& in, int fds, int maps) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+namespace {
+
+bool g_ready = false;
+
+void init_target() {
   auto kind = shmh::enter_sandbox({.dev_shm_bytes = kLimits.tmpfs_pages * kPage});
   if (!kind) {
     std::fprintf(stderr, "posix_api: %s\n", kind.error().message().c_str());
@@ -129,10 +134,18 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   }
   shmh::sys::set_umask(kLimits.umask);
   g_other_allowed = ::geteuid() == 0;
+  g_ready = true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  if (!shmh::fuzzing::defer_init_to_first_input()) init_target();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (!g_ready) init_target();
   FuzzedDataProvider in(data, size);
   shmh::model::PosixDifferential diff(kLimits, kOtherUid, kOtherGid);
   for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {

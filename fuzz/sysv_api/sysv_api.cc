@@ -18,6 +18,7 @@
 
 #include "core/model/sysv_differential.h"
 #include "core/sandbox/sandbox.h"
+#include "fuzz/common/deferred_init.h"
 
 namespace {
 
@@ -66,7 +67,11 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+namespace {
+
+bool g_ready = false;
+
+void init_target() {
   auto kind = shmh::enter_sandbox(
       {.shmmax = kLimits.shmmax, .shmall = kLimits.shmall, .shmmni = kLimits.shmmni, .dev_shm_bytes = 1 << 20});
   if (!kind) {
@@ -78,10 +83,18 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
     auto peer = shmh::model::OtherUidPeer::start(kOtherUid, kOtherGid, kLimits.memlock);
     if (peer) g_other = new shmh::model::OtherUidPeer(std::move(*peer));  // lives as long as the process
   }
+  g_ready = true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  if (!shmh::fuzzing::defer_init_to_first_input()) init_target();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (!g_ready) init_target();
   FuzzedDataProvider in(data, size);
   shmh::model::SysvDifferential diff(kLimits, g_other);
   for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {

@@ -190,7 +190,9 @@ bool Ring::reclaim_unpublished(std::uint64_t pos) noexcept {
   if (!slot(pos)->seq.compare_exchange_strong(expected, (pos + 1) | kAbandonedBit, std::memory_order_acq_rel)) {
     return false;  // published or reclaimed meanwhile
   }
+#if !defined(SHMH_PLANTED_BUG_RING_UNCOUNTED_ABANDON)  // test-only (fuzz/planted-bug.sh): not counted
   header_->abandoned_sends.fetch_add(1, std::memory_order_relaxed);
+#endif
   wake_readers();
   return true;
 }
@@ -330,7 +332,11 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       // Read the length before claiming: until pos is claimed and released, no writer can reuse
       // the slot, so if the claim below succeeds this length is the message's.
       const std::uint32_t length = s->length.load(std::memory_order_relaxed);
+#if defined(SHMH_PLANTED_BUG_RING_TOOBIG_EDGE)  // test-only (fuzz/planted-bug.sh): an exact fit refused
+      if (!abandoned && length <= geometry_.max_message && length >= capacity && length != 0) {
+#else
       if (!abandoned && length <= geometry_.max_message && length > capacity) {
+#endif
         return channel_fail(err, SHMH_ETOOBIG, 0, "message of %u bytes > receive buffer of %zu", length, capacity);
       }
       me_->recv_intent.store(pos + 1, std::memory_order_relaxed);

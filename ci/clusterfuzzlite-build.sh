@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs .clusterfuzzlite/build.sh here the way OSS-Fuzz runs it (the variables its base-builder
+# sets for an ASan + libFuzzer build), then each built target for a few seconds from its seed
+# corpus zip: proof that the OSS-Fuzz build works without Docker. Needs clang, libclang-rt-dev, zip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT && echo "keeping $tmp"
+mkdir -p "$tmp/out" "$tmp/work" "$tmp/src"
+flags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION"
+flags+=" -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
+# OSS-Fuzz adds -stdlib=libc++ with its own clang and libc++-built libFuzzer; Debian's libFuzzer
+# runtime is built against libstdc++, so here the targets link the system's C++ library.
+env CC=clang CXX=clang++ CFLAGS="$flags" CXXFLAGS="$flags" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+  SRC="$tmp/src" OUT="$tmp/out" WORK="$tmp/work" SANITIZER=address FUZZING_ENGINE=libfuzzer ARCHITECTURE=x86_64 \
+  bash "$root/.clusterfuzzlite/build.sh" > "$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; exit 1; }
+for target in sysv_api posix_api channel_image channel_ops; do
+  for f in "$target" "$target.dict" "$target.options" "${target}_seed_corpus.zip"; do
+    [ -e "$tmp/out/$f" ] || { echo "clusterfuzzlite-build: \$OUT/$f missing" >&2; exit 1; }
+  done
+  mkdir -p "$tmp/corpus-$target"
+  (cd "$tmp/corpus-$target" && unzip -q "$tmp/out/${target}_seed_corpus.zip")
+  (cd "$tmp/out" && ./"$target" -dict="$target.dict" -max_total_time=5 "$tmp/corpus-$target" > "$tmp/$target.log" 2>&1) ||
+    { tail -20 "$tmp/$target.log"; echo "clusterfuzzlite-build: $target failed" >&2; exit 1; }
+  echo "clusterfuzzlite-build: $target built and ran: $(grep -o 'exec/s: [0-9]*' "$tmp/$target.log" | tail -1)"
+done
