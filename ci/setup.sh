@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev        # CLI parsing, message formatting, JSON reports
   libxxhash-dev libboost-dev                        # message checksums, Boost.Interprocess adapter
   util-linux procps                                 # ipcs, unshare, ps: used by tests and leak checks
+  zip unzip                                         # seed corpus zips of the OSS-Fuzz build
 )
 
 missing=()

@@ -23,7 +23,7 @@ std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, uns
                        {"features", r.stats.features},
                        {"corpus_before", r.corpus_before},
                        {"corpus_after", r.corpus_after},
-                       {"new_inputs", r.corpus_after >= r.corpus_before ? r.corpus_after - r.corpus_before : 0},
+                       {"new_inputs", r.new_inputs},
                        {"interrupted", r.interrupted},
                        {"log", r.log},
                        {"crashes", crashes}});

@@ -10,8 +10,7 @@ std::string render_fuzz_text(const std::vector<fuzz::TargetReport>& reports) {
   std::size_t crashes = 0;
   for (const auto& r : reports) {
     out += fmt::format("{:<14} {:>5}s {:>11} {:>8} {:>6} {:>8} {:>8} {:>7}{}\n", r.target, r.seconds, r.stats.execs,
-                       r.stats.exec_per_s, r.stats.coverage, r.stats.features,
-                       r.corpus_after >= r.corpus_before ? r.corpus_after - r.corpus_before : 0, r.crashes.size(),
+                       r.stats.exec_per_s, r.stats.coverage, r.stats.features, r.new_inputs, r.crashes.size(),
                        r.interrupted ? "  (interrupted)" : "");
     crashes += r.crashes.size();
   }

@@ -20,8 +20,8 @@ namespace shmh::model {
 namespace {
 
 constexpr const char* kDevShm = "/dev/shm";
-constexpr std::uint64_t kComparedBytes = 24 * 4096;  // per object: covers every offset the steps reach
-constexpr std::uint64_t kMaxWholeMap = 1 << 20;      // whole-object maps of larger objects are skipped
+constexpr std::uint64_t kComparedBytes = std::uint64_t{24} * 4096;  // per object: covers every offset the steps reach
+constexpr std::uint64_t kMaxWholeMap = 1 << 20;                     // whole-object maps of larger objects are skipped
 
 std::string errno_or_ok(int err) { return err == 0 ? std::string("ok") : errno_name(err); }
 
@@ -44,6 +44,23 @@ std::optional<std::size_t> index(const V& v, int target) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& edge_names() {
+  static const std::vector<std::string> names = {"/a",
+                                                 "/b",
+                                                 "a",
+                                                 "//a",
+                                                 "",
+                                                 "/",
+                                                 "/a/b",
+                                                 ".",
+                                                 "..",
+                                                 "/" + std::string(255, 'n'),
+                                                 "/" + std::string(256, 'n'),
+                                                 "/" + std::string(260, 'n'),
+                                                 std::string(250, 'm')};
+  return names;
+}
 
 std::string describe(const PosixStep& s) {
   static constexpr const char* kNames[] = {
@@ -73,9 +90,9 @@ PosixDifferential::~PosixDifferential() {
 }
 
 const FdObject& PosixDifferential::fd_at(int target) const {
-  static const FdObject kClosed;  // fd -1: EBADF
+  static const FdObject closed;  // fd -1: EBADF
   const auto i = index(kernel_fds_, target);
-  return i ? kernel_fds_[*i] : kClosed;
+  return i ? kernel_fds_[*i] : closed;
 }
 
 long PosixDifferential::model_fd_at(int target) const {

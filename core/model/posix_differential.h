@@ -62,6 +62,11 @@ struct PosixStep {
   bool with_mode = false;    // memfd: fchmod to `mode` after creation
 };
 
+// Names where shm_open / shm_unlink / memfd_create answer differently: plain, no slash, several
+// slashes, empty, "/", an inner slash, "." and "..", NAME_MAX, the 256-259 byte window glibc passes
+// and the kernel refuses, one glibc refuses, and one past memfd's 249-byte limit.
+const std::vector<std::string>& edge_names();
+
 // "shm_open name="/a" flags=0102 mode=0600 as root".
 std::string describe(const PosixStep& step);
 

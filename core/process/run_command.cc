@@ -34,9 +34,9 @@ Result<ChildExit> run_command(const std::vector<std::string>& argv, const RunOpt
     }
     for (const std::string& kv : options.env) {
       const auto eq = kv.find('=');
-      if (eq != std::string::npos)
-        ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(),
-                 1);  // NOLINT(concurrency-mt-unsafe): forked child
+      if (eq == std::string::npos) continue;
+      // NOLINTNEXTLINE(concurrency-mt-unsafe): the forked child has one thread
+      ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
     }
     std::vector<char*> args;
     args.reserve(argv.size() + 1);

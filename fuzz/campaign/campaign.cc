@@ -73,6 +73,7 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   const std::string artifacts = work + "/artifacts/";
   const std::string crashes = options.out_dir + "/crashes";
   std::error_code ec;
+  fs::remove_all(artifacts, ec);  // only this run's findings are triaged
   for (const std::string& d : {fresh, artifacts, crashes}) {
     fs::create_directories(d, ec);
     if (ec) return sys_error(ec.value(), "mkdir", d);
@@ -81,6 +82,7 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   report.target = target;
   report.log = work + "/fuzz.log";
   report.corpus_before = count_inputs(layout.corpus(target));
+  const std::size_t fresh_before = count_inputs(fresh);
   fs::remove(report.log, ec);
 
   // -fork: jobs in child processes; -ignore_*: a crash ends a job, not the campaign.
@@ -114,6 +116,10 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     if (!merged) return merged.error();
   }
   report.corpus_after = count_inputs(layout.corpus(target));
+  // Merged: what the corpus gained; not merged: what this run found (kept in `fresh`).
+  const std::size_t found = count_inputs(fresh);
+  report.new_inputs = options.merge ? report.corpus_after - std::min(report.corpus_after, report.corpus_before)
+                                    : found - std::min(found, fresh_before);
 
   // Triage: reproduce each artifact, group by signature, minimise one input per signature.
   std::map<std::string, std::vector<std::string>> by_signature;
@@ -131,7 +137,8 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     by_signature[signature].push_back(f.string());
   }
   for (const auto& [signature, inputs] : by_signature) {
-    const std::string out = crashes + "/" + target + "-" + short_hash(signature);
+    std::string out = crashes;
+    out.append("/").append(target).append("-").append(short_hash(signature));
     fs::remove(out, ec);
     if (fs::path(inputs.front()).filename().string().rfind("crash-", 0) == 0) {
       (void)run_command(
@@ -139,10 +146,11 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
           {.output = work + "/minimize.log", .timeout = std::chrono::minutes(3)});
     }
     if (!fs::exists(out)) fs::copy_file(inputs.front(), out, fs::copy_options::overwrite_existing, ec);
-    CrashReport c{.signature = signature,
-                  .file = out,
-                  .repro = "shmharness fuzz repro " + target + " " + out,
-                  .duplicates = inputs.size() - 1};
+    // The repro command names the binaries it needs when they are not the default ones.
+    std::string repro = "shmharness fuzz repro ";
+    repro.append(target).append(" ").append(out);
+    if (layout.fuzzer_dir != default_layout().fuzzer_dir) repro.append(" --fuzzers ").append(layout.fuzzer_dir);
+    CrashReport c{.signature = signature, .file = out, .repro = repro, .duplicates = inputs.size() - 1};
     std::ofstream(out + ".txt") << "target: " << target << "\nsignature: " << signature << "\nreproduce: " << c.repro
                                 << "\nkeep as a regression: cp " << out << " fuzz/" << target << "/regressions/\n";
     report.crashes.push_back(std::move(c));

@@ -40,6 +40,7 @@ struct TargetReport {
   FuzzStats stats;
   std::size_t corpus_before = 0;
   std::size_t corpus_after = 0;
+  std::size_t new_inputs = 0;  // merged into the corpus, or (with merge off) found by this run
   std::vector<CrashReport> crashes;
   std::string log;  // the libFuzzer log file
   bool interrupted = false;

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<void> run_step(const std::vector<std::string>& argv, RunOptions options, const std::string& what) {
+Result<void> run_step(const std::vector<std::string>& argv, const RunOptions& options, const std::string& what) {
   auto exit = run_command(argv, options);
   if (!exit) return exit.error();
   if (!exit->ok()) {
@@ -43,6 +43,7 @@ Result<CoverageReport> run_coverage(const FuzzLayout& layout, const std::vector<
   const RunOptions in_source{.output = log, .cwd = layout.source_dir, .timeout = std::chrono::minutes(30)};
 
   std::vector<std::string> binaries;
+  binaries.reserve(targets.size());
   for (const std::string& t : targets) binaries.push_back(layout.coverage_dir + "/fuzz/" + t + "_replay");
   if (options.build) {
     if (auto r = run_step({"cmake", "--preset", "coverage"}, in_source, "cmake --preset coverage"); !r)

@@ -22,6 +22,7 @@
 #include "core/model/posix_differential.h"
 #include "core/sandbox/sandbox.h"
 #include "core/sys/sys.h"
+#include "fuzz/common/call_stats.h"
 #include "fuzz/common/deferred_init.h"
 
 namespace {
@@ -37,21 +38,9 @@ constexpr gid_t kOtherGid = 65534;
 bool g_other_allowed = false;  // setfsuid needs root
 
 std::string consume_name(FuzzedDataProvider& in) {
-  const std::string fixed[] = {"/a",
-                               "/b",
-                               "a",
-                               "//a",
-                               "",
-                               "/",
-                               "/a/b",
-                               ".",
-                               "..",
-                               "/" + std::string(255, 'n'),
-                               "/" + std::string(256, 'n'),
-                               "/" + std::string(260, 'n'),
-                               std::string(250, 'm')};
-  const int pick = in.ConsumeIntegralInRange<int>(0, static_cast<int>(std::size(fixed)));
-  if (pick < static_cast<int>(std::size(fixed))) return fixed[pick];
+  const auto& fixed = shmh::model::edge_names();
+  const auto pick = in.ConsumeIntegralInRange<std::size_t>(0, fixed.size());
+  if (pick < fixed.size()) return fixed[pick];
   return in.ConsumeRandomLengthString(300);
 }
 
@@ -124,8 +113,6 @@ PosixStep consume_step(FuzzedDataProvider& in, int fds, int maps) {
 
 namespace {
 
-bool g_ready = false;
-
 void init_target() {
   auto kind = shmh::enter_sandbox({.dev_shm_bytes = kLimits.tmpfs_pages * kPage});
   if (!kind) {
@@ -134,21 +121,24 @@ void init_target() {
   }
   shmh::sys::set_umask(kLimits.umask);
   g_other_allowed = ::geteuid() == 0;
-  g_ready = true;
 }
+
+shmh::fuzzing::DeferredInit g_init(init_target);
+shmh::fuzzing::CallStats g_stats("posix_api");
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (!shmh::fuzzing::defer_init_to_first_input()) init_target();
+  g_init.on_initialize();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (!g_ready) init_target();
+  g_init.on_input();
   FuzzedDataProvider in(data, size);
   shmh::model::PosixDifferential diff(kLimits, kOtherUid, kOtherGid);
-  for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {
+  int step = 0;
+  for (; step < 64 && in.remaining_bytes() > 0; ++step) {
     const PosixStep s = consume_step(in, static_cast<int>(diff.fds()), static_cast<int>(diff.mappings()));
     const std::string mismatch = diff.run(s);
     if (!mismatch.empty()) {
@@ -156,6 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
+  g_stats.add(step);
   if (const std::string mismatch = diff.compare_contents(); !mismatch.empty()) {
     std::fprintf(stderr, "posix_api: kernel and model disagree at the end: %s\n", mismatch.c_str());
     __builtin_trap();

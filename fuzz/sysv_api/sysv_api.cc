@@ -18,6 +18,7 @@
 
 #include "core/model/sysv_differential.h"
 #include "core/sandbox/sandbox.h"
+#include "fuzz/common/call_stats.h"
 #include "fuzz/common/deferred_init.h"
 
 namespace {
@@ -69,8 +70,6 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
 
 namespace {
 
-bool g_ready = false;
-
 void init_target() {
   auto kind = shmh::enter_sandbox(
       {.shmmax = kLimits.shmmax, .shmall = kLimits.shmall, .shmmni = kLimits.shmmni, .dev_shm_bytes = 1 << 20});
@@ -83,21 +82,24 @@ void init_target() {
     auto peer = shmh::model::OtherUidPeer::start(kOtherUid, kOtherGid, kLimits.memlock);
     if (peer) g_other = new shmh::model::OtherUidPeer(std::move(*peer));  // lives as long as the process
   }
-  g_ready = true;
 }
+
+shmh::fuzzing::DeferredInit g_init(init_target);
+shmh::fuzzing::CallStats g_stats("sysv_api");
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (!shmh::fuzzing::defer_init_to_first_input()) init_target();
+  g_init.on_initialize();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (!g_ready) init_target();
+  g_init.on_input();
   FuzzedDataProvider in(data, size);
   shmh::model::SysvDifferential diff(kLimits, g_other);
-  for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {
+  int step = 0;
+  for (; step < 64 && in.remaining_bytes() > 0; ++step) {
     const SysvStep s = consume_step(in, static_cast<int>(diff.segments() + diff.attachments()) + 1);
     const std::string mismatch = diff.run(s);
     if (!mismatch.empty()) {
@@ -105,5 +107,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
+  g_stats.add(step);
   return 0;
 }

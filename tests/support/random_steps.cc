@@ -38,19 +38,7 @@ SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int target
 }
 
 PosixStep random_posix_step(std::mt19937_64& rng, const PosixLimits& limits, int fds, int maps) {
-  static const std::string kNames[] = {"/a",
-                                       "/b",
-                                       "a",
-                                       "//a",
-                                       "",
-                                       "/",
-                                       "/a/b",
-                                       ".",
-                                       "..",
-                                       "/" + std::string(255, 'n'),
-                                       "/" + std::string(256, 'n'),
-                                       "/" + std::string(260, 'n'),
-                                       std::string(250, 'm')};
+  const auto& names = edge_names();
   constexpr int kOflags[] = {
       O_RDONLY,           O_RDWR,           O_WRONLY,           O_CREAT | O_RDWR,  O_CREAT | O_EXCL | O_RDWR,
       O_CREAT | O_RDONLY, O_TRUNC | O_RDWR, O_TRUNC | O_RDONLY, O_CREAT | O_WRONLY};
@@ -76,7 +64,7 @@ PosixStep random_posix_step(std::mt19937_64& rng, const PosixLimits& limits, int
   PosixStep s;
   s.op = static_cast<PosixOp>(pick(static_cast<int>(PosixOp::kCount)));
   s.other = pick(4) == 0;
-  s.name = kNames[pick(std::size(kNames))];
+  s.name = names[pick(names.size())];
   s.mode = kModes[pick(std::size(kModes))];
   s.target = static_cast<int>(pick((s.op >= PosixOp::kMunmap ? maps : fds) + 1));
   const std::int64_t lengths[] = {0,
