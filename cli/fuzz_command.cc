@@ -112,7 +112,8 @@ int run_run(const FuzzOptions& o) {
   for (const auto& r : reports) {
     if (!r.crashes.empty()) return kExitFinding;
   }
-  return kExitOk;
+  // An interrupted campaign is not a pass: CI must not turn green on a run cut short.
+  return !reports.empty() && reports.back().interrupted ? kExitUsage : kExitOk;
 }
 
 int run_repro(const FuzzOptions& o) {
@@ -158,8 +159,9 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
   CLI::App* sub = app.add_subcommand("fuzz", "Run fuzz campaigns on the shm model and channel targets");
   sub->require_subcommand(1, 1);
   sub->footer(
-      "Targets: sysv_api, posix_api, channel_image, channel_ops. Exit 0 no crash, 1 crash found (or\n"
-      "coverage below --fail-under, or repro reproduced), 2 usage or environment error.");
+      "Targets: sysv_api, posix_api, channel_image, channel_ops. Exit 0 no crash, 1 crash found (or coverage\n"
+      "below --fail-under, or repro reproduced), 2 usage or environment error, or a run interrupted by Ctrl-C\n"
+      "before it found anything (it still prints what it did).");
   auto common = [&](CLI::App* c) {
     c->add_option("--out", o->out, "Working directory: logs, new inputs, crashes/, coverage/")->capture_default_str();
     c->add_option("--source", o->source, "The checkout holding fuzz/<target>/ (default: the one built from)");

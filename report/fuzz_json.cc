@@ -28,7 +28,8 @@ std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, uns
                        {"log", r.log},
                        {"crashes", crashes}});
   }
-  doc["verdict"] = failed ? "fail" : "pass";
+  const bool interrupted = !reports.empty() && reports.back().interrupted;
+  doc["verdict"] = failed ? "fail" : (interrupted ? "interrupted" : "pass");
   doc["options"] = {{"seconds_per_target", seconds}, {"jobs", jobs}};
   doc["targets"] = targets;
   return doc.dump(2) + "\n";

@@ -1,5 +1,6 @@
 // The JSON report of `shmharness fuzz run` (schema: README "fuzz JSON"). Stable keys; the verdict
-// and the exit code agree ("fail" when any target has a crash).
+// and the exit code agree ("fail" when any target has a crash: exit 1; "interrupted" when Ctrl-C
+// ended the run first: exit 2; else "pass": exit 0).
 #pragma once
 
 #include <string>

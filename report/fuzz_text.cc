@@ -20,8 +20,13 @@ std::string render_fuzz_text(const std::vector<fuzz::TargetReport>& reports) {
                          c.duplicates != 0 ? fmt::format(" (+{} duplicates)", c.duplicates) : "", c.repro);
     }
   }
-  out +=
-      crashes == 0 ? "\nverdict: pass (no crash)\n" : fmt::format("\nverdict: fail ({} unique crash(es))\n", crashes);
+  const bool interrupted = !reports.empty() && reports.back().interrupted;
+  if (crashes != 0) {
+    out += fmt::format("\nverdict: fail ({} unique crash(es){})\n", crashes, interrupted ? ", run interrupted" : "");
+  } else {
+    out += interrupted ? "\nverdict: interrupted (no crash so far; the results above are partial)\n"
+                       : "\nverdict: pass (no crash)\n";
+  }
   return out;
 }
 

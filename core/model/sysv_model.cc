@@ -94,8 +94,7 @@ std::optional<std::uint64_t> SysvModel::shmat_address(std::uint64_t addr, int sh
 
 // do_shmat: the address is checked first, then the id and permission, then (without SHM_REMAP)
 // whether the range is free.
-Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr, bool occupied,
-                         std::uint64_t* placed) {
+Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr, bool occupied) {
   const auto where = shmat_address(addr, shmflg);
   if (!where) return {0, EINVAL};
   Segment* s = const_cast<Segment*>(find(handle));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
@@ -106,7 +105,6 @@ Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64
   if ((shmflg & SHM_EXEC) != 0) requested |= 0111;
   if (!permitted(*s, requested, who)) return {0, EACCES};
   if (*where != 0 && (shmflg & SHM_REMAP) == 0 && occupied) return {0, EINVAL};
-  if (placed != nullptr) *placed = *where;
   ++s->nattch;  // Linux allows attaching a SHM_DEST segment by id (shmctl(2) NOTES)
   const long attachment = next_attachment_++;
   attachments_[attachment] = handle;

@@ -70,9 +70,8 @@ class SysvModel {
   // Attaches segment `handle` (SHM_RDONLY, SHM_EXEC honoured); value = an attachment handle.
   // `addr` 0 lets the kernel choose; otherwise the fixed address asked for (SHM_RND rounds it down
   // to SHMLBA, SHM_REMAP replaces what is mapped there) and `occupied` says whether the rounded
-  // range overlaps a mapping of the caller's. *placed receives the address of a fixed attach.
-  Outcome shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr = 0, bool occupied = false,
-                std::uint64_t* placed = nullptr);
+  // range overlaps a mapping of the caller's. Where a fixed attach lands: shmat_address().
+  Outcome shmat(long handle, int shmflg, const Caller& who, std::uint64_t addr = 0, bool occupied = false);
   // Where a fixed attach lands (addr rounded down to SHMLBA with SHM_RND), or nullopt for EINVAL
   // (unaligned without SHM_RND; rounded to 0 or no address with SHM_REMAP).
   [[nodiscard]] std::optional<std::uint64_t> shmat_address(std::uint64_t addr, int shmflg) const;

@@ -16,6 +16,7 @@ namespace shmh {
 Result<ChildExit> run_command(const std::vector<std::string>& argv, const RunOptions& options) {
   if (argv.empty()) return logic_error("run_command", "no program given");
   auto child = ChildProcess::spawn([&]() -> ChildReport {
+    if (options.own_process_group) ::setpgid(0, 0);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
       return {127, "cannot enter " + options.cwd + ": " + errno_name(errno)};
     }
@@ -48,13 +49,28 @@ Result<ChildExit> run_command(const std::vector<std::string>& argv, const RunOpt
     return {127, "cannot run " + argv[0] + ": " + errno_name(errno)};
   });
   if (!child) return child.error();
-  auto exit = child->wait(options.timeout);
-  if (!exit && exit.error().err == ETIMEDOUT) {
-    (void)child->kill(SIGKILL);
-    (void)child->wait();
-    return sys_error(ETIMEDOUT, "run_command", argv[0] + " still running after the timeout; killed");
+  // The group when the child leads one (setpgid may not have run yet: set it from here too).
+  const pid_t target = options.own_process_group ? -child->pid() : child->pid();
+  if (options.own_process_group) ::setpgid(child->pid(), child->pid());
+  const auto deadline = options.timeout ? std::chrono::steady_clock::now() + *options.timeout
+                                        : std::chrono::steady_clock::time_point::max();
+  for (;;) {
+    const auto slice = options.should_stop ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
+    auto exit = child->wait(slice);
+    if (exit || exit.error().err != ETIMEDOUT) return exit;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      (void)sys::kill(target, SIGKILL);
+      (void)child->wait();
+      return sys_error(ETIMEDOUT, "run_command", argv[0] + " still running after the timeout; killed");
+    }
+    if (options.should_stop && options.should_stop()) {
+      (void)sys::kill(target, SIGTERM);
+      auto ended = child->wait(std::chrono::seconds(5));
+      if (ended) return ended;
+      (void)sys::kill(target, SIGKILL);
+      return child->wait();
+    }
   }
-  return exit;
 }
 
 bool program_available(const std::string& program) {

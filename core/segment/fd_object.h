@@ -57,9 +57,9 @@ class FdObject {
   // F_ADD_SEALS / F_GET_SEALS. Sealing is a memfd feature: a memfd made without MFD_ALLOW_SEALING
   // and every shm_open object are sealed against seals (F_SEAL_SEAL), so adding one is EPERM.
   [[nodiscard]] Result<void> add_seals(int seals) const;
+  [[nodiscard]] Result<int> seals() const;
   // fchmod: the owner (or CAP_FOWNER) only, else EPERM; F_SEAL_EXEC forbids changing the x bits.
   [[nodiscard]] Result<void> chmod(mode_t mode) const;
-  [[nodiscard]] Result<int> seals() const;
 
  protected:
   // Closes the descriptor now (idempotent).

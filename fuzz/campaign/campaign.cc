@@ -98,7 +98,12 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   for (std::string& f : option_flags(layout, target)) argv.push_back(std::move(f));
   argv.insert(argv.end(), {fresh, layout.corpus(target), layout.regressions(target)});
   const auto start = std::chrono::steady_clock::now();
-  auto exit = run_command(argv, {.output = report.log, .timeout = std::chrono::seconds(options.seconds + 300)});
+  // In a process group of its own: libFuzzer's -fork parent counts a job killed by the terminal's
+  // Ctrl-C as a crash and goes on, so the interrupt is ours to handle, by ending the whole group.
+  auto exit = run_command(argv, {.output = report.log,
+                                 .timeout = std::chrono::seconds(options.seconds + 300),
+                                 .should_stop = interrupted,
+                                 .own_process_group = true});
   report.seconds = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
   if (!exit) return exit.error();
@@ -112,7 +117,10 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     std::vector<std::string> merge = {fuzzer, "-merge=1"};
     for (std::string& f : option_flags(layout, target)) merge.push_back(std::move(f));
     merge.insert(merge.end(), {layout.corpus(target), fresh});
-    auto merged = run_command(merge, {.output = work + "/merge.log", .timeout = std::chrono::minutes(30)});
+    auto merged = run_command(merge, {.output = work + "/merge.log",
+                                      .timeout = std::chrono::minutes(30),
+                                      .should_stop = interrupted,
+                                      .own_process_group = true});
     if (!merged) return merged.error();
   }
   report.corpus_after = count_inputs(layout.corpus(target));
@@ -140,7 +148,7 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     std::string out = crashes;
     out.append("/").append(target).append("-").append(short_hash(signature));
     fs::remove(out, ec);
-    if (fs::path(inputs.front()).filename().string().rfind("crash-", 0) == 0) {
+    if (!report.interrupted && fs::path(inputs.front()).filename().string().rfind("crash-", 0) == 0) {
       (void)run_command(
           {fuzzer, "-minimize_crash=1", "-max_total_time=60", "-exact_artifact_path=" + out, inputs.front()},
           {.output = work + "/minimize.log", .timeout = std::chrono::minutes(3)});
