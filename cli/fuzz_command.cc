@@ -100,7 +100,8 @@ int run_run(const FuzzOptions& o) {
     if (!r) return fail(r.error().message());
     reports.push_back(std::move(*r));
   }
-  std::fputs(render_fuzz_text(reports).c_str(), stdout);
+  // With --json - the JSON owns stdout; the table goes to stderr.
+  std::fputs(render_fuzz_text(reports).c_str(), o.json == "-" ? stderr : stdout);
   if (!o.json.empty()) {
     const std::string json = render_fuzz_json(reports, o.jobs, *seconds);
     if (o.json == "-") {

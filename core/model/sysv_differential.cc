@@ -202,9 +202,12 @@ SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
   if (auto p = sys::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) {
     reserve_ = Mapping(Mapping::Kind::kMmap, *p, bytes);
   }
-  if (auto cmdline = sys::read_file("/proc/cmdline"); cmdline && cmdline->find("ipcmni_extend") != std::string::npos) {
-    mni_ = 1 << 24;
-  }
+  // Read once per process: a differential is made per fuzz input.
+  static const bool extended = [] {
+    auto cmdline = sys::read_file("/proc/cmdline");
+    return cmdline && cmdline->find("ipcmni_extend") != std::string::npos;
+  }();
+  if (extended) mni_ = 1 << 24;
 }
 
 SysvDifferential::~SysvDifferential() {
