@@ -4,8 +4,9 @@
 // each mapping (shared and copy-on-write private), and the tmpfs blocks each object holds.
 // It is the oracle of the posix_api fuzz target and of tests that run the same calls on the kernel.
 //
-// Where the answers come from: glibc's shm_open name rules (leading slashes stripped; empty or an
-// inner '/' is EINVAL; longer than NAME_MAX is ENAMETOOLONG; shm_unlink turns EPERM into EACCES),
+// Where the answers come from: glibc 2.36's shm_open name rules (leading slashes stripped; empty,
+// an inner '/' or over NAME_MAX+4 bytes is EINVAL, NAME_MAX+1..+4 the kernel's ENAMETOOLONG; EISDIR
+// is reported as EINVAL; shm_unlink says ENOENT for a name glibc refuses and EACCES for EPERM),
 // fs/namei.c's open order (EEXIST, EISDIR, protected_regular, then permission; a file the call
 // creates is not permission-checked; O_TRUNC needs write permission), the sticky /dev/shm for
 // unlink, mm/mmap.c's checks (EINVAL, EACCES, then the seals' EPERM), mm/memfd.c (flags, name
