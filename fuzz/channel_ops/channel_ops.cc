@@ -213,6 +213,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Drain: everything the model still holds comes out, in order, and nothing more.
   for (int guard = 0; guard < 128 && !model.drained(); ++guard) (void)receive(64, 0, max_message, true);
+  (void)receive(65, 1, max_message, false);  // drained: both must now say empty (or closed)
   if (model.queued() != 0) finding(64, std::to_string(model.queued()) + " messages left after the drain");
   check_stats(64);
   for (auto& r : writers) r.detach();
