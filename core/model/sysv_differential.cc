@@ -251,6 +251,12 @@ std::vector<int> SysvDifferential::live_indexes() const {
   return out;
 }
 
+// What IPC_INFO and SHM_INFO return: the highest index in use, 0 when none is.
+int SysvDifferential::highest_index() const {
+  const std::vector<int> live = live_indexes();
+  return live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+}
+
 int SysvDifferential::index_for(int target) const {
   const std::vector<int> live = live_indexes();
   const auto i = index(kernel_ids_, target);
@@ -279,8 +285,6 @@ std::string SysvDifferential::run(const SysvStep& s) {
 // The values of root's successful calls that the model can predict beyond the errno.
 std::string SysvDifferential::check_values(const SysvStep& s, const Mapping* attached) {
   std::ostringstream diff;
-  const std::vector<int> live = live_indexes();
-  const int highest = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
   switch (s.op) {
     case SysvOp::kAt: {
       const auto want = model_.shmat_address(address_of(s), s.flags);
@@ -298,7 +302,9 @@ std::string SysvDifferential::check_values(const SysvStep& s, const Mapping* att
       if (info->limits.shmmni != limits_.shmmni) diff << " shmmni " << info->limits.shmmni << "/" << limits_.shmmni;
       if (info->limits.shmall != limits_.shmall) diff << " shmall " << info->limits.shmall << "/" << limits_.shmall;
       if (info->limits.shmmin != 1) diff << " shmmin " << info->limits.shmmin << "/1";
-      if (info->highest_index != highest) diff << " highest index " << info->highest_index << "/" << highest;
+      if (const int highest = highest_index(); info->highest_index != highest) {
+        diff << " highest index " << info->highest_index << "/" << highest;
+      }
       break;
     }
     case SysvOp::kShmInfo: {
@@ -309,7 +315,9 @@ std::string SysvDifferential::check_values(const SysvStep& s, const Mapping* att
       }
       if (info->usage.shm_tot != model_.pages_in_use())
         diff << " shm_tot " << info->usage.shm_tot << "/" << model_.pages_in_use();
-      if (info->highest_index != highest) diff << " highest index " << info->highest_index << "/" << highest;
+      if (const int highest = highest_index(); info->highest_index != highest) {
+        diff << " highest index " << info->highest_index << "/" << highest;
+      }
       break;
     }
     case SysvOp::kStatIndex: {

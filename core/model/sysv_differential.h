@@ -114,6 +114,7 @@ class SysvDifferential {
   [[nodiscard]] std::uint64_t address_of(const SysvStep& s) const;  // 0 = none
   [[nodiscard]] bool remaps_own_attachment(const SysvStep& s) const;
   [[nodiscard]] std::vector<int> live_indexes() const;
+  [[nodiscard]] int highest_index() const;
   [[nodiscard]] int index_for(int target) const;  // a kernel index: a segment's, or a free one
   std::string check_values(const SysvStep& s,
                            const Mapping* attached);  // root's IPC_INFO, SHM_INFO, SHM_STAT, addresses
