@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/exit_codes.h"
+#include "cli/interrupts.h"
 #include "core/units.h"
 #include "fuzz/campaign/campaign.h"
 #include "fuzz/campaign/coverage.h"
@@ -17,20 +18,6 @@
 
 namespace shmh::cli {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int /*sig*/) { g_interrupted.store(true); }
-
-// Ctrl-C reaches the fuzzers too (same process group): they stop and print their stats, and this
-// process summarises what was found instead of dying with them.
-void catch_interrupts() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-}
 
 fuzz::FuzzLayout layout_for(const FuzzOptions& o) {
   fuzz::FuzzLayout layout = fuzz::default_layout();
@@ -93,10 +80,10 @@ int run_run(const FuzzOptions& o) {
       .seconds = *seconds, .jobs = o.jobs, .out_dir = o.out, .merge = !o.no_merge, .seed = o.seed};
   std::vector<fuzz::TargetReport> reports;
   for (const std::string& t : targets) {
-    if (g_interrupted.load()) break;
+    if (interrupted()) break;
     std::fprintf(stderr, "fuzzing %s for %llus with %u job(s); log: %s/%s/fuzz.log\n", t.c_str(),
                  static_cast<unsigned long long>(*seconds), o.jobs, o.out.c_str(), t.c_str());
-    auto r = fuzz::run_campaign(layout, t, options, [] { return g_interrupted.load(); });
+    auto r = fuzz::run_campaign(layout, t, options, [] { return interrupted(); });
     if (!r) return fail(r.error().message());
     reports.push_back(std::move(*r));
   }

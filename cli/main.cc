@@ -11,6 +11,7 @@
 #include "cli/fuzz_command.h"
 #include "cli/limits_command.h"
 #include "cli/smoke_command.h"
+#include "cli/stress_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shmharness " SHMH_VERSION
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   shmh::cli::Runner runner;
+  shmh::cli::setup_stress(app, runner);
   shmh::cli::setup_smoke(app, runner);
   shmh::cli::setup_limits(app, runner);
   shmh::cli::setup_clean(app, runner);
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
     std::fprintf(stderr,
-                 "shmharness: unknown command '%s'; commands: smoke, limits, clean, fuzz (see 'shmharness --help')\n",
+                 "shmharness: unknown command '%s'; commands: stress, smoke, limits, clean, fuzz (see 'shmharness --help')\n",
                  argv[1]);
     return shmh::cli::kExitUsage;
   }

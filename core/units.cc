@@ -53,8 +53,15 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 Result<std::uint64_t> parse_duration(std::string_view text) {
+  auto ms = parse_duration_ms(text);
+  if (!ms) return ms.error();
+  if (*ms % 1000 != 0) return logic_error("duration", "'" + std::string(text) + "': whole seconds only here");
+  return *ms / 1000;
+}
+
+Result<std::uint64_t> parse_duration_ms(std::string_view text) {
   auto bad = [&] {
-    return logic_error("duration", "'" + std::string(text) + "' is not a duration (examples: 90, 30s, 10m, 2h)");
+    return logic_error("duration", "'" + std::string(text) + "' is not a duration (examples: 90, 30s, 500ms, 10m, 2h)");
   };
   std::size_t digits = 0;
   std::uint64_t value = 0;
@@ -64,10 +71,11 @@ Result<std::uint64_t> parse_duration(std::string_view text) {
   }
   const std::string_view unit = text.substr(digits);
   std::uint64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = 1;
-  if (unit == "m" || unit == "min") scale = 60;
-  if (unit == "h") scale = 3600;
-  if (digits == 0 || scale == 0 || value == 0 || value * scale > 366ULL * 24 * 3600) return bad();
+  if (unit == "ms") scale = 1;
+  if (unit.empty() || unit == "s") scale = 1000;
+  if (unit == "m" || unit == "min") scale = 60'000;
+  if (unit == "h") scale = 3'600'000;
+  if (digits == 0 || scale == 0 || value == 0 || value * scale > 366ULL * 24 * 3600 * 1000) return bad();
   return value * scale;
 }
 

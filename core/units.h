@@ -24,5 +24,7 @@ std::string format_bytes(std::uint64_t bytes);
 // Durations as people write them: "90" or "90s", "10m", "2h" → seconds. Fails on anything else, on
 // 0 and on more than a year.
 [[nodiscard]] Result<std::uint64_t> parse_duration(std::string_view text);
+// The same with milliseconds allowed ("500ms") → milliseconds.
+[[nodiscard]] Result<std::uint64_t> parse_duration_ms(std::string_view text);
 
 }  // namespace shmh

@@ -44,10 +44,10 @@ std::uint64_t checksum_of(std::span<const std::byte> frame, std::uint64_t seed) 
   return XXH3_64bits_withSeed(frame.data() + 8, frame.size() - 8, seed);
 }
 
-// The sequence word: XORed into the first (up to) 8 payload bytes.
+// The sequence word and the stamp: XORed into the first (up to) 8 payload bytes.
 void mix_sequence(std::span<std::byte> payload, std::uint64_t seed, std::uint64_t sequence,
-                  std::span<const std::byte> base) noexcept {
-  const std::uint64_t w = sequence_word(seed, sequence);
+                  std::span<const std::byte> base, std::uint64_t stamp = 0) noexcept {
+  const std::uint64_t w = sequence_word(seed, sequence) ^ stamp;
   const std::size_t n = payload.size() < 8 ? payload.size() : 8;
   for (std::size_t i = 0; i < n; ++i) {
     payload[i] = base[i] ^ static_cast<std::byte>((w >> (8 * i)) & 0xff);
@@ -77,7 +77,7 @@ FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t m
   fill_pattern(std::span(buffer_).subspan(kFrameHeaderSize), payload_seed(seed, writer));
 }
 
-std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size) noexcept {
+std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp) noexcept {
   auto out = std::span(buffer_).first(size);
   write_header(out, writer_, sequence);
   // Recompute the base of the sequence word from the pattern (it was overwritten last time).
@@ -86,7 +86,7 @@ std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size
     std::byte base[8] = {};
     const std::size_t n = payload.size() < 8 ? payload.size() : 8;
     fill_pattern(std::span(base, n), payload_seed(seed_, writer_));
-    mix_sequence(payload, seed_, sequence, base);
+    mix_sequence(payload, seed_, sequence, base, stamp);
   }
   store(out, 0, checksum_of(out, seed_));
   return out;
@@ -104,13 +104,29 @@ CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed)
   return {FrameStatus::kOk, load<std::uint32_t>(message, kWriterOffset), load<std::uint64_t>(message, kSequenceOffset)};
 }
 
+std::uint64_t frame_stamp(std::span<const std::byte> message, std::uint64_t seed) noexcept {
+  const std::size_t n = frame_stamp_bytes(message.size());
+  if (n == 0) return 0;
+  const auto writer = load<std::uint32_t>(message, kWriterOffset);
+  const auto sequence = load<std::uint64_t>(message, kSequenceOffset);
+  std::byte base[8] = {};
+  fill_pattern(std::span(base, n), payload_seed(seed, writer));
+  const std::uint64_t w = sequence_word(seed, sequence);
+  std::uint64_t stamp = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<std::uint64_t>(message[kFrameHeaderSize + i] ^ base[i]);
+    stamp |= (b ^ ((w >> (8 * i)) & 0xff)) << (8 * i);
+  }
+  return stamp;
+}
+
 std::optional<std::size_t> first_bad_byte(std::span<const std::byte> message, std::uint64_t seed) noexcept {
   if (message.size() < kFrameHeaderSize) return std::nullopt;
   const auto writer = load<std::uint32_t>(message, kWriterOffset);
   const auto sequence = load<std::uint64_t>(message, kSequenceOffset);
   std::vector<std::byte> expected(message.size());
   encode_frame(expected, seed, writer, sequence);
-  for (std::size_t i = kFrameHeaderSize; i < message.size(); ++i) {
+  for (std::size_t i = kFrameHeaderSize + 8; i < message.size(); ++i) {
     if (message[i] != expected[i]) return i;
   }
   return std::nullopt;

@@ -41,6 +41,15 @@ INSTANTIATE_TEST_SUITE_P(Table, ParseSizeInvalid,
                          ::testing::Values("", "abc", "-1", "1.5M", "12Q", "4 k", "M", "16777216T",
                                            "18446744073709551616", "1kk"));
 
+TEST(ParseDurationMs, AcceptsMillisecondsAndEveryLargerUnit) {
+  EXPECT_EQ(*parse_duration_ms("500ms"), 500U);
+  EXPECT_EQ(*parse_duration_ms("2"), 2000U);
+  EXPECT_EQ(*parse_duration_ms("3s"), 3000U);
+  EXPECT_EQ(*parse_duration_ms("1m"), 60'000U);
+  for (const char* bad : {"", "0ms", "ms", "1.5s", "5 s", "10us"}) EXPECT_FALSE(parse_duration_ms(bad)) << bad;
+  EXPECT_FALSE(parse_duration("1500ms")) << "whole seconds where only seconds make sense";
+}
+
 TEST(FormatBytes, PicksTheUnit) {
   EXPECT_EQ(format_bytes(0), "0 B");
   EXPECT_EQ(format_bytes(1023), "1023 B");

@@ -67,6 +67,20 @@ TEST(FrameWriter, MatchesEncodeFrameWhateverTheOrderOfSizes) {
   }
 }
 
+TEST(FrameWriter, CarriesAStampAtEverySize) {
+  FrameWriter w(7, 1, 64);
+  for (std::size_t size = kFrameHeaderSize; size <= 64; ++size) {
+    const std::uint64_t stamp = 0x0123456789abcdefULL + size;
+    const auto m = w.encode(5, size, stamp);
+    ASSERT_EQ(check_frame(m, 7).status, FrameStatus::kOk) << size;
+    const std::size_t n = frame_stamp_bytes(size);
+    const std::uint64_t mask = n == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+    EXPECT_EQ(frame_stamp(m, 7), stamp & mask) << size;
+    EXPECT_EQ(first_bad_byte(m, 7), std::nullopt) << "the stamp is not damage";
+  }
+  EXPECT_EQ(frame_stamp(frame(40, 1, 5), 7), 0U) << "encode_frame stamps 0";
+}
+
 TEST(Frame, ConsecutiveSequencesDifferInPayload) {
   const auto a = frame(64, 0, 1);
   const auto b = frame(64, 0, 2);

@@ -1,0 +1,41 @@
+// `shmharness stress`: the stress runner (stress/runner.h) from the command line — flags into
+// StressOptions, a sandbox (or tagged objects under supervision), the live progress line on a
+// TTY, the summary, --json / --junit reports, and the exit code the verdict means.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/command.h"
+
+namespace shmh::cli {
+
+// The flags as typed; run_stress_command validates them into stress::StressOptions.
+struct StressFlags {
+  std::string channel = "ring";
+  std::string backend = "sysv";
+  std::optional<std::string> workload;
+  std::optional<std::uint32_t> writers;
+  std::optional<std::uint32_t> readers;
+  bool threads = false;
+  std::string duration = "10s";
+  std::optional<std::uint64_t> messages;
+  std::optional<std::string> msg_size;  // MIN or MIN:MAX
+  std::optional<std::uint32_t> capacity;
+  std::optional<double> kill_rate;
+  std::optional<std::uint64_t> seed;
+  std::string watchdog = "5s";
+  std::string segment_size = "8MiB";
+  std::string json;
+  std::string junit;
+  bool quiet = false;
+  bool no_sandbox = false;
+};
+
+void setup_stress(CLI::App& app, Runner& runner);
+int run_stress_command(const StressFlags& flags);
+
+}  // namespace shmh::cli

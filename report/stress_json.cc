@@ -1,0 +1,90 @@
+#include "report/stress_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/segment/backend.h"
+
+namespace shmh {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+template <class T>
+Json optional_json(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+Json counts_json(const stress::Counts& c) {
+  return {{"sent", c.sent},           {"received", c.received},   {"lost", c.lost},
+          {"duplicated", c.duplicated}, {"corrupt", c.corrupt},   {"reordered", c.reordered},
+          {"abandoned", c.abandoned}, {"bytes", c.bytes}};
+}
+
+Json latency_json(const stress::Latency& l) {
+  return {{"samples", l.samples}, {"p50", l.p50}, {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}};
+}
+
+}  // namespace
+
+std::string render_stress_json(const stress::StressResult& r) {
+  const auto& o = r.options;
+  Json doc;
+  doc["schema"] = "shmharness-stress/1";
+  doc["verdict"] = stress::to_string(r.verdict());
+  doc["seed"] = o.seed;
+  doc["options"] = {{"channel", o.channel},
+                    {"backend", std::string(to_string(o.backend))},
+                    {"peers", stress::to_string(o.mode)},
+                    {"workload", optional_json(o.workload)},
+                    {"writers", optional_json(o.writers)},
+                    {"readers", optional_json(o.readers)},
+                    {"msg_size_min", optional_json(o.msg_min)},
+                    {"msg_size_max", optional_json(o.msg_max)},
+                    {"capacity", optional_json(o.capacity)},
+                    {"kill_rate", optional_json(o.kill_rate)},
+                    {"duration_ms", o.duration.count()},
+                    {"messages", optional_json(o.messages)},
+                    {"watchdog_ms", o.watchdog.count()},
+                    {"segment_size_mib", o.segment_mib}};
+  doc["kernel"] = r.kernel;
+  doc["channel"] = r.channel_name;
+  doc["sandbox"] = r.sandbox;
+  doc["seconds"] = r.seconds;
+  doc["counts"] = counts_json(r.total());
+  doc["throughput"] = {{"msgs_per_s", r.msgs_per_s()}, {"bytes_per_s", r.bytes_per_s()}};
+  doc["latency_ns"] = latency_json(r.latency);
+  Json phases = Json::array();
+  for (const auto& p : r.phases) {
+    const auto& ph = p.phase;
+    Json j = {{"name", ph.name},
+              {"workload", ph.workload},
+              {"writers", ph.writers},
+              {"readers", ph.readers},
+              {"msg_size_min", ph.msg_min},
+              {"msg_size_max", ph.msg_max},
+              {"capacity", ph.capacity},
+              {"kill_rate", ph.kill_rate},
+              {"op_timeout_ns", ph.op_timeout_ns},
+              {"ran", p.ran}};
+    if (p.ran) {
+      j["seconds"] = p.seconds;
+      j["counts"] = counts_json(p.counts);
+      j["latency_ns"] = latency_json(p.latency);
+      j["kills"] = p.kills;
+      j["channel_abandoned"] = p.channel_abandoned;
+    } else {
+      j["skipped"] = p.skipped;
+    }
+    phases.push_back(j);
+  }
+  doc["phases"] = phases;
+  Json findings = Json::array();
+  for (const auto& f : r.findings) findings.push_back({{"kind", f.kind}, {"phase", f.phase}, {"detail", f.detail}});
+  doc["findings"] = findings;
+  doc["leaked_segments"] = r.leaked_segments;
+  doc["interrupted"] = r.interrupted;
+  doc["error"] = r.error.empty() ? Json(nullptr) : Json(r.error);
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace shmh

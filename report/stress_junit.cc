@@ -1,0 +1,96 @@
+#include "report/stress_junit.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+namespace shmh {
+namespace {
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        // XML 1.0 has no way to carry most control characters: drop them.
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+    }
+  }
+  return out;
+}
+
+struct Case {
+  std::string name;
+  double seconds = 0;
+  std::vector<const stress::Finding*> failures;
+  std::string skipped;
+  std::string error;
+};
+
+}  // namespace
+
+std::string render_stress_junit(const stress::StressResult& r) {
+  std::vector<Case> cases;
+  for (const auto& p : r.phases) {
+    Case c{.name = p.phase.name, .seconds = p.seconds, .failures = {}, .skipped = p.ran ? "" : p.skipped, .error = {}};
+    for (const auto& f : r.findings) {
+      if (f.phase == p.phase.name) c.failures.push_back(&f);
+    }
+    cases.push_back(std::move(c));
+  }
+  Case cleanup{.name = "cleanup", .seconds = 0, .failures = {}, .skipped = {}, .error = r.error};
+  for (const auto& f : r.findings) {
+    bool placed = false;
+    for (const auto& p : r.phases) placed = placed || f.phase == p.phase.name;
+    if (!placed) cleanup.failures.push_back(&f);
+  }
+  cases.push_back(std::move(cleanup));
+
+  std::size_t failures = 0, errors = 0, skipped = 0;
+  for (const auto& c : cases) {
+    failures += c.failures.empty() ? 0U : 1U;
+    errors += c.error.empty() ? 0U : 1U;
+    skipped += c.skipped.empty() ? 0U : 1U;
+  }
+  const std::string suite = "shmharness stress " + xml_escape(r.channel_name.empty() ? r.options.channel : r.channel_name);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"shmharness\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+                     cases.size(), failures, errors, r.seconds);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n", suite,
+                     cases.size(), failures, errors, skipped, r.seconds);
+  out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/><property name=\"kernel\" value=\"{}\"/>"
+                     "<property name=\"verdict\" value=\"{}\"/></properties>\n",
+                     r.options.seed, xml_escape(r.kernel), stress::to_string(r.verdict()));
+  for (const auto& c : cases) {
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, xml_escape(c.name), c.seconds);
+    if (c.failures.empty() && c.skipped.empty() && c.error.empty()) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n";
+    for (const auto* f : c.failures) {
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml_escape(f->kind),
+                         xml_escape(f->kind + ": " + f->detail), xml_escape(f->detail));
+    }
+    if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
+    if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));
+    out += "    </testcase>\n";
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+}  // namespace shmh

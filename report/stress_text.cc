@@ -1,0 +1,89 @@
+#include "report/stress_text.h"
+
+#include <fmt/format.h>
+
+#include "core/units.h"
+
+namespace shmh {
+namespace {
+
+std::string si(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f} k", v / 1e3);
+  return fmt::format("{:.0f} ", v);
+}
+
+std::string duration_ns(std::uint64_t ns) {
+  if (ns >= 1'000'000'000) return fmt::format("{:.2f} s", static_cast<double>(ns) / 1e9);
+  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", static_cast<double>(ns) / 1e6);
+  if (ns >= 1'000) return fmt::format("{:.1f} µs", static_cast<double>(ns) / 1e3);
+  return fmt::format("{} ns", ns);
+}
+
+std::string counts_line(const stress::Counts& c) {
+  return fmt::format("sent {} received {} lost {} duplicated {} corrupt {} reordered {} abandoned {}", c.sent,
+                     c.received, c.lost, c.duplicated, c.corrupt, c.reordered, c.abandoned);
+}
+
+std::string latency_line(const stress::Latency& l) {
+  if (l.samples == 0) return "latency: no samples";
+  return fmt::format("latency p50 {} p99 {} p99.9 {} max {}", duration_ns(l.p50), duration_ns(l.p99), duration_ns(l.p999),
+                     duration_ns(l.max));
+}
+
+}  // namespace
+
+std::string render_stress_progress(const stress::ProgressSnapshot& s, double ops_per_s) {
+  return fmt::format("[{:.1f}/{:.1f} s] phase {}/{} {}  {}ops  {}ops/s  {} kills  {} findings", s.elapsed_s, s.total_s,
+                     s.phase_index + 1, s.phases, s.phase, si(static_cast<double>(s.operations)), si(ops_per_s), s.kills,
+                     s.findings);
+}
+
+std::string render_stress_text(const stress::StressResult& r) {
+  std::string out;
+  for (const auto& p : r.phases) {
+    const auto& ph = p.phase;
+    std::string head = fmt::format("  {:<13} {:<9} {}w/{}r {}..{} B cap {}", ph.name, ph.workload, ph.writers, ph.readers,
+                                   ph.msg_min, ph.msg_max, ph.capacity);
+    if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
+    if (!p.ran) {
+      out += fmt::format("{}  skipped: {}\n", head, p.skipped);
+      continue;
+    }
+    const double secs = p.seconds > 0 ? p.seconds : 1;
+    out += fmt::format("{}  {:.1f} s  {}msg/s  {}B/s\n", head, p.seconds, si(static_cast<double>(p.counts.received) / secs),
+                       si(static_cast<double>(p.counts.bytes) / secs));
+    out += fmt::format("      {}\n", counts_line(p.counts));
+    std::string extra = latency_line(p.latency);
+    if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
+    if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
+    out += fmt::format("      {}\n", extra);
+  }
+  for (const auto& f : r.findings) out += fmt::format("FINDING {} [{}]: {}\n", f.kind, f.phase, f.detail);
+  const auto total = r.total();
+  out += fmt::format("total: {}\n", counts_line(total));
+  out += fmt::format("       {}msg/s, {}B/s, {}; leaked segments: {}\n", si(r.msgs_per_s()), si(r.bytes_per_s()),
+                     latency_line(r.latency), r.leaked_segments);
+  const auto v = r.verdict();
+  std::string why;
+  switch (v) {
+    case stress::Verdict::kPass:
+      why = "every check held";
+      break;
+    case stress::Verdict::kFail:
+      why = fmt::format("{} finding(s)", r.findings.size());
+      break;
+    case stress::Verdict::kInterrupted:
+      why = "interrupted: partial results, no finding so far";
+      break;
+    case stress::Verdict::kError:
+      why = r.error;
+      break;
+  }
+  out += fmt::format("verdict: {} ({}); seed {} (replay with --seed {})\n", stress::to_string(v), why, r.options.seed,
+                     r.options.seed);
+  return out;
+}
+
+}  // namespace shmh

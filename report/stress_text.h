@@ -1,0 +1,17 @@
+// The human side of `shmharness stress`: the live progress line (on a TTY) and the summary — one
+// line per phase (what ran, counts, throughput, latency, kills), each finding, the totals and the
+// verdict with the seed that replays the run.
+#pragma once
+
+#include <string>
+
+#include "stress/run_observer.h"
+#include "stress/stress_result.h"
+
+namespace shmh {
+
+// "[12.3/30.0 s] phase 3/6 edges  1.2 M msgs  850 k msg/s  4 kills  0 findings" (no newline).
+std::string render_stress_progress(const stress::ProgressSnapshot& snapshot, double ops_per_s);
+std::string render_stress_text(const stress::StressResult& result);
+
+}  // namespace shmh

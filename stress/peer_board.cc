@@ -1,0 +1,150 @@
+#include "stress/peer_board.h"
+
+#include <sys/mman.h>
+#include <time.h>
+
+#include <cstring>
+#include <new>
+
+#include "core/check.h"
+#include "core/sys/sys.h"
+
+namespace shmh::stress {
+
+struct PeerBoard::Control {
+  alignas(64) std::atomic<std::uint32_t> stop_writing{0};
+  std::atomic<std::uint32_t> writers_done{0};
+  std::atomic<std::uint32_t> aborted{0};
+};
+
+const char* to_string(Role role) { return role == Role::kWriter ? "writer" : "reader"; }
+
+const char* to_string(PeerOp op) {
+  switch (op) {
+    case PeerOp::kStarting:
+      return "starting";
+    case PeerOp::kOpen:
+      return "open";
+    case PeerOp::kSend:
+      return "send";
+    case PeerOp::kRecv:
+      return "recv";
+    case PeerOp::kVerify:
+      return "verify";
+    case PeerOp::kWrite:
+      return "write";
+    case PeerOp::kRead:
+      return "read";
+    case PeerOp::kSyscall:
+      return "syscall";
+    case PeerOp::kIdle:
+      return "idle";
+    case PeerOp::kDone:
+      return "done";
+  }
+  return "?";
+}
+
+std::uint64_t monotonic_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+void PeerRecord::begin(PeerOp what, std::uint64_t arg) noexcept {
+  op_arg.store(arg, std::memory_order_relaxed);
+  op_since_ns.store(monotonic_ns(), std::memory_order_relaxed);
+  op.store(static_cast<std::uint32_t>(what), std::memory_order_relaxed);
+}
+
+void PeerRecord::done_one(std::uint64_t nbytes) noexcept {
+  progress.fetch_add(1, std::memory_order_relaxed);
+  bytes.fetch_add(nbytes, std::memory_order_relaxed);
+}
+
+void PeerRecord::note_problem(const std::string& text) noexcept {
+  std::uint32_t expected = 0;
+  if (!first_problem_set.compare_exchange_strong(expected, 1, std::memory_order_relaxed)) return;
+  const std::size_t n = text.size() < sizeof first_problem - 1 ? text.size() : sizeof first_problem - 1;
+  std::memcpy(first_problem, text.data(), n);
+  first_problem[n] = '\0';
+}
+
+Result<PeerBoard> PeerBoard::create(std::uint32_t writers, std::uint32_t readers) {
+  if (writers > kMaxPeersPerRole || readers > kMaxPeersPerRole) {
+    return sys_error(EINVAL, "stress board", "at most 64 writers and 64 readers");
+  }
+  const std::size_t records = std::size_t{writers} + readers;
+  const std::size_t table = std::size_t{writers} * readers * sizeof(std::atomic<std::uint64_t>);
+  const std::size_t size = sizeof(Control) + records * sizeof(PeerRecord) + table;
+  auto mem = sys::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (!mem) return mem.error();
+  PeerBoard board;
+  board.memory_ = *mem;
+  board.size_ = size;
+  board.writers_ = writers;
+  board.readers_ = readers;
+  auto* base = static_cast<std::byte*>(*mem);
+  board.control_ = new (base) Control();
+  base += sizeof(Control);
+  board.records_ = static_cast<PeerRecord*>(static_cast<void*>(base));
+  for (std::size_t i = 0; i < records; ++i) new (&board.records_[i]) PeerRecord();
+  base += records * sizeof(PeerRecord);
+  board.last_seen_ = static_cast<std::atomic<std::uint64_t>*>(static_cast<void*>(base));
+  for (std::size_t i = 0; i < std::size_t{writers} * readers; ++i) {
+    new (&board.last_seen_[i]) std::atomic<std::uint64_t>(kNoSequence);
+  }
+  return board;
+}
+
+PeerBoard::PeerBoard(PeerBoard&& other) noexcept { *this = std::move(other); }
+
+PeerBoard& PeerBoard::operator=(PeerBoard&& other) noexcept {
+  if (this != &other) {
+    if (memory_ != nullptr) (void)sys::munmap(memory_, size_);
+    control_ = std::exchange(other.control_, nullptr);
+    records_ = std::exchange(other.records_, nullptr);
+    last_seen_ = std::exchange(other.last_seen_, nullptr);
+    memory_ = std::exchange(other.memory_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    writers_ = std::exchange(other.writers_, 0);
+    readers_ = std::exchange(other.readers_, 0);
+  }
+  return *this;
+}
+
+PeerBoard::~PeerBoard() {
+  if (memory_ != nullptr) (void)sys::munmap(memory_, size_);
+}
+
+PeerRecord& PeerBoard::writer(std::uint32_t i) const {
+  SHMH_CHECK(i < writers_, "writer index out of range");
+  return records_[i];
+}
+
+PeerRecord& PeerBoard::reader(std::uint32_t i) const {
+  SHMH_CHECK(i < readers_, "reader index out of range");
+  return records_[writers_ + i];
+}
+
+std::atomic<std::uint64_t>& PeerBoard::last_seen(std::uint32_t r, std::uint32_t w) const {
+  SHMH_CHECK(r < readers_ && w < writers_, "last_seen index out of range");
+  return last_seen_[std::size_t{r} * writers_ + w];
+}
+
+bool PeerBoard::stop_writing() const { return control_->stop_writing.load(std::memory_order_acquire) != 0; }
+void PeerBoard::set_stop_writing() const { control_->stop_writing.store(1, std::memory_order_release); }
+bool PeerBoard::writers_done() const { return control_->writers_done.load(std::memory_order_acquire) != 0; }
+void PeerBoard::set_writers_done() const { control_->writers_done.store(1, std::memory_order_release); }
+bool PeerBoard::aborted() const { return control_->aborted.load(std::memory_order_acquire) != 0; }
+void PeerBoard::set_aborted() const { control_->aborted.store(1, std::memory_order_release); }
+
+std::uint64_t PeerBoard::total_progress() const {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < std::size_t{writers_} + readers_; ++i) {
+    sum += records_[i].progress.load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+}  // namespace shmh::stress

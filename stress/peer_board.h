@@ -1,0 +1,129 @@
+// PeerBoard: the run's shared blackboard — one record per peer (writer, reader or worker) plus the
+// run's control words, in a MAP_SHARED anonymous mapping made before any peer starts, so forked
+// peers and threads see the same memory. Peers write only their own record; the runner reads them
+// all (progress for the watchdog, resume points after a kill, counts at the end).
+//
+// Everything here is written by peers the harness does not trust to be alive or sane: the runner
+// treats what it reads as hints that it bounds-checks (a killed peer may leave a half-updated
+// record), never as indices it follows blindly.
+//
+//   auto board = shmh::stress::PeerBoard::create(writers, readers);
+//   auto& me = board->writer(0);
+//   me.begin(PeerOp::kSend, seq);   ... me.done_one(bytes);
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/result.h"
+#include "core/stats/latency_histogram.h"
+#include "stress/stress_options.h"
+
+namespace shmh::stress {
+
+enum class Role : std::uint32_t { kWriter, kReader };
+
+// "writer", "reader".
+const char* to_string(Role role);
+
+// What a peer is doing, for the watchdog's report.
+enum class PeerOp : std::uint32_t { kStarting, kOpen, kSend, kRecv, kVerify, kWrite, kRead, kSyscall, kIdle, kDone };
+
+// "starting", "open", "send", ...
+const char* to_string(PeerOp op);
+
+inline constexpr std::uint64_t kNoSequence = ~std::uint64_t{0};
+
+// One peer's record. All fields are atomics on shared memory; a peer updates its own with relaxed
+// stores (a SIGKILL cannot tear an aligned 8-byte store), the runner reads them after the peer is
+// reaped or, for the watchdog, while it runs.
+struct alignas(64) PeerRecord {
+  std::atomic<std::int32_t> pid{0};
+  std::atomic<std::uint32_t> op{0};            // PeerOp
+  std::atomic<std::uint64_t> op_arg{0};        // the sequence being sent, the syscall's number...
+  std::atomic<std::uint64_t> op_since_ns{0};   // CLOCK_MONOTONIC when op began
+  std::atomic<std::uint64_t> progress{0};      // operations completed (all incarnations)
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint32_t> incarnation{0};   // restarts so far
+  std::atomic<std::uint32_t> finished{0};      // 1: ended on its own (not killed)
+  // Writers: every sequence below next_seq was sent (send returned OK), except those that were in
+  // flight in a killed incarnation; in_flight is the sequence a send is under way for.
+  std::atomic<std::uint64_t> next_seq{0};
+  std::atomic<std::uint64_t> in_flight{kNoSequence};
+  // Readers: 1 from the call to recv until it returns — a kill then may take one message with it;
+  // 2 once the message is known intact as (pending_writer, pending_sequence) until it is recorded —
+  // a kill then leaves the recording to the runner.
+  std::atomic<std::uint32_t> receiving{0};
+  std::atomic<std::uint32_t> pending_writer{0};
+  std::atomic<std::uint64_t> pending_sequence{0};
+  // Counts a peer found (readers: per message; workers: per check).
+  std::atomic<std::uint64_t> ok{0};
+  std::atomic<std::uint64_t> corrupt{0};
+  std::atomic<std::uint64_t> duplicated{0};
+  std::atomic<std::uint64_t> reordered{0};
+  std::atomic<std::uint64_t> errors{0};  // channel errors, failed checks
+  // The first problem the peer saw, NUL-terminated (written once: first_problem_set 0 → 1).
+  std::atomic<std::uint32_t> first_problem_set{0};
+  char first_problem[256] = {};
+  stats::LatencyHistogram latency;  // readers: send-to-receive, ns
+
+  void begin(PeerOp what, std::uint64_t arg = 0) noexcept;
+  void done_one(std::uint64_t nbytes) noexcept;
+  // Records the first problem's text (later ones only count).
+  void note_problem(const std::string& text) noexcept;
+};
+
+class PeerBoard {
+ public:
+  // Maps the board: control words, `writers` + `readers` records, and a reader × writer table of
+  // the last sequence each reader saw from each writer (for the per-writer order check).
+  // Errors: writers or readers above kMaxPeersPerRole (EINVAL), mmap.
+  static Result<PeerBoard> create(std::uint32_t writers, std::uint32_t readers);
+
+  PeerBoard() = default;
+  PeerBoard(PeerBoard&& other) noexcept;
+  PeerBoard& operator=(PeerBoard&& other) noexcept;
+  PeerBoard(const PeerBoard&) = delete;
+  PeerBoard& operator=(const PeerBoard&) = delete;
+  ~PeerBoard();
+
+  [[nodiscard]] std::uint32_t writers() const { return writers_; }
+  [[nodiscard]] std::uint32_t readers() const { return readers_; }
+  [[nodiscard]] PeerRecord& writer(std::uint32_t i) const;
+  [[nodiscard]] PeerRecord& reader(std::uint32_t i) const;
+  [[nodiscard]] PeerRecord& record(Role role, std::uint32_t i) const {
+    return role == Role::kWriter ? writer(i) : reader(i);
+  }
+  // The last sequence reader r accepted from writer w (kNoSequence before the first).
+  [[nodiscard]] std::atomic<std::uint64_t>& last_seen(std::uint32_t r, std::uint32_t w) const;
+
+  // Control: writers stop sending when stop_writing is set; readers end once it is set, all
+  // writers have finished and the channel stays empty for a while (drain); everyone ends at abort.
+  [[nodiscard]] bool stop_writing() const;
+  void set_stop_writing() const;
+  [[nodiscard]] bool writers_done() const;
+  void set_writers_done() const;
+  [[nodiscard]] bool aborted() const;
+  void set_aborted() const;
+
+  // Sum of every record's progress (the watchdog's clock).
+  [[nodiscard]] std::uint64_t total_progress() const;
+
+ private:
+  struct Control;
+  Control* control_ = nullptr;
+  PeerRecord* records_ = nullptr;
+  std::atomic<std::uint64_t>* last_seen_ = nullptr;
+  void* memory_ = nullptr;
+  std::size_t size_ = 0;
+  std::uint32_t writers_ = 0;
+  std::uint32_t readers_ = 0;
+};
+
+// CLOCK_MONOTONIC in ns: the same clock in every process of the machine (stamps cross processes).
+std::uint64_t monotonic_ns() noexcept;
+
+}  // namespace shmh::stress

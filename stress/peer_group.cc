@@ -1,0 +1,160 @@
+#include "stress/peer_group.h"
+
+#include <csignal>
+#include <exception>
+#include <utility>
+
+#include "core/check.h"
+
+namespace shmh::stress {
+
+std::string describe(PeerId id) { return std::string(to_string(id.role)) + " " + std::to_string(id.index); }
+
+PeerGroup::PeerGroup(PeerMode mode, const PeerBoard& board, Body body)
+    : mode_(mode), board_(board), body_(std::move(body)) {
+  slots_.reserve(std::size_t{board.writers()} + board.readers());
+}
+
+PeerGroup::~PeerGroup() {
+  (void)kill_all();
+  for (auto& s : slots_) {
+    if (s.thread && s.thread->joinable()) {
+      if (s.thread_done->load()) {
+        s.thread->join();
+      } else {
+        s.thread->detach();  // stuck in a channel that ignores its timeouts: nothing else is possible
+      }
+    }
+  }
+}
+
+PeerGroup::Slot* PeerGroup::find(PeerId id) {
+  for (auto& s : slots_) {
+    if (s.id.role == id.role && s.id.index == id.index) return &s;
+  }
+  return nullptr;
+}
+
+const PeerGroup::Slot* PeerGroup::find(PeerId id) const { return const_cast<PeerGroup*>(this)->find(id); }
+
+Result<void> PeerGroup::start(PeerId id) {
+  Slot* s = find(id);
+  if (s == nullptr) {
+    slots_.push_back(Slot{.id = id, .process = {}, .thread = {}, .thread_report = {}, .thread_done = {}});
+    s = &slots_.back();
+  }
+  SHMH_CHECK(!s->process.running() && !s->thread, "peer started twice");
+  PeerRecord& rec = board_.record(id.role, id.index);
+  rec.finished.store(0, std::memory_order_relaxed);
+  rec.begin(PeerOp::kStarting);
+  if (mode_ == PeerMode::kProcesses) {
+    auto child = ChildProcess::spawn([this, id]() -> ChildReport {
+      // The terminal's Ctrl-C reaches the whole process group; the runner alone decides.
+      std::signal(SIGINT, SIG_IGN);  // NOLINT(concurrency-mt-unsafe): a fresh single-threaded child
+      std::signal(SIGTERM, SIG_IGN);  // NOLINT(concurrency-mt-unsafe)
+      board_.record(id.role, id.index).pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
+      return body_(id);
+    });
+    if (!child) return child.error();
+    rec.pid.store(static_cast<std::int32_t>(child->pid()), std::memory_order_relaxed);
+    s->process = std::move(*child);
+    return {};
+  }
+  s->thread_report = std::make_shared<ChildReport>();
+  s->thread_done = std::make_shared<std::atomic<bool>>(false);
+  rec.pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
+  s->thread = std::make_unique<std::thread>([body = body_, id, report = s->thread_report, done = s->thread_done] {
+    try {
+      *report = body(id);
+    } catch (const std::exception& e) {
+      *report = ChildReport{3, std::string("exception: ") + e.what()};
+    }
+    done->store(true, std::memory_order_release);
+  });
+  return {};
+}
+
+void PeerGroup::reap(Slot& s, ChildExit exit) {
+  board_.record(s.id.role, s.id.index).begin(PeerOp::kDone);
+  if (!exit.ok()) ends_.push_back(PeerEnd{.id = s.id, .pid = board_.record(s.id.role, s.id.index).pid.load(), .exit = std::move(exit)});
+}
+
+Result<pid_t> PeerGroup::kill(PeerId id) {
+  Slot* s = find(id);
+  if (mode_ != PeerMode::kProcesses) return sys_error(EINVAL, "kill", "threads cannot be killed");
+  if (s == nullptr || !s->process.running()) return sys_error(ESRCH, "kill", describe(id) + " is not running");
+  const pid_t pid = s->process.pid();
+  if (auto k = s->process.kill(SIGKILL); !k) return k.error();
+  auto exit = s->process.wait();
+  if (!exit) return exit.error();
+  if (exit->signal != SIGKILL) {
+    reap(*s, std::move(*exit));  // it ended on its own just before: keep how
+    return sys_error(ESRCH, "kill", describe(id) + " had already ended");
+  }
+  return pid;
+}
+
+void PeerGroup::poll() {
+  for (auto& s : slots_) {
+    if (s.process.running()) {
+      auto exit = s.process.wait(std::chrono::milliseconds(0));
+      if (exit) reap(s, std::move(*exit));
+    } else if (s.thread && s.thread_done->load(std::memory_order_acquire)) {
+      s.thread->join();
+      s.thread.reset();
+      ChildExit exit;
+      exit.code = s.thread_report->code;
+      exit.message = s.thread_report->message;
+      reap(s, std::move(exit));
+    }
+  }
+}
+
+bool PeerGroup::running(PeerId id) const {
+  const Slot* s = find(id);
+  return s != nullptr && (s->process.running() || s->thread != nullptr);
+}
+
+bool PeerGroup::any_running(Role role) const {
+  for (const auto& s : slots_) {
+    if (s.id.role == role && (s.process.running() || s.thread != nullptr)) return true;
+  }
+  return false;
+}
+
+std::vector<PeerId> PeerGroup::running_peers() const {
+  std::vector<PeerId> out;
+  for (const auto& s : slots_) {
+    if (s.process.running() || s.thread != nullptr) out.push_back(s.id);
+  }
+  return out;
+}
+
+bool PeerGroup::wait(std::optional<Role> role, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    poll();
+    bool any = false;
+    for (const auto& s : slots_) {
+      if ((!role || s.id.role == *role) && (s.process.running() || s.thread != nullptr)) any = true;
+    }
+    if (!any) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+std::size_t PeerGroup::kill_all() {
+  std::size_t stuck = 0;
+  for (auto& s : slots_) {
+    if (s.process.running()) {
+      (void)s.process.kill(SIGKILL);
+      (void)s.process.wait();
+    }
+    if (s.thread && !s.thread_done->load()) ++stuck;
+  }
+  poll();
+  return stuck;
+}
+
+}  // namespace shmh::stress

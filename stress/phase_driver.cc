@@ -1,0 +1,168 @@
+#include "stress/phase_driver.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+namespace shmh::stress {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTick = std::chrono::milliseconds(5);
+constexpr auto kProgressEvery = std::chrono::milliseconds(200);
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string format_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+class Driver {
+ public:
+  Driver(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config)
+      : group_(group), board_(board), env_(env), config_(config), rng_(env.seed ^ 0x6b696c6cULL) {}
+
+  DriveOutcome run() {
+    start_ = Clock::now();
+    last_progress_at_ = start_;
+    last_report_ = start_;
+    for (std::uint32_t i = 0; i < board_.writers(); ++i) start_peer({Role::kWriter, i});
+    for (std::uint32_t i = 0; i < board_.readers(); ++i) start_peer({Role::kReader, i});
+    schedule_kill();
+
+    const auto deadline = start_ + env_.phase.duration;
+    // 1. Run: until the time is up, the writers have met their quota, or something ends it.
+    while (!ended_ && Clock::now() < deadline && group_.any_running(Role::kWriter)) {
+      tick(/*kills=*/true);
+    }
+    // 2. Writers stop; 3. readers drain what is queued and stop. Both under the watchdog.
+    board_.set_stop_writing();
+    while (!ended_ && group_.any_running(Role::kWriter)) tick(false);
+    board_.set_writers_done();
+    while (!ended_ && group_.any_running(Role::kReader)) tick(false);
+    if (ended_) {
+      board_.set_aborted();
+      (void)group_.wait(std::nullopt, std::chrono::milliseconds(500));
+      (void)group_.kill_all();
+    }
+    group_.poll();
+    for (const auto& end : group_.ends()) {
+      out_.findings.push_back(Finding{.kind = "peer-crash",
+                                      .phase = env_.phase.name,
+                                      .detail = describe(end.id) + " (pid " + std::to_string(end.pid) +
+                                                ") " + end.exit.describe()});
+    }
+    out_.seconds = seconds_since(start_);
+    return std::move(out_);
+  }
+
+ private:
+  void start_peer(PeerId id) {
+    if (auto s = group_.start(id); !s) {
+      out_.findings.push_back(
+          Finding{.kind = "setup", .phase = env_.phase.name, .detail = "cannot start " + describe(id) + ": " + s.error().message()});
+      ended_ = true;
+    }
+  }
+
+  void schedule_kill() {
+    if (env_.phase.kill_rate <= 0) return;
+    std::exponential_distribution<double> gap(env_.phase.kill_rate);
+    next_kill_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng_)));
+  }
+
+  void tick(bool kills) {
+    std::this_thread::sleep_for(kTick);
+    group_.poll();
+    const auto now = Clock::now();
+    if (env_.observer.interrupted()) {
+      out_.interrupted = true;
+      ended_ = true;
+      return;
+    }
+    const std::uint64_t progress = board_.total_progress();
+    if (progress != last_progress_) {
+      last_progress_ = progress;
+      last_progress_at_ = now;
+    } else if (now - last_progress_at_ >= env_.options.watchdog) {
+      report_stall(now);
+      ended_ = true;
+      return;
+    }
+    if (kills && env_.phase.kill_rate > 0 && now >= next_kill_) {
+      kill_one();
+      schedule_kill();
+    }
+    if (now - last_report_ >= kProgressEvery) {
+      last_report_ = now;
+      ProgressSnapshot snap;
+      snap.phase = env_.phase.name;
+      snap.phase_index = env_.phase_index;
+      snap.phases = env_.phases;
+      snap.elapsed_s = env_.run_elapsed_s + seconds_since(start_);
+      snap.total_s = env_.run_total_s;
+      snap.operations = progress;
+      for (std::uint32_t i = 0; i < board_.readers(); ++i) snap.bytes += board_.reader(i).bytes.load();
+      snap.kills = out_.kills;
+      snap.findings = out_.findings.size();
+      env_.observer.progress(snap);
+    }
+  }
+
+  void kill_one() {
+    auto peers = group_.running_peers();
+    if (peers.empty()) return;
+    std::uniform_int_distribution<std::size_t> pick(0, peers.size() - 1);
+    const PeerId victim = peers[pick(rng_)];
+    auto pid = group_.kill(victim);
+    if (!pid) return;  // it ended on its own meanwhile
+    ++out_.kills;
+    if (config_.on_kill) config_.on_kill(victim);
+    PeerRecord& rec = board_.record(victim.role, victim.index);
+    rec.incarnation.fetch_add(1, std::memory_order_relaxed);
+    start_peer(victim);
+  }
+
+  void report_stall(Clock::time_point now) {
+    std::string who;
+    const auto now_ns = monotonic_ns();
+    for (const PeerId id : group_.running_peers()) {
+      const PeerRecord& rec = board_.record(id.role, id.index);
+      const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+      const std::uint64_t since = rec.op_since_ns.load(std::memory_order_relaxed);
+      if (!who.empty()) who += "; ";
+      who += describe(id) + " (pid " + std::to_string(rec.pid.load()) + ") in " + to_string(op);
+      if (config_.describe_op) {
+        const std::string arg = config_.describe_op(id, rec);
+        if (!arg.empty()) who += " " + arg;
+      }
+      if (since != 0 && since <= now_ns) who += " for " + format_seconds(static_cast<double>(now_ns - since) / 1e9);
+    }
+    out_.findings.push_back(Finding{
+        .kind = "stall",
+        .phase = env_.phase.name,
+        .detail = "no progress for " + format_seconds(std::chrono::duration<double>(now - last_progress_at_).count()) +
+                  (who.empty() ? std::string(": no peer running") : ": " + who)});
+  }
+
+  PeerGroup& group_;
+  const PeerBoard& board_;
+  const WorkloadEnv& env_;
+  const DriveConfig& config_;
+  std::mt19937_64 rng_;
+  DriveOutcome out_;
+  bool ended_ = false;
+  Clock::time_point start_, last_progress_at_, last_report_, next_kill_;
+  std::uint64_t last_progress_ = 0;
+};
+
+}  // namespace
+
+DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config) {
+  return Driver(group, board, env, config).run();
+}
+
+}  // namespace shmh::stress

@@ -1,0 +1,40 @@
+// The phase driver: the loop every workload runs its peers under. It starts them, runs the phase
+// for its duration (or until the writers finish a --messages quota), injects SIGKILLs at the
+// phase's rate and restarts the victims, ends the phase in order (writers stop, then readers drain
+// and stop), and watches progress: no progress for the watchdog's time ends the phase with a
+// "stall" finding that names each peer still running, its pid, role and the operation it is in.
+// It also ends early when the observer reports an interrupt.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "stress/peer_board.h"
+#include "stress/peer_group.h"
+#include "stress/workload.h"
+
+namespace shmh::stress {
+
+struct DriveConfig {
+  // Called after a peer was SIGKILLed and reaped, before it restarts: the workload's accounting of
+  // what the kill left in flight (from the peer's record).
+  std::function<void(PeerId)> on_kill;
+  // Describes a peer's current operation argument for the stall report ("seq 17"); may be empty.
+  std::function<std::string(PeerId, const PeerRecord&)> describe_op;
+};
+
+struct DriveOutcome {
+  double seconds = 0;
+  std::uint64_t kills = 0;
+  bool interrupted = false;
+  std::vector<Finding> findings;  // stall, peer-crash
+};
+
+// Runs the phase: every writer and reader of `board` is started through `group`.
+DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config);
+
+}  // namespace shmh::stress

@@ -1,0 +1,32 @@
+// RunObserver: how the runner talks to whoever runs it (the CLI's progress line and Ctrl-C, a
+// test) without printing or reading globals itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace shmh::stress {
+
+struct ProgressSnapshot {
+  std::string phase;
+  std::size_t phase_index = 0;  // 0-based
+  std::size_t phases = 0;
+  double elapsed_s = 0;  // of the whole run
+  double total_s = 0;    // the run's planned duration
+  std::uint64_t operations = 0;  // messages sent + received (or writes + reads, checks) so far in the phase
+  std::uint64_t bytes = 0;
+  std::uint64_t kills = 0;
+  std::uint64_t findings = 0;
+};
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // About every 200 ms while a phase runs. Called from the runner's thread.
+  virtual void progress(const ProgressSnapshot& /*snapshot*/) {}
+  // Polled every few ms: true ends the run early (Ctrl-C) with a partial report.
+  [[nodiscard]] virtual bool interrupted() const { return false; }
+};
+
+}  // namespace shmh::stress

@@ -1,0 +1,58 @@
+#include "stress/stress_result.h"
+
+namespace shmh::stress {
+
+const char* to_string(PeerMode mode) { return mode == PeerMode::kThreads ? "threads" : "processes"; }
+
+Counts& Counts::operator+=(const Counts& o) {
+  sent += o.sent;
+  received += o.received;
+  lost += o.lost;
+  duplicated += o.duplicated;
+  corrupt += o.corrupt;
+  reordered += o.reordered;
+  abandoned += o.abandoned;
+  bytes += o.bytes;
+  return *this;
+}
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kInterrupted:
+      return "interrupted";
+    case Verdict::kError:
+      return "error";
+  }
+  return "?";
+}
+
+Counts StressResult::total() const {
+  Counts c;
+  for (const auto& p : phases) c += p.counts;
+  return c;
+}
+
+double StressResult::msgs_per_s() const {
+  double secs = 0;
+  for (const auto& p : phases) secs += p.seconds;
+  return secs > 0 ? static_cast<double>(total().received) / secs : 0;
+}
+
+double StressResult::bytes_per_s() const {
+  double secs = 0;
+  for (const auto& p : phases) secs += p.seconds;
+  return secs > 0 ? static_cast<double>(total().bytes) / secs : 0;
+}
+
+Verdict StressResult::verdict() const {
+  if (!findings.empty()) return Verdict::kFail;
+  if (!error.empty()) return Verdict::kError;
+  if (interrupted) return Verdict::kInterrupted;
+  return Verdict::kPass;
+}
+
+}  // namespace shmh::stress

@@ -1,0 +1,78 @@
+// The result of a stress run: plain records the reporters (report/stress_*) turn into text, JSON
+// and JUnit. The runner computes; reporters never do.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stress/stress_options.h"
+
+namespace shmh::stress {
+
+// Message accounting (queue, broadcast; regions and churn map their own units onto it — see each
+// workload's header).
+struct Counts {
+  std::uint64_t sent = 0;        // send() returned OK
+  std::uint64_t received = 0;    // distinct intact messages received (per reader for broadcast)
+  std::uint64_t lost = 0;        // sent, never received, not explained by a kill
+  std::uint64_t duplicated = 0;  // an intact message received again
+  std::uint64_t corrupt = 0;     // failed the checksum, length or identity check
+  std::uint64_t reordered = 0;   // arrived after a later message of its writer (FIFO channels)
+  std::uint64_t abandoned = 0;   // in flight in a killed process: allowed to be missing
+  std::uint64_t bytes = 0;       // payload bytes of the received messages
+
+  Counts& operator+=(const Counts& o);
+};
+
+struct Latency {
+  std::uint64_t samples = 0;
+  std::uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;  // ns; upper bounds within 6.25%
+};
+
+// Kinds: lost, duplicated, corrupt, reordered, stall, peer-crash, channel-error, torn-read,
+// stale-read, churn-mismatch, leak, setup.
+struct Finding {
+  std::string kind;
+  std::string phase;
+  std::string detail;  // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
+};
+
+struct PhaseResult {
+  Phase phase;
+  bool ran = false;
+  std::string skipped;  // why it did not run (e.g. --kill in threads mode), when !ran
+  double seconds = 0;
+  Counts counts;
+  Latency latency;
+  std::uint64_t kills = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t channel_abandoned = 0;  // what the channel itself counted (stats), when it has any
+};
+
+enum class Verdict { kPass, kFail, kInterrupted, kError };
+
+// "pass", "fail", "interrupted", "error".
+const char* to_string(Verdict v);
+
+struct StressResult {
+  StressOptions options;
+  std::string channel_name;  // the vtable's name
+  std::string kernel;        // uname -r
+  std::string sandbox;       // "privileged", "user-namespace" or "none (tagged objects)"
+  std::vector<PhaseResult> phases;
+  std::vector<Finding> findings;
+  Latency latency;  // of every message of the run (the phases' histograms merged)
+  std::uint64_t leaked_segments = 0;
+  bool interrupted = false;
+  std::string error;  // set when the run could not be done (verdict error, exit 2)
+  double seconds = 0;
+
+  [[nodiscard]] Counts total() const;
+  [[nodiscard]] double msgs_per_s() const;
+  [[nodiscard]] double bytes_per_s() const;
+  // fail (any finding) > error > interrupted > pass.
+  [[nodiscard]] Verdict verdict() const;
+};
+
+}  // namespace shmh::stress

@@ -1,0 +1,18 @@
+#include "stress/workloads/broadcast.h"
+
+#include "stress/message_flow.h"
+
+namespace shmh::stress {
+
+const WorkloadDescriptor& broadcast_workload() {
+  static const WorkloadDescriptor descriptor{
+      .name = "broadcast",
+      .help = "every reader sees every message (one channel per reader, writers fan out)",
+      .uses_channel = true,
+      .unsupported = [](const WorkloadEnv& env) { return message_flow_unsupported(env, Topology::kBroadcast); },
+      .run = [](WorkloadEnv& env) { return run_message_flow(env, Topology::kBroadcast); },
+  };
+  return descriptor;
+}
+
+}  // namespace shmh::stress

@@ -1,0 +1,295 @@
+#include "stress/workloads/churn.h"
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <random>
+#include <vector>
+
+#include "core/segment/tag.h"
+#include "core/sys/sys.h"
+#include "stress/peer_board.h"
+#include "stress/peer_group.h"
+#include "stress/phase_driver.h"
+
+namespace shmh::stress {
+namespace {
+
+constexpr std::size_t kSharedSlots = 64;  // one cache line per worker in the shared segment
+
+struct Churn {
+  const WorkloadEnv& env;
+  PeerBoard board;
+  int shared_id = -1;
+  std::size_t size = 0;
+};
+
+// The tagged key of worker w's lifecycle n: unique within the run for 1024 lifecycles.
+key_t lifecycle_key(std::uint32_t w, std::uint64_t n) {
+  return static_cast<key_t>(kSysvTagValue | ((w & 0x3fU) << 10) | static_cast<unsigned>(n & 0x3ffU));
+}
+
+std::string describe_result(const SysError& e) { return errno_name(e.err); }
+
+// One lifecycle's checks; returns "" or the first prediction that failed.
+class Lifecycle {
+ public:
+  Lifecycle(key_t key, std::size_t size, std::mt19937_64& rng) : key_(key), size_(size), rng_(rng) {}
+  ~Lifecycle() {
+    for (void* a : attached_) (void)sys::shmdt(a);
+    if (id_ >= 0 && !removed_) (void)sys::shmctl(id_, IPC_RMID, nullptr);
+  }
+  Lifecycle(const Lifecycle&) = delete;
+  Lifecycle& operator=(const Lifecycle&) = delete;
+
+  // "" = every prediction held; "skip" = the key was taken by someone else.
+  std::string run() {
+    auto id = sys::shmget(key_, size_, IPC_CREAT | IPC_EXCL | 0600);
+    if (!id) return id.error().err == EEXIST ? "skip" : "shmget create: " + id.error().message();
+    id_ = *id;
+    if (auto again = sys::shmget(key_, size_, IPC_CREAT | IPC_EXCL | 0600); again || again.error().err != EEXIST) {
+      return "shmget IPC_EXCL on an existing key: " + (again ? "succeeded" : describe_result(again.error())) + ", expected EEXIST";
+    }
+    if (auto same = sys::shmget(key_, 0, 0); !same || *same != id_) {
+      return "shmget lookup by key: " + (same ? "id " + std::to_string(*same) : describe_result(same.error())) +
+             ", expected id " + std::to_string(id_);
+    }
+    if (auto big = sys::shmget(key_, size_ + 4096, 0); big || big.error().err != EINVAL) {
+      return "shmget with a size above the segment: " + (big ? "succeeded" : describe_result(big.error())) + ", expected EINVAL";
+    }
+    if (auto s = expect_stat(0600, 0, key_); !s.empty()) return "fresh segment: " + s;
+
+    const int k = 1 + static_cast<int>(rng_() % 3);
+    for (int i = 0; i < k; ++i) {
+      const int flags = i == 0 ? 0 : ((rng_() & 1U) != 0 ? SHM_RDONLY : 0);
+      auto a = sys::shmat(id_, nullptr, flags);
+      if (!a) return "shmat #" + std::to_string(i + 1) + ": " + a.error().message();
+      attached_.push_back(*a);
+    }
+    auto* first = static_cast<char*>(attached_[0]);
+    if (auto taken = sys::shmat(id_, first + 100, SHM_RND); taken || taken.error().err != EINVAL) {
+      if (taken) attached_.push_back(*taken);
+      return "shmat SHM_RND onto an attached range: " + (taken ? "succeeded" : describe_result(taken.error())) +
+             ", expected EINVAL";
+    }
+    if (auto s = expect_stat(0600, k, key_); !s.empty()) return "after " + std::to_string(k) + " attaches: " + s;
+
+    const std::size_t page = sys::page_size();
+    for (std::size_t off = 0; off < size_; off += page) {
+      if (std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(first + off)).load() != 0) {
+        return "a fresh segment is not zero at offset " + std::to_string(off);
+      }
+    }
+    const std::uint64_t tag = rng_() | 1U;
+    for (std::size_t off = 0; off < size_; off += page) {
+      std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(first + off)).store(tag ^ off);
+    }
+    for (std::size_t a = 1; a < attached_.size(); ++a) {
+      auto* view = static_cast<char*>(attached_[a]);
+      for (std::size_t off = 0; off < size_; off += page) {
+        const std::uint64_t v = std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(view + off)).load();
+        if (v != (tag ^ off)) return "attachment " + std::to_string(a + 1) + " reads another value at offset " + std::to_string(off);
+      }
+    }
+
+    shmid_ds ds{};
+    ds.shm_perm.uid = ::geteuid();
+    ds.shm_perm.gid = ::getegid();
+    ds.shm_perm.mode = 0640;
+    if (auto set = sys::shmctl(id_, IPC_SET, &ds); !set) return "IPC_SET mode 0640: " + set.error().message();
+    if (auto s = expect_stat(0640, k, key_); !s.empty()) return "after IPC_SET: " + s;
+
+    if (::geteuid() == 0) {
+      if (auto l = sys::shmctl(id_, SHM_LOCK, nullptr); !l) return "SHM_LOCK as root: " + l.error().message();
+      if (auto s = expect_stat(0640 | SHM_LOCKED, k, key_); !s.empty()) return "after SHM_LOCK: " + s;
+      if (auto u = sys::shmctl(id_, SHM_UNLOCK, nullptr); !u) return "SHM_UNLOCK: " + u.error().message();
+      if (auto s = expect_stat(0640, k, key_); !s.empty()) return "after SHM_UNLOCK: " + s;
+    }
+
+    if (auto rm = sys::shmctl(id_, IPC_RMID, nullptr); !rm) return "IPC_RMID while attached: " + rm.error().message();
+    removed_ = true;
+    if (auto s = expect_stat(0640 | SHM_DEST, k, IPC_PRIVATE); !s.empty()) return "after IPC_RMID while attached: " + s;
+    if (auto gone = sys::shmget(key_, 0, 0); gone || gone.error().err != ENOENT) {
+      return "shmget by key after IPC_RMID: " + (gone ? "found id " + std::to_string(*gone) : describe_result(gone.error())) +
+             ", expected ENOENT (the key is private now)";
+    }
+    auto late = sys::shmat(id_, nullptr, SHM_RDONLY);
+    if (!late) return "shmat by id of a segment marked SHM_DEST (Linux allows it): " + late.error().message();
+    attached_.push_back(*late);
+    if (auto s = expect_stat(0640 | SHM_DEST, k + 1, IPC_PRIVATE); !s.empty()) return "after attaching a removed segment: " + s;
+
+    void* last = attached_.back();
+    while (!attached_.empty()) {
+      if (auto d = sys::shmdt(attached_.back()); !d) return "shmdt: " + d.error().message();
+      attached_.pop_back();
+    }
+    shmid_ds gone_ds{};
+    if (auto st = sys::shmctl(id_, IPC_STAT, &gone_ds); st || st.error().err != EINVAL) {
+      return "IPC_STAT after the last detach of a removed segment: " + (st ? "succeeded" : describe_result(st.error())) +
+             ", expected EINVAL (destroyed)";
+    }
+    if (auto again = sys::shmdt(last); again || again.error().err != EINVAL) {
+      return "shmdt of an address no longer attached: " + (again ? "succeeded" : describe_result(again.error())) + ", expected EINVAL";
+    }
+    id_ = -1;
+    return {};
+  }
+
+ private:
+  std::string expect_stat(unsigned mode, int nattch, key_t key) const {
+    shmid_ds ds{};
+    if (auto st = sys::shmctl(id_, IPC_STAT, &ds); !st) return "IPC_STAT: " + st.error().message();
+    std::string bad;
+    auto differs = [&](const char* what, unsigned long long got, unsigned long long want) {
+      if (got != want && bad.empty()) bad = std::string(what) + " " + std::to_string(got) + ", expected " + std::to_string(want);
+    };
+    differs("size", ds.shm_segsz, size_);
+    differs("mode", ds.shm_perm.mode & 07777U, mode);
+    differs("nattch", ds.shm_nattch, static_cast<unsigned long long>(nattch));
+    differs("cpid", static_cast<unsigned long long>(ds.shm_cpid), static_cast<unsigned long long>(::getpid()));
+    differs("uid", ds.shm_perm.uid, ::geteuid());
+    differs("key", static_cast<unsigned>(ds.shm_perm.__key), static_cast<unsigned>(key));
+    return bad.empty() ? std::string{} : "IPC_STAT " + bad;
+  }
+
+  key_t key_;
+  std::size_t size_;
+  std::mt19937_64& rng_;
+  int id_ = -1;
+  bool removed_ = false;
+  std::vector<void*> attached_;
+};
+
+ChildReport worker_body(const Churn& c, std::uint32_t w) {
+  PeerRecord& rec = c.board.writer(w);
+  rec.begin(PeerOp::kOpen);
+  auto shared = sys::shmat(c.shared_id, nullptr, 0);
+  if (!shared) return ChildReport{1, "shmat of the shared segment: " + shared.error().message()};
+  auto* counters = static_cast<std::uint64_t*>(*shared);
+  std::vector<std::uint64_t> seen(kSharedSlots, 0);
+  std::mt19937_64 rng(c.env.seed ^ (std::uint64_t{w} + 1) * 0x2545f4914f6cdd1dULL ^ rec.incarnation.load());
+  const std::uint64_t quota = c.env.phase.messages ? *c.env.phase.messages / c.board.writers() + 1 : ~std::uint64_t{0};
+  while (!c.board.stop_writing() && !c.board.aborted() && rec.progress.load() < quota) {
+    const std::uint64_t n = rec.progress.load();
+    const key_t key = lifecycle_key(w, n);
+    rec.pending_sequence.store(static_cast<std::uint64_t>(static_cast<unsigned>(key)));
+    rec.receiving.store(1);  // a segment under `key` may exist: the runner removes it after a kill
+    rec.begin(PeerOp::kSyscall, n);
+    std::string mismatch;
+    {
+      Lifecycle life(key, c.size, rng);
+      mismatch = life.run();
+    }
+    rec.receiving.store(0);
+    if (mismatch == "skip") {
+      rec.progress.fetch_add(1);  // the key belongs to someone else: the next one
+      continue;
+    }
+    if (mismatch.empty()) {
+      rec.ok.fetch_add(1);
+    } else {
+      rec.corrupt.fetch_add(1);
+      rec.note_problem("worker " + std::to_string(w) + " lifecycle " + std::to_string(n) + ": " + mismatch);
+    }
+    // Cross-process: bump our counter in the shared segment; nobody's counter may go back.
+    std::atomic_ref<std::uint64_t>(counters[w * 8]).store(n + 1, std::memory_order_release);
+    for (std::uint32_t j = 0; j < c.board.writers(); ++j) {
+      const std::uint64_t v = std::atomic_ref<std::uint64_t>(counters[j * 8]).load(std::memory_order_acquire);
+      if (v < seen[j]) {
+        rec.corrupt.fetch_add(1);
+        rec.note_problem("worker " + std::to_string(w) + " saw worker " + std::to_string(j) + "'s counter go back from " +
+                         std::to_string(seen[j]) + " to " + std::to_string(v) + " in the shared segment");
+      }
+      seen[j] = v > seen[j] ? v : seen[j];
+    }
+    rec.done_one(c.size);
+  }
+  (void)sys::shmdt(*shared);
+  rec.finished.store(1);
+  rec.begin(PeerOp::kDone);
+  return {};
+}
+
+std::string unsupported(const WorkloadEnv& env) {
+  if (env.phase.writers == 0) return "needs at least one worker (--writers)";
+  if (env.phase.kill_rate > 0 && env.options.mode == PeerMode::kThreads) return "--kill needs processes";
+  return {};
+}
+
+PhaseOutcome run(WorkloadEnv& env) {
+  PhaseOutcome out;
+  out.result.phase = env.phase;
+  out.result.phase.readers = 0;
+  auto board = PeerBoard::create(env.phase.writers, 0);
+  if (!board) {
+    out.error = board.error().message();
+    return out;
+  }
+  auto shared = sys::shmget(IPC_PRIVATE, kSharedSlots * 64, IPC_CREAT | 0600);
+  if (!shared) {
+    out.error = "churn shared segment: " + shared.error().message();
+    return out;
+  }
+  Churn c{.env = env, .board = std::move(*board), .shared_id = *shared,
+          .size = std::size_t{env.options.segment_mib} << 20};
+  DriveOutcome drive;
+  {
+    PeerGroup group(env.options.mode, c.board, [&c](PeerId id) -> ChildReport { return worker_body(c, id.index); });
+    const DriveConfig config{
+        .on_kill =
+            [&c](PeerId id) {
+              // The victim's lifecycle segment: remove it (its attachments died with it).
+              PeerRecord& rec = c.board.writer(id.index);
+              if (rec.receiving.load() != 0) {
+                const auto key = static_cast<key_t>(static_cast<unsigned>(rec.pending_sequence.load()));
+                if (is_tagged_key(key)) {
+                  if (auto leftover = sys::shmget(key, 0, 0)) (void)sys::shmctl(*leftover, IPC_RMID, nullptr);
+                }
+                rec.receiving.store(0);
+              }
+              rec.progress.fetch_add(1);  // its lifecycle number is spent: the restart takes a fresh key
+            },
+        .describe_op = [](PeerId, const PeerRecord& rec) { return "in lifecycle " + std::to_string(rec.op_arg.load()); }};
+    drive = drive_phase(group, c.board, env, config);
+  }
+  (void)sys::shmctl(c.shared_id, IPC_RMID, nullptr);
+  out.interrupted = drive.interrupted;
+  out.findings = std::move(drive.findings);
+  out.result.ran = true;
+  out.result.seconds = drive.seconds;
+  out.result.kills = drive.kills;
+  out.result.restarts = drive.kills;
+  Counts& counts = out.result.counts;
+  std::string example;
+  for (std::uint32_t w = 0; w < c.board.writers(); ++w) {
+    const PeerRecord& rec = c.board.writer(w);
+    counts.sent += rec.ok.load() + rec.corrupt.load();
+    counts.received += rec.ok.load();
+    counts.corrupt += rec.corrupt.load();
+    counts.bytes += rec.ok.load() * c.size;
+    if (example.empty() && rec.first_problem_set.load() != 0) example = rec.first_problem;
+  }
+  if (counts.corrupt > 0) {
+    out.findings.push_back(Finding{.kind = "churn-mismatch", .phase = env.phase.name,
+                                   .detail = std::to_string(counts.corrupt) + " prediction(s) failed: " + example});
+  }
+  return out;
+}
+
+}  // namespace
+
+const WorkloadDescriptor& churn_workload() {
+  static const WorkloadDescriptor descriptor{
+      .name = "churn",
+      .help = "System V create/attach/IPC_STAT/IPC_SET/SHM_LOCK/IPC_RMID/detach storm, every result checked",
+      .uses_channel = false,
+      .unsupported = unsupported,
+      .run = run,
+  };
+  return descriptor;
+}
+
+}  // namespace shmh::stress

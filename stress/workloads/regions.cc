@@ -1,0 +1,242 @@
+#include "stress/workloads/regions.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "core/segment/shared_region.h"
+#include "stress/peer_board.h"
+#include "stress/peer_group.h"
+#include "stress/phase_driver.h"
+
+namespace shmh::stress {
+namespace {
+
+// A region: the seqlock word, then the record — its version and writer, then payload words whose
+// values depend on (seed, writer, version, index), so any word from another version is detected.
+struct RegionLayout {
+  std::size_t words = 0;   // payload words
+  std::size_t stride = 0;  // bytes per region, a multiple of 64
+};
+
+RegionLayout layout_for(std::uint32_t record_bytes) {
+  RegionLayout l;
+  l.words = (record_bytes + 7) / 8;
+  l.stride = ((3 + l.words) * 8 + 63) / 64 * 64;
+  return l;
+}
+
+std::uint64_t expected_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) {
+  std::uint64_t z = seed ^ (std::uint64_t{writer} << 48) ^ (version * 0x9e3779b97f4a7c15ULL) ^ (i * 0xd1b54a32d192ed03ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+class RegionView {
+ public:
+  RegionView(std::span<std::byte> bytes, const RegionLayout& layout) : bytes_(bytes), layout_(layout) {}
+  std::atomic_ref<std::uint64_t> word(std::uint32_t region, std::size_t i) const {
+    auto* p = static_cast<std::uint64_t*>(static_cast<void*>(bytes_.data() + region * layout_.stride));
+    return std::atomic_ref<std::uint64_t>(p[i]);
+  }
+
+ private:
+  std::span<std::byte> bytes_;
+  RegionLayout layout_;
+};
+
+constexpr std::size_t kSeq = 0, kVersion = 1, kWriter = 2, kPayload = 3;
+
+struct Regions {
+  const WorkloadEnv& env;
+  PeerBoard board;
+  SharedRegion segment;
+  RegionLayout layout;
+};
+
+ChildReport writer_body(const Regions& r, std::uint32_t w) {
+  PeerRecord& rec = r.board.writer(w);
+  rec.begin(PeerOp::kOpen);
+  SharedRegion own;
+  std::span<std::byte> bytes = r.segment.bytes();
+  if (r.env.options.mode == PeerMode::kProcesses) {
+    auto opened = SharedRegion::open(r.segment.address());
+    if (!opened) return ChildReport{1, "open " + r.segment.address() + ": " + opened.error().message()};
+    own = std::move(*opened);
+    bytes = own.bytes();
+  }
+  const RegionView view(bytes, r.layout);
+  const std::uint64_t seed = r.env.seed;
+  const std::uint64_t quota = r.env.phase.messages ? *r.env.phase.messages / r.board.writers() + 1 : ~std::uint64_t{0};
+  // A killed incarnation may have left the word odd: finish that write even if the run is stopping,
+  // or readers would wait for it forever.
+  bool repair = (view.word(w, kSeq).load(std::memory_order_relaxed) & 1U) != 0;
+  while (repair || (!r.board.stop_writing() && !r.board.aborted() && rec.progress.load() < quota)) {
+    repair = false;
+    const std::uint64_t s = view.word(w, kSeq).load(std::memory_order_relaxed) | 1U;
+    const std::uint64_t version = (s + 1) / 2;
+    rec.begin(PeerOp::kWrite, version);
+    view.word(w, kSeq).store(s, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);  // the odd word is visible before any data
+    view.word(w, kVersion).store(version, std::memory_order_relaxed);
+    view.word(w, kWriter).store(w, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < r.layout.words; ++i) {
+      view.word(w, kPayload + i).store(expected_word(seed, w, version, i), std::memory_order_relaxed);
+    }
+    view.word(w, kSeq).store(s + 1, std::memory_order_release);  // the data is visible before the even word
+    rec.done_one(r.layout.words * 8);
+  }
+  rec.finished.store(1);
+  rec.begin(PeerOp::kDone);
+  return {};
+}
+
+ChildReport reader_body(const Regions& r, std::uint32_t reader) {
+  PeerRecord& rec = r.board.reader(reader);
+  rec.begin(PeerOp::kOpen);
+  SharedRegion own;
+  std::span<std::byte> bytes = r.segment.bytes();
+  if (r.env.options.mode == PeerMode::kProcesses) {
+    auto opened = SharedRegion::open(r.segment.address());
+    if (!opened) return ChildReport{1, "open " + r.segment.address() + ": " + opened.error().message()};
+    own = std::move(*opened);
+    bytes = own.bytes();
+  }
+  const RegionView view(bytes, r.layout);
+  const std::uint64_t seed = r.env.seed;
+  const std::uint32_t writers = r.board.writers();
+  std::vector<std::uint64_t> last(writers, 0);
+  std::vector<std::uint64_t> copy(r.layout.words);
+  std::mt19937_64 rng(seed ^ (std::uint64_t{reader} + 1) * 0x51ed27ULL ^ rec.incarnation.load());
+  // After the writers are done, one last pass over every region, then end.
+  std::uint32_t final_pass = 0;
+  for (;;) {
+    if (r.board.aborted()) break;
+    const bool done = r.board.writers_done();
+    if (done && final_pass >= writers) break;
+    const auto w = done ? final_pass : static_cast<std::uint32_t>(rng() % writers);
+    rec.begin(PeerOp::kRead, w);
+    const std::uint64_t s1 = view.word(w, kSeq).load(std::memory_order_acquire);
+    if ((s1 & 1U) != 0 || s1 == 0) {
+      if (done && s1 == 0) ++final_pass;  // never written: nothing to check
+      continue;                           // being written (or its writer was killed mid-write)
+    }
+    const std::uint64_t version = view.word(w, kVersion).load(std::memory_order_relaxed);
+    const std::uint64_t writer = view.word(w, kWriter).load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < r.layout.words; ++i) copy[i] = view.word(w, kPayload + i).load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);  // the copy is complete before the re-check
+    if (view.word(w, kSeq).load(std::memory_order_relaxed) != s1) continue;  // changed meanwhile: retry
+    if (done) ++final_pass;
+    // Accepted: it must be one whole record of version s1/2 by writer w.
+    rec.receiving.store(1, std::memory_order_relaxed);
+    std::string bad;
+    if (version != s1 / 2 || writer != w) {
+      bad = "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
+    } else {
+      for (std::size_t i = 0; i < r.layout.words && bad.empty(); ++i) {
+        if (copy[i] != expected_word(seed, w, version, i)) bad = "word " + std::to_string(i) + " is from another version";
+      }
+    }
+    if (!bad.empty()) {
+      rec.corrupt.fetch_add(1, std::memory_order_relaxed);
+      rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " at seqlock " +
+                       std::to_string(s1) + ": " + bad);
+    } else if (version < last[w]) {
+      rec.reordered.fetch_add(1, std::memory_order_relaxed);
+      rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " version " +
+                       std::to_string(version) + " after version " + std::to_string(last[w]));
+    } else {
+      last[w] = version;
+      rec.ok.fetch_add(1, std::memory_order_relaxed);
+    }
+    rec.done_one(r.layout.words * 8);
+    if (r.env.phase.reader_pause_us != 0 && rec.ok.load() % 64 == 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(r.env.phase.reader_pause_us));
+    }
+  }
+  rec.finished.store(1);
+  rec.begin(PeerOp::kDone);
+  return {};
+}
+
+std::string unsupported(const WorkloadEnv& env) {
+  if (env.phase.writers == 0 || env.phase.readers == 0) return "needs at least one writer and one reader";
+  if (env.phase.kill_rate > 0 && env.options.mode == PeerMode::kThreads) return "--kill needs processes";
+  return {};
+}
+
+PhaseOutcome run(WorkloadEnv& env) {
+  PhaseOutcome out;
+  out.result.phase = env.phase;
+  auto board = PeerBoard::create(env.phase.writers, env.phase.readers);
+  if (!board) {
+    out.error = board.error().message();
+    return out;
+  }
+  const RegionLayout layout = layout_for(env.phase.msg_max);
+  auto segment = SharedRegion::create(env.options.backend, layout.stride * env.phase.writers);
+  if (!segment) {
+    out.error = "regions segment: " + segment.error().message();
+    return out;
+  }
+  Regions r{.env = env, .board = std::move(*board), .segment = std::move(*segment), .layout = layout};
+  DriveOutcome drive;
+  {
+    PeerGroup group(env.options.mode, r.board, [&r](PeerId id) -> ChildReport {
+      return id.role == Role::kWriter ? writer_body(r, id.index) : reader_body(r, id.index);
+    });
+    const DriveConfig config{.on_kill = {}, .describe_op = [](PeerId id, const PeerRecord& rec) -> std::string {
+                               return id.role == Role::kWriter ? "of version " + std::to_string(rec.op_arg.load())
+                                                               : "of region " + std::to_string(rec.op_arg.load());
+                             }};
+    drive = drive_phase(group, r.board, env, config);
+  }
+  out.interrupted = drive.interrupted;
+  out.findings = std::move(drive.findings);
+  out.result.ran = true;
+  out.result.seconds = drive.seconds;
+  out.result.kills = drive.kills;
+  out.result.restarts = drive.kills;
+  Counts& c = out.result.counts;
+  std::string torn, stale;
+  for (std::uint32_t w = 0; w < r.board.writers(); ++w) c.sent += r.board.writer(w).progress.load();
+  for (std::uint32_t i = 0; i < r.board.readers(); ++i) {
+    const PeerRecord& rec = r.board.reader(i);
+    c.received += rec.ok.load();
+    c.bytes += rec.bytes.load();
+    c.corrupt += rec.corrupt.load();
+    c.reordered += rec.reordered.load();
+    if (rec.first_problem_set.load() != 0) (rec.corrupt.load() != 0 ? torn : stale) = rec.first_problem;
+  }
+  if (auto removed = r.segment.remove(); !removed) {
+    out.findings.push_back(Finding{.kind = "leak", .phase = env.phase.name, .detail = removed.error().message()});
+  }
+  if (c.corrupt > 0) {
+    out.findings.push_back(Finding{.kind = "torn-read", .phase = env.phase.name,
+                                   .detail = std::to_string(c.corrupt) + " torn record(s) accepted: " + torn});
+  }
+  if (c.reordered > 0) {
+    out.findings.push_back(Finding{.kind = "stale-read", .phase = env.phase.name,
+                                   .detail = std::to_string(c.reordered) + " stale record(s) accepted: " + stale});
+  }
+  return out;
+}
+
+}  // namespace
+
+const WorkloadDescriptor& regions_workload() {
+  static const WorkloadDescriptor descriptor{
+      .name = "regions",
+      .help = "writers rewrite their regions of one segment under a seqlock; readers must never accept a torn record",
+      .uses_channel = false,
+      .unsupported = unsupported,
+      .run = run,
+  };
+  return descriptor;
+}
+
+}  // namespace shmh::stress
