@@ -37,7 +37,10 @@ std::string describe_result(const SysError& e) { return errno_name(e.err); }
 // One lifecycle's checks; returns "" or the first prediction that failed.
 class Lifecycle {
  public:
-  Lifecycle(key_t key, std::size_t size, std::mt19937_64& rng) : key_(key), size_(size), rng_(rng) {}
+  // `alone_in_process`: no other thread attaches meanwhile (process mode), so an address this
+  // lifecycle detached cannot have been reused by another attachment.
+  Lifecycle(key_t key, std::size_t size, std::mt19937_64& rng, bool alone_in_process)
+      : key_(key), size_(size), rng_(rng), alone_(alone_in_process) {}
   ~Lifecycle() {
     for (void* a : attached_) (void)sys::shmdt(a);
     if (id_ >= 0 && !removed_) (void)sys::shmctl(id_, IPC_RMID, nullptr);
@@ -131,7 +134,8 @@ class Lifecycle {
       return "IPC_STAT after the last detach of a removed segment: " + (st ? "succeeded" : describe_result(st.error())) +
              ", expected EINVAL (destroyed)";
     }
-    if (auto again = sys::shmdt(last); again || again.error().err != EINVAL) {
+    // A second shmdt of the same address: only where no other thread may have attached there since.
+    if (auto again = alone_ ? sys::shmdt(last) : Result<void>(sys_error(EINVAL, "shmdt")); again || again.error().err != EINVAL) {
       return "shmdt of an address no longer attached: " + (again ? "succeeded" : describe_result(again.error())) + ", expected EINVAL";
     }
     id_ = -1;
@@ -158,6 +162,7 @@ class Lifecycle {
   key_t key_;
   std::size_t size_;
   std::mt19937_64& rng_;
+  bool alone_;
   int id_ = -1;
   bool removed_ = false;
   std::vector<void*> attached_;
@@ -180,7 +185,7 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
     rec.begin(PeerOp::kSyscall, n);
     std::string mismatch;
     {
-      Lifecycle life(key, c.size, rng);
+      Lifecycle life(key, c.size, rng, c.env.options.mode == PeerMode::kProcesses);
       mismatch = life.run();
     }
     rec.receiving.store(0);

@@ -1,0 +1,223 @@
+// The stress-smoke matrix (ctest -L stress-smoke): every workload on every backend and built-in
+// channel must pass with zero findings and account for every message; kills on `ring` end with
+// nothing unaccounted; a seed replays the sizes; an interrupt gives a partial result. Each run is a
+// fraction of a second so the whole label stays far below its 3-minute budget.
+#include "stress/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace shmh::stress {
+namespace {
+
+class Quiet : public RunObserver {};
+
+StressOptions base(const std::string& workload, std::uint64_t seed = 1) {
+  StressOptions o;
+  o.workload = workload;
+  o.writers = 2;
+  o.readers = 2;
+  o.duration = std::chrono::milliseconds(250);
+  o.watchdog = std::chrono::milliseconds(3000);
+  o.seed = seed;
+  o.segment_mib = 1;
+  return o;
+}
+
+std::string findings_of(const StressResult& r) {
+  std::string out = r.error;
+  for (const auto& f : r.findings) out += "\n" + f.kind + " [" + f.phase + "]: " + f.detail;
+  return out;
+}
+
+// `messages`: every message sent must be received (queue, broadcast); regions and churn count
+// writes/reads and lifecycles instead.
+void expect_clean(const StressResult& r, const std::string& what, bool messages = true) {
+  EXPECT_EQ(r.verdict(), Verdict::kPass) << what << findings_of(r);
+  EXPECT_TRUE(r.findings.empty()) << what << findings_of(r);
+  EXPECT_EQ(r.leaked_segments, 0U) << what;
+  const Counts c = r.total();
+  EXPECT_GT(c.sent, 0U) << what;
+  if (messages) {
+    EXPECT_EQ(c.received, c.sent) << what;
+  } else {
+    EXPECT_GT(c.received, 0U) << what;
+  }
+  EXPECT_EQ(c.lost + c.duplicated + c.corrupt + c.reordered + c.abandoned, 0U) << what;
+}
+
+struct ChannelCase {
+  const char* channel;
+  const char* backend;
+};
+
+class ChannelWorkloads : public ::testing::TestWithParam<ChannelCase> {};
+
+TEST_P(ChannelWorkloads, QueueAndBroadcastPass) {
+  for (const char* workload : {"queue", "broadcast"}) {
+    StressOptions o = base(workload);
+    o.channel = GetParam().channel;
+    o.backend = *parse_backend(GetParam().backend);
+    o.msg_min = 24;
+    o.msg_max = 1000;
+    Quiet quiet;
+    const auto r = run_stress(o, quiet);
+    expect_clean(r, std::string(workload) + " on " + o.channel + "/" + GetParam().backend);
+    EXPECT_EQ(r.channel_name, GetParam().channel);
+    EXPECT_GT(r.latency.samples, 0U);
+    EXPECT_LE(r.latency.p50, r.latency.p99);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, ChannelWorkloads,
+                         ::testing::Values(ChannelCase{"ring", "sysv"}, ChannelCase{"ring", "posix"},
+                                           ChannelCase{"ring", "memfd"}, ChannelCase{"boost-mq", "sysv"},
+                                           ChannelCase{"boost-mq", "posix"}, ChannelCase{"boost-mq", "memfd"},
+                                           ChannelCase{"pipe", "sysv"}),
+                         [](const auto& param_info) {
+                           std::string n = std::string(param_info.param.channel) + "_" + param_info.param.backend;
+                           for (auto& ch : n) ch = ch == '-' ? '_' : ch;
+                           return n;
+                         });
+
+class Backends : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Backends, RegionsNeverAcceptATornRecord) {
+  for (const PeerMode mode : {PeerMode::kProcesses, PeerMode::kThreads}) {
+    StressOptions o = base("regions");
+    o.backend = *parse_backend(GetParam());
+    o.mode = mode;
+    o.msg_max = 512;
+    Quiet quiet;
+    expect_clean(run_stress(o, quiet), std::string("regions on ") + GetParam() + " " + to_string(mode), false);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Backends, ::testing::Values("sysv", "posix", "memfd"));
+
+TEST(Churn, EveryPredictionHoldsInProcessesAndThreads) {
+  for (const PeerMode mode : {PeerMode::kProcesses, PeerMode::kThreads}) {
+    StressOptions o = base("churn");
+    o.readers = 0;
+    o.mode = mode;
+    Quiet quiet;
+    const auto r = run_stress(o, quiet);
+    expect_clean(r, std::string("churn ") + to_string(mode));
+    EXPECT_EQ(r.total().received, r.total().sent) << "every lifecycle started was checked";
+  }
+}
+
+TEST(Threads, TheRingQueueInOneProcess) {
+  // The configuration in which ThreadSanitizer sees the ring's synchronisation.
+  StressOptions o = base("queue");
+  o.mode = PeerMode::kThreads;
+  o.writers = 3;
+  o.readers = 2;
+  o.capacity = 4;
+  Quiet quiet;
+  expect_clean(run_stress(o, quiet), "ring in threads");
+}
+
+TEST(Kill, RingKillsLeaveNothingUnaccounted) {
+  StressOptions o = base("queue", 7);
+  o.kill_rate = 40;
+  o.duration = std::chrono::milliseconds(1500);
+  o.capacity = 8;
+  Quiet quiet;
+  const auto r = run_stress(o, quiet);
+  EXPECT_EQ(r.verdict(), Verdict::kPass) << findings_of(r);
+  ASSERT_EQ(r.phases.size(), 1U);
+  EXPECT_GE(r.phases[0].kills, 10U) << "the kill schedule must actually kill";
+  const Counts c = r.total();
+  EXPECT_EQ(c.lost, 0U);
+  EXPECT_EQ(c.duplicated + c.corrupt + c.reordered, 0U);
+  EXPECT_LE(c.abandoned, r.phases[0].kills) << "at most one message in flight per killed peer";
+  EXPECT_EQ(r.leaked_segments, 0U);
+}
+
+TEST(Kill, RegionsAndChurnSurviveKills) {
+  for (const char* workload : {"regions", "churn"}) {
+    StressOptions o = base(workload, 9);
+    o.kill_rate = 30;
+    o.duration = std::chrono::milliseconds(800);
+    if (std::string(workload) == "churn") o.readers = 0;
+    Quiet quiet;
+    const auto r = run_stress(o, quiet);
+    EXPECT_EQ(r.verdict(), Verdict::kPass) << workload << findings_of(r);
+    EXPECT_GT(r.phases.at(0).kills, 0U) << workload;
+    EXPECT_EQ(r.leaked_segments, 0U) << workload << ": a killed worker's segment must be removed";
+  }
+}
+
+TEST(Seed, ReplaysTheSameMessageSizes) {
+  auto run = [](std::uint64_t seed) {
+    StressOptions o = base("queue", seed);
+    o.writers = 1;
+    o.readers = 1;
+    o.messages = 3000;
+    o.msg_min = 24;
+    o.msg_max = 4000;
+    o.duration = std::chrono::milliseconds(20'000);
+    Quiet quiet;
+    const auto r = run_stress(o, quiet);
+    EXPECT_EQ(r.total().received, 3000U) << findings_of(r);
+    return r.total().bytes;
+  };
+  const auto a = run(42);
+  EXPECT_EQ(run(42), a) << "the same seed must send the same sizes";
+  EXPECT_NE(run(43), a) << "another seed, other sizes";
+}
+
+class InterruptAfterFirstReport : public RunObserver {
+ public:
+  void progress(const ProgressSnapshot& s) override {
+    reported = true;
+    EXPECT_LE(s.elapsed_s, s.total_s + 5);
+  }
+  [[nodiscard]] bool interrupted() const override { return reported; }
+  bool reported = false;
+};
+
+TEST(Interrupt, EndsEarlyWithAPartialResult) {
+  StressOptions o;  // the whole campaign, 60 s planned
+  o.duration = std::chrono::milliseconds(60'000);
+  o.seed = 3;
+  InterruptAfterFirstReport observer;
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_stress(o, observer);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.verdict(), Verdict::kInterrupted) << findings_of(r);
+  EXPECT_EQ(r.phases.size(), 1U) << "stops in the first phase";
+  EXPECT_GT(r.total().received, 0U);
+  EXPECT_EQ(r.total().lost, 0U) << "an interrupted phase still drains and accounts";
+  EXPECT_EQ(r.leaked_segments, 0U);
+}
+
+TEST(Validate, RefusesNonsense) {
+  StressOptions o;
+  o.writers = 0;
+  EXPECT_NE(validate(o), "");
+  o = {};
+  o.capacity = 0;
+  EXPECT_NE(validate(o), "");
+  o = {};
+  o.msg_min = 8;
+  EXPECT_NE(validate(o).find("24"), std::string::npos);
+  o = {};
+  o.msg_min = 100;
+  o.msg_max = 50;
+  EXPECT_NE(validate(o), "");
+  o = {};
+  o.workload = "nope";
+  EXPECT_NE(validate(o).find("queue"), std::string::npos) << "names the choices";
+  o = {};
+  o.kill_rate = 5;
+  o.mode = PeerMode::kThreads;
+  EXPECT_NE(validate(o).find("threads"), std::string::npos);
+  EXPECT_EQ(validate(StressOptions{}), "");
+}
+
+}  // namespace
+}  // namespace shmh::stress
