@@ -1,6 +1,7 @@
 #include "stress/message_flow.h"
 
 #include <sched.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <array>
@@ -256,6 +257,43 @@ std::string first_problem(const std::vector<const PeerRecord*>& records, std::at
   return "(no example recorded)";
 }
 
+// Receives what is left in every lane (zero timeout) and checks it; "" or why it could not.
+std::string drain_leftovers(const Flow& flow, PeerRecord& leftovers) {
+  auto drain = [&flow](PeerRecord& into) -> std::string {
+    std::vector<std::byte> buffer(flow.env.phase.msg_max);
+    for (std::uint32_t lane = 0; lane < flow.lanes(); ++lane) {
+      auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);
+      if (!ch) return "open " + flow.addresses[lane] + " for the final drain: " + ch.error().message();
+      for (int i = 0; i < 1'000'000; ++i) {
+        const std::int64_t n = ch->recv(buffer, 0);
+        if (n < 0) break;
+        consume(flow, into, false, kNoLane, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      }
+    }
+    return {};
+  };
+  if (flow.env.options.mode == PeerMode::kThreads) return drain(leftovers);
+  // The child's counts come back through shared memory (the ledger already is).
+  auto shared = PeerBoard::create(0, 1);
+  if (!shared) return shared.error().message();
+  auto child = ChildProcess::spawn([&]() -> ChildReport { return drain(shared->reader(0)); });
+  if (!child) return "final drain: " + child.error().message();
+  auto exit = child->wait(std::chrono::milliseconds(10'000));
+  if (!exit) {
+    (void)child->kill(SIGKILL);
+    (void)child->wait();
+    return "the final drain of the channel (recv with timeout 0) hung for 10 s";
+  }
+  const PeerRecord& got = shared->reader(0);
+  leftovers.corrupt.store(got.corrupt.load());
+  leftovers.duplicated.store(got.duplicated.load());
+  leftovers.ok.store(got.ok.load());
+  leftovers.bytes.store(got.bytes.load());
+  if (got.first_problem_set.load() != 0) leftovers.note_problem(got.first_problem);
+  if (!exit->ok()) return "final drain " + exit->describe();
+  return {};
+}
+
 }  // namespace
 
 std::string message_flow_unsupported(const WorkloadEnv& env, Topology topology) {
@@ -337,15 +375,14 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   out.result.kills = drive.kills;
   out.result.restarts = drive.kills;
 
-  // What the readers left: drain it here and check it like any arrival.
-  PeerRecord leftovers;
-  std::vector<std::byte> buffer(phase.msg_max);
-  for (std::uint32_t lane = 0; lane < lanes; ++lane) {
-    for (int i = 0; i < 1'000'000; ++i) {
-      const std::int64_t n = flow.channels[lane].recv(buffer, 0);
-      if (n < 0) break;
-      consume(flow, leftovers, false, kNoLane, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
-    }
+  // What the readers left: drain it and check it like any arrival — unless the phase stalled (the
+  // channel may hang whoever calls it now). With peers as processes the drain runs in a child
+  // under a time limit, so even a channel that hangs its caller cannot hang the runner.
+  auto leftovers = std::make_unique<PeerRecord>();
+  if (!drive.aborted) {
+    if (auto why = drain_leftovers(flow, *leftovers); !why.empty()) add_finding(out, "stall", why);
+  }
+  for (std::uint32_t lane = 0; lane < lanes && !drive.aborted; ++lane) {
     const auto stats = flow.channels[lane].stats();
     out.result.channel_abandoned += stats.abandoned_sends + stats.abandoned_recvs;
   }
@@ -360,7 +397,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   c = audit.counts;
   std::vector<const PeerRecord*> readers;
   for (std::uint32_t r = 0; r < phase.readers; ++r) readers.push_back(&flow.board.reader(r));
-  readers.push_back(&leftovers);
+  readers.push_back(leftovers.get());
   std::vector<const PeerRecord*> all = readers;
   for (std::uint32_t w = 0; w < phase.writers; ++w) all.push_back(&flow.board.writer(w));
   stats::LatencyHistogram latency;

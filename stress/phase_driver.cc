@@ -44,6 +44,7 @@ class Driver {
     board_.set_writers_done();
     while (!ended_ && group_.any_running(Role::kReader)) tick(false);
     if (ended_) {
+      out_.aborted = !out_.interrupted;
       board_.set_aborted();
       (void)group_.wait(std::nullopt, std::chrono::milliseconds(500));
       (void)group_.kill_all();

@@ -31,6 +31,7 @@ struct DriveOutcome {
   double seconds = 0;
   std::uint64_t kills = 0;
   bool interrupted = false;
+  bool aborted = false;  // ended by the watchdog or a failed start: the channel's state is suspect
   std::vector<Finding> findings;  // stall, peer-crash
 };
 

@@ -2,10 +2,12 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/channel/channel_registry.h"
 #include "stress/campaign_plan.h"
+#include "stress/channel_preflight.h"
 #include "stress/latency_summary.h"
 #include "stress/segment_census.h"
 #include "stress/workload.h"
@@ -25,6 +27,9 @@ std::uint64_t phase_seed(std::uint64_t seed, std::size_t index) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+void run_phases(const StressOptions& options, const std::vector<Phase>& phases, RunObserver& observer,
+                StressResult& result);
 
 }  // namespace
 
@@ -72,18 +77,57 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
     return result;
   }
   const auto phases = plan_phases(options);
+  auto before = take_census();
+  run_phases(options, phases, observer, result);
+  if (before) {
+    if (auto after = take_census()) {
+      const auto left = leaked(*before, *after);
+      result.leaked_segments = left.size();
+      if (!left.empty()) {
+        std::string names;
+        for (const auto& n : left) names += (names.empty() ? "" : ", ") + n;
+        result.findings.push_back(Finding{.kind = "leak", .phase = "end", .detail = "left behind: " + names});
+      }
+    }
+  }
+  result.seconds = elapsed();
+  return result;
+}
+
+namespace {
+
+void run_phases(const StressOptions& options, const std::vector<Phase>& phases, RunObserver& observer,
+                StressResult& result) {
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   bool need_channel = false;
-  for (const auto& p : phases) need_channel = need_channel || find_workload(p.workload)->uses_channel;
+  std::uint32_t max_message = kMinMessage;
+  std::uint32_t capacity = 1;
+  for (const auto& p : phases) {
+    if (!find_workload(p.workload)->uses_channel) continue;
+    need_channel = true;
+    max_message = std::max(max_message, p.msg_max);
+    capacity = std::max(capacity, p.capacity);
+  }
   Result<ChannelSource> channel = ChannelSource{};
   if (need_channel) {
     channel = resolve_channel(options.channel);
     if (!channel) {
       result.error = "--channel " + options.channel + ": " + channel.error().message();
-      return result;
+      return;
     }
     result.channel_name = channel->vtable->name;
+    const shmh_channel_config config{.capacity = capacity,
+                                     .max_message = max_message,
+                                     .backend = static_cast<std::uint32_t>(options.backend),
+                                     .mode = 0600,
+                                     .name = "shmh-preflight"};
+    if (auto why = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000)); !why.empty()) {
+      result.error = "channel " + result.channel_name + " failed its preflight (create, open, send, recv, destroy " +
+                     "of one message): " + why;
+      return;
+    }
   }
-  auto before = take_census();
 
   stats::LatencyHistogram latency;
   const double total_s = std::chrono::duration<double>(options.duration).count();
@@ -121,20 +165,8 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
     result.interrupted = out.interrupted;
   }
   result.latency = summarize(latency);
-
-  if (before) {
-    if (auto after = take_census()) {
-      const auto left = leaked(*before, *after);
-      result.leaked_segments = left.size();
-      if (!left.empty()) {
-        std::string names;
-        for (const auto& n : left) names += (names.empty() ? "" : ", ") + n;
-        result.findings.push_back(Finding{.kind = "leak", .phase = "end", .detail = "left behind: " + names});
-      }
-    }
-  }
-  result.seconds = elapsed();
-  return result;
 }
+
+}  // namespace
 
 }  // namespace shmh::stress

@@ -2,7 +2,10 @@
  *
  * A user's channel in the form shmharness loads with `--channel path/to/libshmh_example_channel.so`:
  * a bounded queue of messages in a POSIX shared-memory object, guarded by a process-shared, robust
- * pthread mutex with two process-shared condition variables. It shows the whole ABI
+ * pthread mutex; a full or empty queue is waited out by sleeping outside the lock in short slices.
+ * (Not with process-shared condition variables: glibc's condvar has an internal lock that is not
+ * robust, so a peer SIGKILLed inside pthread_cond_signal/wait leaves every other peer blocked for
+ * ever — `shmharness stress --kill` finds exactly that in a condvar version.) It shows the whole ABI
  * (shmh_channel.h): create/open by address, timeouts, SHMH_ETOOBIG that leaves the message queued,
  * treating the shared state as hostile (every index and length is checked), and recovery when a
  * peer dies holding the lock (EOWNERDEAD → pthread_mutex_consistent).
@@ -31,8 +34,6 @@ struct queue_header {
   uint32_t max_message;
   uint64_t total_size;
   pthread_mutex_t lock;
-  pthread_cond_t not_empty;
-  pthread_cond_t not_full;
   uint64_t head; /* next message to receive */
   uint64_t count;
   /* then capacity slots of (uint32_t length, max_message bytes) */
@@ -83,14 +84,20 @@ static int lock_queue(struct shmh_channel* ch, shmh_error* err) {
   return r == 0 ? SHMH_OK : fail(err, SHMH_ESYSTEM, r, "pthread_mutex_lock: %s", strerror(r));
 }
 
-/* Waits on `cond` until the deadline; returns 0, or ETIMEDOUT. */
-static int wait_on(struct shmh_channel* ch, pthread_cond_t* cond, const struct timespec* deadline) {
-  int r = pthread_cond_timedwait(cond, &ch->q->lock, deadline);
-  if (r == EOWNERDEAD) {
-    pthread_mutex_consistent(&ch->q->lock);
-    r = 0;
-  }
-  return r;
+/* Waits for the queue to change: releases the lock, sleeps a slice (doubling from 2 µs to 1 ms),
+ * takes the lock again. Returns 0, or ETIMEDOUT once the deadline has passed (lock held either way). */
+static int wait_a_slice(struct shmh_channel* ch, long* slice_ns, const struct timespec* deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+    return ETIMEDOUT;
+  pthread_mutex_unlock(&ch->q->lock);
+  struct timespec nap = {0, *slice_ns};
+  nanosleep(&nap, NULL);
+  if (*slice_ns < 1000000L) *slice_ns *= 2;
+  int r = pthread_mutex_lock(&ch->q->lock);
+  if (r == EOWNERDEAD) pthread_mutex_consistent(&ch->q->lock);
+  return 0;
 }
 
 static int map_queue(const char* name, int create, size_t size, mode_t mode, struct shmh_channel** out,
@@ -141,13 +148,6 @@ static int queue_create(const shmh_channel_config* config, shmh_channel** out, c
   pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
   pthread_mutex_init(&q->lock, &ma);
   pthread_mutexattr_destroy(&ma);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&q->not_empty, &ca);
-  pthread_cond_init(&q->not_full, &ca);
-  pthread_condattr_destroy(&ca);
   q->capacity = config->capacity;
   q->max_message = config->max_message;
   q->total_size = size;
@@ -187,12 +187,13 @@ static int queue_send(shmh_channel* ch, const void* data, size_t length, int64_t
   int r = lock_queue(ch, err);
   if (r != SHMH_OK) return r;
   struct queue_header* q = ch->q;
+  long slice = 2000;
   while (q->count >= ch->capacity) {
     if (q->count > ch->capacity) {
       pthread_mutex_unlock(&q->lock);
       return fail(err, SHMH_ECORRUPT, 0, "count > capacity");
     }
-    if (timeout_ns <= 0 || wait_on(ch, &q->not_full, &deadline) == ETIMEDOUT) {
+    if (timeout_ns <= 0 || wait_a_slice(ch, &slice, &deadline) == ETIMEDOUT) {
       pthread_mutex_unlock(&q->lock);
       return fail(err, SHMH_ETIMEOUT, 0, "queue full");
     }
@@ -202,7 +203,6 @@ static int queue_send(shmh_channel* ch, const void* data, size_t length, int64_t
   memcpy(slot, &len32, sizeof len32);
   if (length) memcpy(slot + sizeof len32, data, length);
   q->count += 1;
-  pthread_cond_signal(&q->not_empty);
   pthread_mutex_unlock(&q->lock);
   return SHMH_OK;
 }
@@ -213,8 +213,9 @@ static int64_t queue_recv(shmh_channel* ch, void* buffer, size_t capacity, int64
   int r = lock_queue(ch, err);
   if (r != SHMH_OK) return r;
   struct queue_header* q = ch->q;
+  long slice = 2000;
   while (q->count == 0) {
-    if (timeout_ns <= 0 || wait_on(ch, &q->not_empty, &deadline) == ETIMEDOUT) {
+    if (timeout_ns <= 0 || wait_a_slice(ch, &slice, &deadline) == ETIMEDOUT) {
       pthread_mutex_unlock(&q->lock);
       return fail(err, SHMH_ETIMEOUT, 0, "queue empty");
     }
@@ -225,7 +226,6 @@ static int64_t queue_recv(shmh_channel* ch, void* buffer, size_t capacity, int64
   if (len32 > ch->max_message) {
     q->head += 1; /* drop the bad slot so the queue moves on */
     q->count -= 1;
-    pthread_cond_signal(&q->not_full);
     pthread_mutex_unlock(&q->lock);
     return fail(err, SHMH_ECORRUPT, 0, "slot length %u > max %u", len32, ch->max_message);
   }
@@ -236,7 +236,6 @@ static int64_t queue_recv(shmh_channel* ch, void* buffer, size_t capacity, int64
   if (len32) memcpy(buffer, slot + sizeof len32, len32);
   q->head += 1;
   q->count -= 1;
-  pthread_cond_signal(&q->not_full);
   pthread_mutex_unlock(&q->lock);
   return (int64_t)len32;
 }
