@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/interrupts.h"
 #include "cli/supervised_run.h"
+#include "core/channel/channel_registry.h"
 #include "core/sandbox/sandbox.h"
 #include "core/units.h"
 #include "report/stress_json.h"
@@ -80,7 +81,12 @@ std::string to_options(const StressFlags& f, stress::StressOptions* o) {
     if (!parse_msg_size(*f.msg_size, o, &error)) return error;
   }
   o->seed = f.seed.value_or(random_seed());
-  return stress::validate(*o);
+  if (auto why = stress::validate(*o); !why.empty()) return why;
+  // A channel that cannot even load is a usage error before anything starts.
+  if (!o->workload || stress::find_workload(*o->workload)->uses_channel) {
+    if (auto channel = resolve_channel(o->channel); !channel) return "--channel " + o->channel + ": " + channel.error().message();
+  }
+  return {};
 }
 
 // The progress line: on a terminal only, redrawn in place on stderr.
@@ -163,6 +169,15 @@ int run_and_report(const stress::StressOptions& options, const StressFlags& flag
   stress::StressResult result = stress::run_stress(options, observer);
   observer.clear();
   result.sandbox = sandbox;
+  if (result.verdict() == stress::Verdict::kError && result.phases.empty()) {
+    // Nothing ran (a channel that cannot load or fails its preflight): one line says why.
+    std::fprintf(stderr, "shmharness stress: %s\n", result.error.c_str());
+    bool written = true;
+    if (!flags.json.empty()) written = write_report(flags.json, render_stress_json(result));
+    if (!flags.junit.empty()) written = write_report(flags.junit, render_stress_junit(result)) && written;
+    (void)written;
+    return kExitUsage;
+  }
   const std::string text = render_stress_text(result);
   if (flags.quiet) {
     const auto pos = text.rfind("verdict:");

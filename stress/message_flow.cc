@@ -28,7 +28,7 @@ constexpr std::uint32_t kNoLane = ~std::uint32_t{0};
 // 64), the rest uniform — so odd sizes, both limits and the slot boundaries all occur.
 class SizePicker {
  public:
-  SizePicker(std::uint32_t min, std::uint32_t max) : min_(min), max_(max), uniform_(min, max) {
+  SizePicker(std::uint32_t min, std::uint32_t max) : uniform_(min, max) {
     for (const std::uint32_t s : {min, min + 1, max - 1, max, 63U, 64U, 65U, 127U, 128U, 129U}) {
       if (s >= min && s <= max) edges_.push_back(s);
     }
@@ -39,7 +39,6 @@ class SizePicker {
   }
 
  private:
-  std::uint32_t min_, max_;
   std::uniform_int_distribution<std::uint32_t> uniform_;
   std::vector<std::uint32_t> edges_;
 };

@@ -86,7 +86,12 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
       if (!left.empty()) {
         std::string names;
         for (const auto& n : left) names += (names.empty() ? "" : ", ") + n;
-        result.findings.push_back(Finding{.kind = "leak", .phase = "end", .detail = "left behind: " + names});
+        if (result.phases.empty() && !result.error.empty()) {
+          // Nothing ran: the channel failed before the first phase and what it left is part of that error.
+          result.error += "; it left behind: " + names;
+        } else {
+          result.findings.push_back(Finding{.kind = "leak", .phase = "end", .detail = "left behind: " + names});
+        }
       }
     }
   }

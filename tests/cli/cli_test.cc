@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -95,7 +97,23 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"fuzz", "run", "sysv_api", "--fuzzers", "/no/such/dir"},
                       std::vector<std::string>{"fuzz", "repro", "sysv_api"},
                       std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
-                      std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"}));
+                      std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"},
+                      std::vector<std::string>{"stress", "--writers", "0"},
+                      std::vector<std::string>{"stress", "--readers", "65"},
+                      std::vector<std::string>{"stress", "--capacity", "0"},
+                      std::vector<std::string>{"stress", "--msg-size", "8"},
+                      std::vector<std::string>{"stress", "--msg-size", "lots"},
+                      std::vector<std::string>{"stress", "--msg-size", "100:50"},
+                      std::vector<std::string>{"stress", "--msg-size", "64:4G"},
+                      std::vector<std::string>{"stress", "--workload", "nope"},
+                      std::vector<std::string>{"stress", "--backend", "shmem"},
+                      std::vector<std::string>{"stress", "--duration", "forever"},
+                      std::vector<std::string>{"stress", "--kill", "-1"},
+                      std::vector<std::string>{"stress", "--threads", "--kill", "5"},
+                      std::vector<std::string>{"stress", "--messages", "0"},
+                      std::vector<std::string>{"stress", "--channel", "rnig"},
+                      std::vector<std::string>{"stress", "--channel", "/no/such/libchannel.so"},
+                      std::vector<std::string>{"stress", "--channel", "/etc/hostname"}));
 
 TEST(Cli, FuzzListNamesEveryTarget) {
   const CliRun r = shmharness({"fuzz", "list"});
@@ -235,6 +253,143 @@ TEST(Cli, CleanKeepsObjectsInUse) {
 
 namespace shmh {
 namespace {
+
+// --- stress -------------------------------------------------------------------------------
+
+std::string broken_plugin(const char* name) { return std::string(SHMH_BROKEN_DIR) + "/libshmh_broken_" + name + ".so"; }
+
+TEST(CliStress, PassesWithReportsThatAgreeWithTheExitCode) {
+  const std::string json = ::testing::TempDir() + "/stress.json";
+  const std::string junit = ::testing::TempDir() + "/stress.xml";
+  const CliRun r = shmharness({"stress", "--duration", "1200ms", "--seed", "77", "--json", json, "--junit", junit});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("seed 77 (replay with --seed 77)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: pass"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << "the JSON report does not parse";
+  EXPECT_EQ(doc["schema"], "shmharness-stress/1");
+  EXPECT_EQ(doc["verdict"], "pass");
+  EXPECT_EQ(doc["seed"], 77U);
+  for (const char* key : {"options", "kernel", "counts", "throughput", "latency_ns", "findings", "leaked_segments", "phases"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  for (const char* key : {"sent", "received", "lost", "duplicated", "corrupt", "reordered", "abandoned"}) {
+    EXPECT_TRUE(doc["counts"].contains(key)) << key;
+  }
+  for (const char* key : {"p50", "p99", "p999", "max"}) EXPECT_TRUE(doc["latency_ns"].contains(key)) << key;
+  EXPECT_GT(doc["counts"]["received"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(doc["counts"]["received"], doc["counts"]["sent"]) << r.out;
+  EXPECT_EQ(doc["leaked_segments"], 0) << r.out;
+  EXPECT_GT(doc["throughput"]["msgs_per_s"].get<double>(), 0);
+  EXPECT_GE(doc["phases"].size(), 5U) << "the default campaign explores";
+  EXPECT_TRUE(doc["findings"].empty()) << r.out;
+  std::ifstream x(junit);
+  const std::string xml((std::istreambuf_iterator<char>(x)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<testsuite name=\"shmharness stress ring\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("failures=\"0\""), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<failure"), std::string::npos) << xml;
+}
+
+TEST(CliStress, ABrokenChannelIsExitOneWithTheFindingInEveryReport) {
+  const std::string junit = ::testing::TempDir() + "/broken.xml";
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("duplicate"), "--workload", "queue", "--duration",
+                               "600ms", "--json", "-", "--junit", junit});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << "--json - keeps stdout JSON only: " << r.out;
+  EXPECT_EQ(doc["verdict"], "fail");
+  ASSERT_FALSE(doc["findings"].empty());
+  EXPECT_EQ(doc["findings"][0]["kind"], "duplicated");
+  EXPECT_GT(doc["counts"]["duplicated"].get<std::uint64_t>(), 0U);
+  EXPECT_NE(r.err.find("FINDING duplicated"), std::string::npos) << "the summary goes to stderr: " << r.err;
+  std::ifstream x(junit);
+  const std::string xml((std::istreambuf_iterator<char>(x)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<failure type=\"duplicated\""), std::string::npos) << xml;
+}
+
+TEST(CliStress, ACrashingPluginIsACleanErrorNotACrash) {
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("crash"), "--duration", "1s", "--quiet"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("in send"), std::string::npos) << r.err;
+}
+
+TEST(CliStress, QuietPrintsOnlyTheVerdict) {
+  const CliRun r = shmharness({"stress", "--workload", "regions", "--backend", "memfd", "--duration", "300ms", "-q"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(lines(r.out), 1U) << r.out;
+  EXPECT_EQ(r.out.rfind("verdict: pass", 0), 0U) << r.out;
+}
+
+// Starts shmharness stress in its own process group with stdout into a file; returns its pid.
+pid_t start_stress(const std::vector<std::string>& args, const std::string& out_path) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(out, 1);
+    ::dup2(devnull, 2);
+    std::vector<char*> argv{const_cast<char*>(SHMH_CLI_PATH), const_cast<char*>("stress")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(SHMH_CLI_PATH, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::set<std::string> shm_objects() {
+  std::set<std::string> out;
+  if (auto rows = read_sysvipc_shm()) {
+    for (const auto& row : *rows) out.insert("sysv " + std::to_string(row.shmid));
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) out.insert(e.path().string());
+  return out;
+}
+
+TEST(CliStress, CtrlCEndsWithAPartialReport) {
+  const std::string out = ::testing::TempDir() + "/interrupted.txt";
+  const pid_t pid = start_stress({"--duration", "60s", "--seed", "5"}, out);
+  ASSERT_GT(pid, 0);
+  ::usleep(1'500'000);
+  ::kill(-pid, SIGINT);  // the whole group, as a terminal's Ctrl-C does
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 2) << "a run cut short never passes";
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("verdict: interrupted"), std::string::npos) << text;
+  EXPECT_NE(text.find("1w1r"), std::string::npos) << "the partial report shows the phase that ran: " << text;
+  EXPECT_NE(text.find("seed 5"), std::string::npos) << text;
+}
+
+TEST(CliStress, SigkillOfTheWholeRunLeaksNothing) {
+  for (const bool sandbox : {true, false}) {
+    const auto before = shm_objects();
+    std::vector<std::string> args{"--duration", "60s", "--backend", "posix"};
+    if (!sandbox) args.push_back("--no-sandbox");
+    const pid_t pid = start_stress(args, ::testing::TempDir() + "/killed.txt");
+    ASSERT_GT(pid, 0);
+    ::usleep(800'000);
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    if (!sandbox) {
+      // Outside a sandbox the objects are tagged: `shmharness clean` removes what a SIGKILL left.
+      const CliRun clean = shmharness({"clean"});
+      EXPECT_NE(clean.code, 2) << clean.out << clean.err;
+      for (int i = 0; i < 100 && shm_objects() != before; ++i) {
+        ::usleep(20'000);
+        (void)shmharness({"clean"});
+      }
+    }
+    EXPECT_EQ(shm_objects(), before) << (sandbox ? "sandboxed" : "tagged, after clean");
+  }
+}
 
 TEST(CliLimits, ReportAndMetRequirementsExitZero) {
   const CliRun r = shmharness({"limits", "--require", "segments=2,posix=1M"});

@@ -3,12 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "report/limits_json.h"
 #include "report/limits_text.h"
+#include "tests/report/golden.h"
 
 namespace shmh {
 namespace {
@@ -44,23 +42,9 @@ LimitsOutcome fixed_outcome() {
   return o;
 }
 
-std::string golden_path(const char* name) { return std::string(SHMH_GOLDEN_DIR) + "/" + name; }
+TEST(LimitsReport, TextMatchesGolden) { test::expect_golden(render_limits_text(fixed_outcome()), "limits.txt"); }
 
-void expect_golden(const std::string& actual, const char* name) {
-  if (std::getenv("SHMH_UPDATE_GOLDEN") != nullptr) {  // NOLINT(concurrency-mt-unsafe): single-threaded test
-    std::ofstream(golden_path(name)) << actual;
-    return;
-  }
-  std::ifstream in(golden_path(name));
-  ASSERT_TRUE(in) << "missing golden file " << golden_path(name);
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "(regenerate with SHMH_UPDATE_GOLDEN=1 if the change is intended)";
-}
-
-TEST(LimitsReport, TextMatchesGolden) { expect_golden(render_limits_text(fixed_outcome()), "limits.txt"); }
-
-TEST(LimitsReport, JsonMatchesGolden) { expect_golden(render_limits_json(fixed_outcome()), "limits.json"); }
+TEST(LimitsReport, JsonMatchesGolden) { test::expect_golden(render_limits_json(fixed_outcome()), "limits.json"); }
 
 TEST(LimitsReport, JsonHasTheDocumentedKeysAndVerdict) {
   const auto j = nlohmann::json::parse(render_limits_json(fixed_outcome()));

@@ -9,6 +9,8 @@
  *   BROKEN_KIND=4  duplicate            every 500th send is sent twice                         → duplicated
  *   BROKEN_KIND=5  deadlock-after-kill  sends hold a process-shared mutex that is not robust:
  *                                       a writer killed holding it blocks every other writer  → stall
+ *   BROKEN_KIND=6  crash                send dereferences NULL                                 → exit 2
+ *                                                                                   (preflight)
  *
  * Never installed, never used outside the tests. */
 #define _GNU_SOURCE
@@ -174,8 +176,16 @@ static int broken_send(shmh_channel* ch, const void* data, size_t length, int64_
   usleep(200); /* the window a kill lands in; the bug: nobody can unlock after a holder dies */
   pthread_mutex_unlock(&ch->arena->lock);
   return r;
+#elif BROKEN_KIND == 6
+  (void)n;
+  (void)data;
+  (void)length;
+  (void)timeout_ns;
+  (void)err;
+  volatile int* nowhere = NULL;
+  return *nowhere; /* the bug */
 #else
-#error "BROKEN_KIND must be 1..5"
+#error "BROKEN_KIND must be 1..6"
 #endif
 }
 

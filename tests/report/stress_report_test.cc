@@ -1,0 +1,95 @@
+// The stress reporters against golden files, and the properties CI relies on: the JSON verdict
+// agrees with the findings, the documented keys are there, JUnit escapes what a finding carries.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "report/stress_json.h"
+#include "report/stress_junit.h"
+#include "report/stress_text.h"
+#include "tests/report/golden.h"
+
+namespace shmh {
+namespace {
+
+stress::StressResult fixed_result(bool with_finding) {
+  stress::StressResult r;
+  r.options.channel = "ring";
+  r.options.seed = 1234;
+  r.options.duration = std::chrono::milliseconds(2000);
+  r.channel_name = "ring";
+  r.kernel = "6.1.0-test";
+  r.sandbox = "sandbox: privileged";
+  r.seconds = 2.01;
+  stress::PhaseResult a;
+  a.phase.name = "1w1r";
+  a.phase.workload = "queue";
+  a.phase.msg_min = 24;
+  a.phase.msg_max = 1024;
+  a.ran = true;
+  a.seconds = 1.0;
+  a.counts = {.sent = 1000, .received = 1000, .lost = 0, .duplicated = 0, .corrupt = 0, .reordered = 0, .abandoned = 0, .bytes = 64000};
+  a.latency = {.samples = 1000, .p50 = 1500, .p99 = 20'000, .p999 = 300'000, .max = 2'000'000};
+  stress::PhaseResult b;
+  b.phase.name = "kill";
+  b.phase.workload = "queue";
+  b.phase.writers = 2;
+  b.phase.readers = 2;
+  b.phase.kill_rate = 20;
+  b.ran = true;
+  b.seconds = 1.0;
+  b.kills = 3;
+  b.restarts = 3;
+  b.counts = {.sent = 500, .received = 499, .lost = with_finding ? 1U : 0U, .duplicated = 0, .corrupt = 0, .reordered = 0,
+              .abandoned = 1, .bytes = 32000};
+  stress::PhaseResult c;
+  c.phase.name = "broadcast";
+  c.phase.workload = "broadcast";
+  c.skipped = "channel x takes one reader";
+  r.phases = {a, b, c};
+  r.latency = a.latency;
+  if (with_finding) {
+    r.findings.push_back({.kind = "lost", .phase = "kill", .detail = "1 message(s) <lost> & \"gone\": writer 0 seq 7"});
+  }
+  return r;
+}
+
+TEST(StressReport, TextMatchesGolden) {
+  test::expect_golden(render_stress_text(fixed_result(true)), "stress.txt");
+}
+
+TEST(StressReport, JsonMatchesGolden) {
+  test::expect_golden(render_stress_json(fixed_result(true)), "stress.json");
+}
+
+TEST(StressReport, JunitMatchesGolden) {
+  test::expect_golden(render_stress_junit(fixed_result(true)), "stress.xml");
+}
+
+TEST(StressReport, JsonVerdictFollowsTheFindings) {
+  auto pass = nlohmann::json::parse(render_stress_json(fixed_result(false)));
+  EXPECT_EQ(pass["verdict"], "pass");
+  EXPECT_TRUE(pass["findings"].empty());
+  auto fail = nlohmann::json::parse(render_stress_json(fixed_result(true)));
+  EXPECT_EQ(fail["verdict"], "fail");
+  EXPECT_EQ(fail["findings"][0]["kind"], "lost");
+  EXPECT_EQ(fail["counts"]["sent"], 1500);
+  EXPECT_EQ(fail["counts"]["abandoned"], 1);
+  EXPECT_EQ(fail["phases"][2]["ran"], false);
+  EXPECT_EQ(fail["phases"][2]["skipped"], "channel x takes one reader");
+  auto interrupted = fixed_result(false);
+  interrupted.interrupted = true;
+  EXPECT_EQ(nlohmann::json::parse(render_stress_json(interrupted))["verdict"], "interrupted");
+  auto error = fixed_result(false);
+  error.error = "channel failed";
+  EXPECT_EQ(nlohmann::json::parse(render_stress_json(error))["verdict"], "error");
+}
+
+TEST(StressReport, JunitEscapesFindingText) {
+  const std::string xml = render_stress_junit(fixed_result(true));
+  EXPECT_EQ(xml.find("<lost>"), std::string::npos);
+  EXPECT_NE(xml.find("&lt;lost&gt; &amp; &quot;gone&quot;"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<skipped message=\"channel x takes one reader\"/>"), std::string::npos) << xml;
+}
+
+}  // namespace
+}  // namespace shmh
