@@ -1,0 +1,24 @@
+# `cmake --install`: the CLI, the channel ABI header, and a CMake package (find_package(shmharness))
+# with shmharness_add_stress_test() for users' own ctest (cmake/package/).
+include(CMakePackageConfigHelpers)
+include(GNUInstallDirs)
+
+add_library(shmh_channel_abi INTERFACE)
+add_library(shmharness::channel_abi ALIAS shmh_channel_abi)
+set_target_properties(shmh_channel_abi PROPERTIES EXPORT_NAME channel_abi)
+target_include_directories(shmh_channel_abi INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+                                                      $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/core/channel>)
+install(TARGETS shmh_channel_abi EXPORT shmharnessTargets)
+if(TARGET shmharness)
+  install(TARGETS shmharness EXPORT shmharnessTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(FILES ${PROJECT_SOURCE_DIR}/core/channel/shmh_channel.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(_pkg ${CMAKE_INSTALL_LIBDIR}/cmake/shmharness)
+install(EXPORT shmharnessTargets NAMESPACE shmharness:: DESTINATION ${_pkg})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/package/shmharnessConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/shmharnessConfig.cmake INSTALL_DESTINATION ${_pkg})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/shmharnessConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/shmharnessConfig.cmake ${PROJECT_BINARY_DIR}/shmharnessConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/package/ShmharnessStressTest.cmake
+        DESTINATION ${_pkg})
