@@ -68,10 +68,12 @@ std::string render_stress_json(const stress::StressResult& r) {
               {"ran", p.ran}};
     if (p.ran) {
       j["seconds"] = p.seconds;
+      j["active_seconds"] = p.active_seconds;
       j["counts"] = counts_json(p.counts);
       j["latency_ns"] = latency_json(p.latency);
       j["kills"] = p.kills;
       j["channel_abandoned"] = p.channel_abandoned;
+      j["rss_anon_kib"] = {{"runner", p.runner_rss_anon_kib}, {"peers", p.peers_rss_anon_kib}};
     } else {
       j["skipped"] = p.skipped;
     }

@@ -51,7 +51,7 @@ std::string render_stress_text(const stress::StressResult& r) {
       out += fmt::format("{}  skipped: {}\n", head, p.skipped);
       continue;
     }
-    const double secs = p.seconds > 0 ? p.seconds : 1;
+    const double secs = p.active_seconds > 0 ? p.active_seconds : 1;
     out += fmt::format("{}  {:.1f} s  {}msg/s  {}B/s\n", head, p.seconds, si(static_cast<double>(p.counts.received) / secs),
                        si(static_cast<double>(p.counts.bytes) / secs));
     out += fmt::format("      {}\n", counts_line(p.counts));

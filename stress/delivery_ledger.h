@@ -54,8 +54,9 @@ class DeliveryLedger {
   [[nodiscard]] std::uint64_t capacity() const { return bits_per_writer_; }
 
   // Records an arrival; kOutOfRange when lane, writer or sequence is outside the ledger (the
-  // identity came from a message: never trusted). Lock-free, any process or thread.
-  Mark mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence) const noexcept;
+  // identity came from a message: never trusted). Lock-free, any process or thread; `exclusive`
+  // when only one reader at a time records into this lane (no atomic read-modify-write then).
+  Mark mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence, bool exclusive = false) const noexcept;
   [[nodiscard]] bool has(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence) const noexcept;
 
   // After every peer has ended. `sent` per writer counts as sent on every lane.

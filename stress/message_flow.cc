@@ -24,30 +24,54 @@ namespace {
 constexpr std::uint64_t kDrainIdleNs = 100'000'000;  // readers end after 100 ms of an empty channel
 constexpr std::uint32_t kNoLane = ~std::uint32_t{0};
 
+// splitmix64: the per-message random source (std::mt19937_64's refills cost more than the rest of
+// a 64-byte message's bookkeeping).
+class FastRng {
+ public:
+  explicit FastRng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t operator()() noexcept {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
 // Message sizes: a quarter at the edges (min, min+1, max-1, max, and the 8-byte residues around
-// 64), the rest uniform — so odd sizes, both limits and the slot boundaries all occur.
+// 64 and 128), the rest uniform — so odd sizes, both limits and the slot boundaries all occur.
 class SizePicker {
  public:
-  SizePicker(std::uint32_t min, std::uint32_t max) : uniform_(min, max) {
+  SizePicker(std::uint32_t min, std::uint32_t max) : min_(min), span_(std::uint64_t{max} - min + 1) {
     for (const std::uint32_t s : {min, min + 1, max - 1, max, 63U, 64U, 65U, 127U, 128U, 129U}) {
       if (s >= min && s <= max) edges_.push_back(s);
     }
   }
-  std::uint32_t operator()(std::mt19937_64& rng) {
-    if ((rng() & 3U) == 0 && !edges_.empty()) return edges_[rng() % edges_.size()];
-    return uniform_(rng);
+  std::uint32_t operator()(FastRng& rng) {
+    if (span_ == 1) return min_;
+    const std::uint64_t r = rng();
+    if ((r & 3U) == 0) return edges_[(r >> 2) % edges_.size()];
+    return min_ + static_cast<std::uint32_t>((r >> 2) % span_);
   }
 
  private:
-  std::uniform_int_distribution<std::uint32_t> uniform_;
+  std::uint32_t min_;
+  std::uint64_t span_;
   std::vector<std::uint32_t> edges_;
 };
+
+// Latency is sampled: the sequences that are multiples of kStampEvery carry their send time
+// (others carry 0), so the clock is read for 1 message in 16 on each side.
+constexpr std::uint64_t kStampEvery = 16;
 
 struct Flow {
   WorkloadEnv& env;
   Topology topology;
   const shmh_channel_vtable* vtable = nullptr;
   bool fifo = false;
+  bool exclusive_lanes = false;  // one reader per lane: arrivals need no atomic read-modify-write
   std::vector<Channel> channels;  // the runner's (creator's) handles, one per lane
   std::vector<std::string> addresses;
   PeerBoard board;
@@ -69,14 +93,15 @@ std::uint64_t peer_seed(std::uint64_t seed, PeerId id, std::uint32_t incarnation
 }
 
 // Checks one received message and records it. `reader` is kNoLane for the runner's final drain.
+// The per-message path allocates nothing: texts are built only for a problem.
 void consume(const Flow& flow, PeerRecord& rec, bool track_pending, std::uint32_t reader, std::uint32_t lane,
              std::span<const std::byte> message) {
   const std::uint64_t seed = flow.env.seed;
   const auto f = check_frame(message, seed);
-  const std::string who = reader == kNoLane ? std::string("left in the channel") : "reader " + std::to_string(reader);
+  auto who = [reader] { return reader == kNoLane ? std::string("left in the channel") : "reader " + std::to_string(reader); };
   if (f.status != FrameStatus::kOk || f.writer >= flow.board.writers()) {
-    rec.corrupt.fetch_add(1, std::memory_order_relaxed);
-    std::string what = std::to_string(message.size()) + "-byte message at " + who + ": ";
+    PeerRecord::add(rec.corrupt, 1);
+    std::string what = std::to_string(message.size()) + "-byte message at " + who() + ": ";
     if (f.status == FrameStatus::kTruncated) {
       what += "truncated (shorter than its frame declares)";
     } else if (f.status == FrameStatus::kOk) {
@@ -93,31 +118,33 @@ void consume(const Flow& flow, PeerRecord& rec, bool track_pending, std::uint32_
     rec.pending_sequence.store(f.sequence, std::memory_order_relaxed);
     rec.receiving.store(2, std::memory_order_relaxed);
   }
-  const Mark mark = flow.ledger.mark(lane, f.writer, f.sequence);
-  const std::string id = "writer " + std::to_string(f.writer) + " seq " + std::to_string(f.sequence);
+  auto id = [&f] { return "writer " + std::to_string(f.writer) + " seq " + std::to_string(f.sequence); };
+  const Mark mark = flow.ledger.mark(lane, f.writer, f.sequence, flow.exclusive_lanes);
   if (mark == Mark::kOutOfRange) {
-    rec.corrupt.fetch_add(1, std::memory_order_relaxed);
-    rec.note_problem(id + " at " + who + ": sequence beyond anything sent");
+    PeerRecord::add(rec.corrupt, 1);
+    rec.note_problem(id() + " at " + who() + ": sequence beyond anything sent");
     return;
   }
   if (mark == Mark::kDuplicate) {
-    rec.duplicated.fetch_add(1, std::memory_order_relaxed);
-    rec.note_problem(id + " received again (" + who + ")");
+    PeerRecord::add(rec.duplicated, 1);
+    rec.note_problem(id() + " received again (" + who() + ")");
     return;
   }
-  rec.ok.fetch_add(1, std::memory_order_relaxed);
-  if (frame_stamp_bytes(message.size()) == 8) {
+  PeerRecord::add(rec.ok, 1);
+  if (f.sequence % kStampEvery == 0 && frame_stamp_bytes(message.size()) == 8) {
     const std::uint64_t stamp = frame_stamp(message, seed);
-    const std::uint64_t now = monotonic_ns();
-    if (stamp != 0 && stamp <= now) rec.latency.record(now - stamp);
+    if (stamp != 0) {
+      const std::uint64_t now = monotonic_ns();
+      if (stamp <= now) rec.latency.record(now - stamp);
+    }
   }
   if (reader != kNoLane) {
     auto& last = flow.board.last_seen(reader, f.writer);
     const std::uint64_t before = last.load(std::memory_order_relaxed);
     if (before != kNoSequence && f.sequence < before) {
       if (flow.fifo) {
-        rec.reordered.fetch_add(1, std::memory_order_relaxed);
-        rec.note_problem(id + " arrived after seq " + std::to_string(before) + " at " + who);
+        PeerRecord::add(rec.reordered, 1);
+        rec.note_problem(id() + " arrived after seq " + std::to_string(before) + " at " + who());
       }
     } else {
       last.store(f.sequence, std::memory_order_relaxed);
@@ -126,7 +153,7 @@ void consume(const Flow& flow, PeerRecord& rec, bool track_pending, std::uint32_
 }
 
 void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const std::string& who) {
-  rec.errors.fetch_add(1, std::memory_order_relaxed);
+  PeerRecord::add(rec.errors, 1);
   rec.note_problem(who + ": " + what + ": " + ch.last_error().message);
 }
 
@@ -142,14 +169,14 @@ ChildReport writer_body(Flow& flow, std::uint32_t w) {
     out.push_back(std::move(*ch));
   }
   FrameWriter frames(flow.env.seed, w, phase.msg_max);
-  std::mt19937_64 rng(peer_seed(flow.env.seed, id, rec.incarnation.load()));
+  FastRng rng(peer_seed(flow.env.seed, id, rec.incarnation.load()));
   SizePicker sizes(phase.msg_min, phase.msg_max);
   const std::uint64_t quota = std::min(flow.quota(w), flow.ledger.capacity());
   for (std::uint64_t seq = rec.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
     const std::uint32_t size = sizes(rng);
     rec.in_flight.store(seq, std::memory_order_relaxed);
     rec.begin(PeerOp::kSend, seq);
-    const auto frame = frames.encode(seq, size, monotonic_ns());
+    const auto frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
     for (auto& ch : out) {
       for (;;) {
         const int rc = ch.send(frame, phase.op_timeout_ns);
@@ -157,7 +184,7 @@ ChildReport writer_body(Flow& flow, std::uint32_t w) {
         if (flow.board.aborted()) return {};
         if (rc != SHMH_ETIMEOUT) {
           channel_problem(rec, "send", ch, describe(id));
-          rec.finished.store(1);
+          rec.finish();
           return {};
         }
         if (phase.op_timeout_ns == 0) ::sched_yield();
@@ -170,8 +197,7 @@ ChildReport writer_body(Flow& flow, std::uint32_t w) {
     ++seq;
     if (phase.burst != 0 && seq % phase.burst == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  rec.finished.store(1);
-  rec.begin(PeerOp::kDone);
+  rec.finish();
   return {};
 }
 
@@ -214,8 +240,7 @@ ChildReport reader_body(Flow& flow, std::uint32_t r) {
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }
-  rec.finished.store(1);
-  rec.begin(PeerOp::kDone);
+  rec.finish();
   return {};
 }
 
@@ -329,6 +354,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
             .topology = topology,
             .vtable = env.channel->vtable,
             .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,
+            .exclusive_lanes = topology == Topology::kBroadcast || phase.readers == 1,
             .channels = {},
             .addresses = {},
             .board = std::move(*board),
@@ -371,8 +397,11 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   out.findings = std::move(drive.findings);
   out.result.ran = true;
   out.result.seconds = drive.seconds;
+  out.result.active_seconds = drive.active_seconds;
   out.result.kills = drive.kills;
   out.result.restarts = drive.kills;
+  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
+  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
 
   // What the readers left: drain it and check it like any arrival — unless the phase stalled (the
   // channel may hang whoever calls it now). With peers as processes the drain runs in a child

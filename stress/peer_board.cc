@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -51,23 +52,26 @@ std::uint64_t monotonic_ns() noexcept {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-void PeerRecord::begin(PeerOp what, std::uint64_t arg) noexcept {
-  op_arg.store(arg, std::memory_order_relaxed);
-  op_since_ns.store(monotonic_ns(), std::memory_order_relaxed);
-  op.store(static_cast<std::uint32_t>(what), std::memory_order_relaxed);
-}
-
-void PeerRecord::done_one(std::uint64_t nbytes) noexcept {
-  progress.fetch_add(1, std::memory_order_relaxed);
-  bytes.fetch_add(nbytes, std::memory_order_relaxed);
-}
-
 void PeerRecord::note_problem(const std::string& text) noexcept {
   std::uint32_t expected = 0;
   if (!first_problem_set.compare_exchange_strong(expected, 1, std::memory_order_relaxed)) return;
   const std::size_t n = text.size() < sizeof first_problem - 1 ? text.size() : sizeof first_problem - 1;
   std::memcpy(first_problem, text.data(), n);
   first_problem[n] = '\0';
+}
+
+void PeerRecord::finish() noexcept {
+  rss_anon_kib.store(stress::rss_anon_kib(), std::memory_order_relaxed);
+  finished.store(1, std::memory_order_relaxed);
+  begin(PeerOp::kDone);
+}
+
+std::uint64_t rss_anon_kib() noexcept {
+  auto status = sys::read_file("/proc/self/status");
+  if (!status) return 0;
+  const auto at = status->find("RssAnon:");
+  if (at == std::string::npos) return 0;
+  return std::strtoull(status->c_str() + at + 8, nullptr, 10);
 }
 
 Result<PeerBoard> PeerBoard::create(std::uint32_t writers, std::uint32_t readers) {

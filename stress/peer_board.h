@@ -38,13 +38,13 @@ const char* to_string(PeerOp op);
 inline constexpr std::uint64_t kNoSequence = ~std::uint64_t{0};
 
 // One peer's record. All fields are atomics on shared memory; a peer updates its own with relaxed
-// stores (a SIGKILL cannot tear an aligned 8-byte store), the runner reads them after the peer is
-// reaped or, for the watchdog, while it runs.
+// loads and stores — one writer per record, so no read-modify-write is needed on the per-message
+// path (a SIGKILL cannot tear an aligned 8-byte store) — and the runner reads them after the peer
+// is reaped or, for the watchdog, while it runs.
 struct alignas(64) PeerRecord {
   std::atomic<std::int32_t> pid{0};
   std::atomic<std::uint32_t> op{0};            // PeerOp
-  std::atomic<std::uint64_t> op_arg{0};        // the sequence being sent, the syscall's number...
-  std::atomic<std::uint64_t> op_since_ns{0};   // CLOCK_MONOTONIC when op began
+  std::atomic<std::uint64_t> op_arg{0};        // the sequence being sent, the region being read...
   std::atomic<std::uint64_t> progress{0};      // operations completed (all incarnations)
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint32_t> incarnation{0};   // restarts so far
@@ -68,12 +68,26 @@ struct alignas(64) PeerRecord {
   // The first problem the peer saw, NUL-terminated (written once: first_problem_set 0 → 1).
   std::atomic<std::uint32_t> first_problem_set{0};
   char first_problem[256] = {};
+  std::atomic<std::uint64_t> rss_anon_kib{0};  // the peer's private resident memory when it ended
   stats::LatencyHistogram latency;  // readers: send-to-receive, ns
 
-  void begin(PeerOp what, std::uint64_t arg = 0) noexcept;
-  void done_one(std::uint64_t nbytes) noexcept;
+  // What the peer does now (the watchdog times how long it stays there). No clock, no RMW.
+  void begin(PeerOp what, std::uint64_t arg = 0) noexcept {
+    op_arg.store(arg, std::memory_order_relaxed);
+    op.store(static_cast<std::uint32_t>(what), std::memory_order_relaxed);
+  }
+  // Adds to one of this record's counters: only its own peer writes it.
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void done_one(std::uint64_t nbytes) noexcept {
+    add(progress, 1);
+    add(bytes, nbytes);
+  }
   // Records the first problem's text (later ones only count).
   void note_problem(const std::string& text) noexcept;
+  // Marks the peer finished on its own and records its RssAnon (call last in a peer's body).
+  void finish() noexcept;
 };
 
 class PeerBoard {
@@ -122,6 +136,9 @@ class PeerBoard {
   std::uint32_t writers_ = 0;
   std::uint32_t readers_ = 0;
 };
+
+// This process's private resident memory (RssAnon in /proc/self/status), 0 if unreadable.
+std::uint64_t rss_anon_kib() noexcept;
 
 // CLOCK_MONOTONIC in ns: the same clock in every process of the machine (stamps cross processes).
 std::uint64_t monotonic_ns() noexcept;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <random>
 #include <thread>
+#include <vector>
 
 namespace shmh::stress {
 namespace {
@@ -41,6 +42,7 @@ class Driver {
     // 2. Writers stop; 3. readers drain what is queued and stop. Both under the watchdog.
     board_.set_stop_writing();
     while (!ended_ && group_.any_running(Role::kWriter)) tick(false);
+    out_.active_seconds = seconds_since(start_);
     board_.set_writers_done();
     while (!ended_ && group_.any_running(Role::kReader)) tick(false);
     if (ended_) {
@@ -57,6 +59,11 @@ class Driver {
                                                 ") " + end.exit.describe()});
     }
     out_.seconds = seconds_since(start_);
+    out_.runner_rss_anon_kib = rss_anon_kib();
+    if (env_.options.mode == PeerMode::kProcesses) {
+      for (std::uint32_t i = 0; i < board_.writers(); ++i) out_.peers_rss_anon_kib += board_.writer(i).rss_anon_kib.load();
+      for (std::uint32_t i = 0; i < board_.readers(); ++i) out_.peers_rss_anon_kib += board_.reader(i).rss_anon_kib.load();
+    }
     return std::move(out_);
   }
 
@@ -84,6 +91,7 @@ class Driver {
       ended_ = true;
       return;
     }
+    watch_peers(now);
     const std::uint64_t progress = board_.total_progress();
     if (progress != last_progress_) {
       last_progress_ = progress;
@@ -113,6 +121,36 @@ class Driver {
     }
   }
 
+  // Per peer: when its (operation, argument, progress) last changed — how long it has been stuck.
+  struct Watch {
+    std::uint32_t op = 0;
+    std::uint64_t arg = 0;
+    std::uint64_t progress = 0;
+    std::int32_t pid = 0;
+    Clock::time_point since{};
+  };
+  Watch& watch_of(PeerId id) {
+    const std::size_t i = id.role == Role::kWriter ? id.index : board_.writers() + id.index;
+    if (watches_.size() <= i) watches_.resize(std::size_t{board_.writers()} + board_.readers());
+    return watches_[i];
+  }
+  void watch_peers(Clock::time_point now) {
+    for (std::uint32_t i = 0; i < board_.writers() + board_.readers(); ++i) {
+      const PeerId id = i < board_.writers() ? PeerId{Role::kWriter, i} : PeerId{Role::kReader, i - board_.writers()};
+      const PeerRecord& rec = board_.record(id.role, id.index);
+      Watch& w = watch_of(id);
+      const Watch seen{.op = rec.op.load(std::memory_order_relaxed),
+                       .arg = rec.op_arg.load(std::memory_order_relaxed),
+                       .progress = rec.progress.load(std::memory_order_relaxed),
+                       .pid = rec.pid.load(std::memory_order_relaxed),
+                       .since = now};
+      if (w.since == Clock::time_point{} || seen.op != w.op || seen.arg != w.arg || seen.progress != w.progress ||
+          seen.pid != w.pid) {
+        w = seen;
+      }
+    }
+  }
+
   void kill_one() {
     auto peers = group_.running_peers();
     if (peers.empty()) return;
@@ -129,18 +167,17 @@ class Driver {
 
   void report_stall(Clock::time_point now) {
     std::string who;
-    const auto now_ns = monotonic_ns();
     for (const PeerId id : group_.running_peers()) {
       const PeerRecord& rec = board_.record(id.role, id.index);
       const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
-      const std::uint64_t since = rec.op_since_ns.load(std::memory_order_relaxed);
+      const Watch& w = watch_of(id);
       if (!who.empty()) who += "; ";
       who += describe(id) + " (pid " + std::to_string(rec.pid.load()) + ") in " + to_string(op);
       if (config_.describe_op) {
         const std::string arg = config_.describe_op(id, rec);
         if (!arg.empty()) who += " " + arg;
       }
-      if (since != 0 && since <= now_ns) who += " for " + format_seconds(static_cast<double>(now_ns - since) / 1e9);
+      if (w.since != Clock::time_point{}) who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
     }
     out_.findings.push_back(Finding{
         .kind = "stall",
@@ -158,6 +195,7 @@ class Driver {
   bool ended_ = false;
   Clock::time_point start_, last_progress_at_, last_report_, next_kill_;
   std::uint64_t last_progress_ = 0;
+  std::vector<Watch> watches_;
 };
 
 }  // namespace

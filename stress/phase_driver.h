@@ -28,10 +28,13 @@ struct DriveConfig {
 };
 
 struct DriveOutcome {
-  double seconds = 0;
+  double seconds = 0;         // start of the peers to the end of the drain
+  double active_seconds = 0;  // start of the peers until the last writer ended: what rates divide by
   std::uint64_t kills = 0;
   bool interrupted = false;
   bool aborted = false;  // ended by the watchdog or a failed start: the channel's state is suspect
+  std::uint64_t runner_rss_anon_kib = 0;
+  std::uint64_t peers_rss_anon_kib = 0;  // processes only
   std::vector<Finding> findings;  // stall, peer-crash
 };
 

@@ -38,13 +38,13 @@ Counts StressResult::total() const {
 
 double StressResult::msgs_per_s() const {
   double secs = 0;
-  for (const auto& p : phases) secs += p.seconds;
+  for (const auto& p : phases) secs += p.active_seconds;
   return secs > 0 ? static_cast<double>(total().received) / secs : 0;
 }
 
 double StressResult::bytes_per_s() const {
   double secs = 0;
-  for (const auto& p : phases) secs += p.seconds;
+  for (const auto& p : phases) secs += p.active_seconds;
   return secs > 0 ? static_cast<double>(total().bytes) / secs : 0;
 }
 

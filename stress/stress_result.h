@@ -42,12 +42,18 @@ struct PhaseResult {
   Phase phase;
   bool ran = false;
   std::string skipped;  // why it did not run (e.g. --kill in threads mode), when !ran
-  double seconds = 0;
+  double seconds = 0;         // the whole phase, drain included
+  double active_seconds = 0;  // while writers ran: rates (msgs/s, bytes/s) divide by this
   Counts counts;
   Latency latency;
   std::uint64_t kills = 0;
   std::uint64_t restarts = 0;
   std::uint64_t channel_abandoned = 0;  // what the channel itself counted (stats), when it has any
+  // Memory the harness itself used (private resident memory; segments are shared and not counted):
+  // the runner's at the end of the phase, and the sum over peer processes as each ended (0 for
+  // threads, which share the runner's).
+  std::uint64_t runner_rss_anon_kib = 0;
+  std::uint64_t peers_rss_anon_kib = 0;
 };
 
 enum class Verdict { kPass, kFail, kInterrupted, kError };

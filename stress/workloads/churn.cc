@@ -213,8 +213,7 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
     rec.done_one(c.size);
   }
   (void)sys::shmdt(*shared);
-  rec.finished.store(1);
-  rec.begin(PeerOp::kDone);
+  rec.finish();
   return {};
 }
 
@@ -265,8 +264,11 @@ PhaseOutcome run(WorkloadEnv& env) {
   out.findings = std::move(drive.findings);
   out.result.ran = true;
   out.result.seconds = drive.seconds;
+  out.result.active_seconds = drive.active_seconds;
   out.result.kills = drive.kills;
   out.result.restarts = drive.kills;
+  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
+  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
   Counts& counts = out.result.counts;
   std::string example;
   for (std::uint32_t w = 0; w < c.board.writers(); ++w) {

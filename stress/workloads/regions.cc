@@ -90,8 +90,7 @@ ChildReport writer_body(const Regions& r, std::uint32_t w) {
     view.word(w, kSeq).store(s + 1, std::memory_order_release);  // the data is visible before the even word
     rec.done_one(r.layout.words * 8);
   }
-  rec.finished.store(1);
-  rec.begin(PeerOp::kDone);
+  rec.finish();
   return {};
 }
 
@@ -142,24 +141,23 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
       }
     }
     if (!bad.empty()) {
-      rec.corrupt.fetch_add(1, std::memory_order_relaxed);
+      PeerRecord::add(rec.corrupt, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " at seqlock " +
                        std::to_string(s1) + ": " + bad);
     } else if (version < last[w]) {
-      rec.reordered.fetch_add(1, std::memory_order_relaxed);
+      PeerRecord::add(rec.reordered, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " version " +
                        std::to_string(version) + " after version " + std::to_string(last[w]));
     } else {
       last[w] = version;
-      rec.ok.fetch_add(1, std::memory_order_relaxed);
+      PeerRecord::add(rec.ok, 1);
     }
     rec.done_one(r.layout.words * 8);
     if (r.env.phase.reader_pause_us != 0 && rec.ok.load() % 64 == 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(r.env.phase.reader_pause_us));
     }
   }
-  rec.finished.store(1);
-  rec.begin(PeerOp::kDone);
+  rec.finish();
   return {};
 }
 
@@ -199,8 +197,11 @@ PhaseOutcome run(WorkloadEnv& env) {
   out.findings = std::move(drive.findings);
   out.result.ran = true;
   out.result.seconds = drive.seconds;
+  out.result.active_seconds = drive.active_seconds;
   out.result.kills = drive.kills;
   out.result.restarts = drive.kills;
+  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
+  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
   Counts& c = out.result.counts;
   std::string torn, stale;
   for (std::uint32_t w = 0; w < r.board.writers(); ++w) c.sent += r.board.writer(w).progress.load();

@@ -26,7 +26,8 @@ stress::StressResult fixed_result(bool with_finding) {
   a.phase.msg_min = 24;
   a.phase.msg_max = 1024;
   a.ran = true;
-  a.seconds = 1.0;
+  a.seconds = 1.1;
+  a.active_seconds = 1.0;
   a.counts = {.sent = 1000, .received = 1000, .lost = 0, .duplicated = 0, .corrupt = 0, .reordered = 0, .abandoned = 0, .bytes = 64000};
   a.latency = {.samples = 1000, .p50 = 1500, .p99 = 20'000, .p999 = 300'000, .max = 2'000'000};
   stress::PhaseResult b;
@@ -36,7 +37,8 @@ stress::StressResult fixed_result(bool with_finding) {
   b.phase.readers = 2;
   b.phase.kill_rate = 20;
   b.ran = true;
-  b.seconds = 1.0;
+  b.seconds = 1.1;
+  b.active_seconds = 1.0;
   b.kills = 3;
   b.restarts = 3;
   b.counts = {.sent = 500, .received = 499, .lost = with_finding ? 1U : 0U, .duplicated = 0, .corrupt = 0, .reordered = 0,
