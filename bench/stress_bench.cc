@@ -138,7 +138,7 @@ void BM_StressRss(benchmark::State& state) {
     state.counters["runner_kib"] = static_cast<double>(p.runner_rss_anon_kib);
     state.counters["peers_kib"] = static_cast<double>(p.peers_rss_anon_kib);
     state.counters["total_kib"] = static_cast<double>(p.runner_rss_anon_kib + p.peers_rss_anon_kib);
-    state.counters["ledger_kib"] = static_cast<double>(r.total().sent / 8 / 1024);
+    state.counters["ledger_kib"] = static_cast<double>(r.total().sent) / 8192.0;
     state.counters["msgs"] = static_cast<double>(r.total().received);
   }
 }
@@ -160,7 +160,8 @@ void BM_Churn(benchmark::State& state) {
 }
 
 void BM_StressNg(benchmark::State& state) {
-  if (!shmh::program_available("stress-ng")) return state.SkipWithError("stress-ng not installed (apt-get install stress-ng)");
+  if (!shmh::program_available("stress-ng"))
+    return state.SkipWithError("stress-ng not installed (apt-get install stress-ng)");
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     const std::string log = "/tmp/shmh-stress-ng." + std::to_string(::getpid()) + ".log";
     auto exit = shmh::run_command({"stress-ng", "--shm-sysv", "2", "--timeout", "3s", "--metrics-brief"},

@@ -11,6 +11,7 @@ packages=(
   libxxhash-dev libboost-dev                        # message checksums, Boost.Interprocess adapter
   util-linux procps                                 # ipcs, unshare, ps: used by tests and leak checks
   zip unzip                                         # seed corpus zips of the OSS-Fuzz build
+  stress-ng                                         # benchmark baseline only (bench/stress_bench)
 )
 
 missing=()

@@ -33,9 +33,10 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
-    std::fprintf(stderr,
-                 "shmharness: unknown command '%s'; commands: stress, smoke, limits, clean, fuzz (see 'shmharness --help')\n",
-                 argv[1]);
+    std::fprintf(
+        stderr,
+        "shmharness: unknown command '%s'; commands: stress, smoke, limits, clean, fuzz (see 'shmharness --help')\n",
+        argv[1]);
     return shmh::cli::kExitUsage;
   }
 

@@ -30,7 +30,8 @@ int usage(const std::string& message) {
 
 std::uint64_t random_seed() {
   std::uint64_t seed = 0;
-  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) seed = static_cast<std::uint64_t>(::getpid());
+  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed))
+    seed = static_cast<std::uint64_t>(::getpid());
   return seed;
 }
 
@@ -84,7 +85,8 @@ std::string to_options(const StressFlags& f, stress::StressOptions* o) {
   if (auto why = stress::validate(*o); !why.empty()) return why;
   // A channel that cannot even load is a usage error before anything starts.
   if (!o->workload || stress::find_workload(*o->workload)->uses_channel) {
-    if (auto channel = resolve_channel(o->channel); !channel) return "--channel " + o->channel + ": " + channel.error().message();
+    if (auto channel = resolve_channel(o->channel); !channel)
+      return "--channel " + o->channel + ": " + channel.error().message();
   }
   return {};
 }
@@ -161,8 +163,8 @@ int run_and_report(const stress::StressOptions& options, const StressFlags& flag
   if (!flags.quiet) {
     std::fprintf(human, "shmharness stress: seed %llu (replay with --seed %llu), channel %s, backend %s, %s, %s\n",
                  static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(options.seed),
-                 options.channel.c_str(), std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode),
-                 sandbox.c_str());
+                 options.channel.c_str(), std::string(to_string(options.backend)).c_str(),
+                 stress::to_string(options.mode), sandbox.c_str());
     std::fflush(human);
   }
   ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
@@ -203,7 +205,8 @@ std::string workload_names() {
 
 void setup_stress(CLI::App& app, Runner& runner) {
   auto flags = std::make_shared<StressFlags>();
-  CLI::App* sub = app.add_subcommand("stress", "Stress a channel (or the kernel's shm) with many processes and check every message");
+  CLI::App* sub = app.add_subcommand(
+      "stress", "Stress a channel (or the kernel's shm) with many processes and check every message");
   sub->footer(
       "With only --channel, a campaign explores: 1 and many peers, sizes of every length, full and empty\n"
       "channels, slow readers, killed peers, broadcast. Any of --workload/--writers/--readers/--msg-size/\n"
@@ -211,12 +214,14 @@ void setup_stress(CLI::App& app, Runner& runner) {
       workload_names() +
       "Runs in a private IPC + /dev/shm namespace (nothing can leak). Exit 0 pass, 1 finding, 2 usage or\n"
       "environment error or interrupted (Ctrl-C prints the partial report).\n");
-  sub->add_option("--channel", flags->channel, "ring, boost-mq, pipe, or a path to a channel plugin .so")->capture_default_str();
+  sub->add_option("--channel", flags->channel, "ring, boost-mq, pipe, or a path to a channel plugin .so")
+      ->capture_default_str();
   sub->add_option("--backend", flags->backend, "Where shared state lives: sysv, posix, memfd")->capture_default_str();
   sub->add_option("--workload", flags->workload, "queue, broadcast, regions, churn");
   sub->add_option("--writers", flags->writers, "Writer (or churn worker) peers, 1..64");
   sub->add_option("--readers", flags->readers, "Reader peers, 1..64");
-  sub->add_flag("--threads", flags->threads, "Peers as threads of one process (for ThreadSanitizer) instead of processes");
+  sub->add_flag("--threads", flags->threads,
+                "Peers as threads of one process (for ThreadSanitizer) instead of processes");
   sub->add_option("--duration", flags->duration, "Whole run: 500ms, 10s, 5m (shared by the campaign's phases)")
       ->capture_default_str();
   sub->add_option("--messages", flags->messages, "Stop each phase after this many messages (writes, lifecycles)");

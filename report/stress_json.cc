@@ -15,9 +15,8 @@ Json optional_json(const std::optional<T>& v) {
 }
 
 Json counts_json(const stress::Counts& c) {
-  return {{"sent", c.sent},           {"received", c.received},   {"lost", c.lost},
-          {"duplicated", c.duplicated}, {"corrupt", c.corrupt},   {"reordered", c.reordered},
-          {"abandoned", c.abandoned}, {"bytes", c.bytes}};
+  return {{"sent", c.sent},       {"received", c.received},   {"lost", c.lost},           {"duplicated", c.duplicated},
+          {"corrupt", c.corrupt}, {"reordered", c.reordered}, {"abandoned", c.abandoned}, {"bytes", c.bytes}};
 }
 
 Json latency_json(const stress::Latency& l) {

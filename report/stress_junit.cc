@@ -65,17 +65,21 @@ std::string render_stress_junit(const stress::StressResult& r) {
     errors += c.error.empty() ? 0U : 1U;
     skipped += c.skipped.empty() ? 0U : 1U;
   }
-  const std::string suite = "shmharness stress " + xml_escape(r.channel_name.empty() ? r.options.channel : r.channel_name);
+  const std::string suite =
+      "shmharness stress " + xml_escape(r.channel_name.empty() ? r.options.channel : r.channel_name);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"shmharness\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
                      cases.size(), failures, errors, r.seconds);
-  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n", suite,
-                     cases.size(), failures, errors, skipped, r.seconds);
-  out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/><property name=\"kernel\" value=\"{}\"/>"
-                     "<property name=\"verdict\" value=\"{}\"/></properties>\n",
-                     r.options.seed, xml_escape(r.kernel), stress::to_string(r.verdict()));
+  out += fmt::format(
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n", suite,
+      cases.size(), failures, errors, skipped, r.seconds);
+  out += fmt::format(
+      "    <properties><property name=\"seed\" value=\"{}\"/><property name=\"kernel\" value=\"{}\"/>"
+      "<property name=\"verdict\" value=\"{}\"/></properties>\n",
+      r.options.seed, xml_escape(r.kernel), stress::to_string(r.verdict()));
   for (const auto& c : cases) {
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, xml_escape(c.name), c.seconds);
+    out +=
+        fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, xml_escape(c.name), c.seconds);
     if (c.failures.empty() && c.skipped.empty() && c.error.empty()) {
       out += "/>\n";
       continue;

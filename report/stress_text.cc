@@ -28,32 +28,33 @@ std::string counts_line(const stress::Counts& c) {
 
 std::string latency_line(const stress::Latency& l) {
   if (l.samples == 0) return "latency: no samples";
-  return fmt::format("latency p50 {} p99 {} p99.9 {} max {}", duration_ns(l.p50), duration_ns(l.p99), duration_ns(l.p999),
-                     duration_ns(l.max));
+  return fmt::format("latency p50 {} p99 {} p99.9 {} max {}", duration_ns(l.p50), duration_ns(l.p99),
+                     duration_ns(l.p999), duration_ns(l.max));
 }
 
 }  // namespace
 
 std::string render_stress_progress(const stress::ProgressSnapshot& s, double ops_per_s) {
   return fmt::format("[{:.1f}/{:.1f} s] phase {}/{} {}  {}ops  {}ops/s  {} kills  {} findings", s.elapsed_s, s.total_s,
-                     s.phase_index + 1, s.phases, s.phase, si(static_cast<double>(s.operations)), si(ops_per_s), s.kills,
-                     s.findings);
+                     s.phase_index + 1, s.phases, s.phase, si(static_cast<double>(s.operations)), si(ops_per_s),
+                     s.kills, s.findings);
 }
 
 std::string render_stress_text(const stress::StressResult& r) {
   std::string out;
   for (const auto& p : r.phases) {
     const auto& ph = p.phase;
-    std::string head = fmt::format("  {:<13} {:<9} {}w/{}r {}..{} B cap {}", ph.name, ph.workload, ph.writers, ph.readers,
-                                   ph.msg_min, ph.msg_max, ph.capacity);
+    std::string head = fmt::format("  {:<13} {:<9} {}w/{}r {}..{} B cap {}", ph.name, ph.workload, ph.writers,
+                                   ph.readers, ph.msg_min, ph.msg_max, ph.capacity);
     if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
     if (!p.ran) {
       out += fmt::format("{}  skipped: {}\n", head, p.skipped);
       continue;
     }
     const double secs = p.active_seconds > 0 ? p.active_seconds : 1;
-    out += fmt::format("{}  {:.1f} s  {}msg/s  {}B/s\n", head, p.seconds, si(static_cast<double>(p.counts.received) / secs),
-                       si(static_cast<double>(p.counts.bytes) / secs));
+    out +=
+        fmt::format("{}  {:.1f} s  {}msg/s  {}B/s\n", head, p.seconds,
+                    si(static_cast<double>(p.counts.received) / secs), si(static_cast<double>(p.counts.bytes) / secs));
     out += fmt::format("      {}\n", counts_line(p.counts));
     std::string extra = latency_line(p.latency);
     if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);

@@ -63,7 +63,8 @@ std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_chan
     (void)child->wait();
     out = std::string("hung in ") + where + " for " + std::to_string(timeout.count()) + " ms";
   } else if (exit->signal != 0) {
-    out = std::string("crashed in ") + where + " (SIG" + (sigabbrev_np(exit->signal) ? sigabbrev_np(exit->signal) : "?") + ")";
+    out = std::string("crashed in ") + where + " (SIG" +
+          (sigabbrev_np(exit->signal) ? sigabbrev_np(exit->signal) : "?") + ")";
   } else if (!exit->ok()) {
     out = exit->message.empty() ? "failed in " + std::string(where) : exit->message;
   }

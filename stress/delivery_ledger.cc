@@ -80,7 +80,8 @@ std::uint64_t* DeliveryLedger::words(std::uint32_t lane, std::uint32_t writer) c
   return static_cast<std::uint64_t*>(memory_) + stream * (bits_per_writer_ / 64);
 }
 
-Mark DeliveryLedger::mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence, bool exclusive) const noexcept {
+Mark DeliveryLedger::mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence,
+                          bool exclusive) const noexcept {
   if (lane >= lanes_ || writer >= writers_ || sequence >= bits_per_writer_) return Mark::kOutOfRange;
   std::atomic_ref<std::uint64_t> word(words(lane, writer)[sequence / 64]);
   const std::uint64_t bit = std::uint64_t{1} << (sequence % 64);

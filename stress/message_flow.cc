@@ -13,10 +13,10 @@
 #include "core/channel/channel.h"
 #include "core/framing/frame.h"
 #include "stress/delivery_ledger.h"
+#include "stress/latency_summary.h"
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
 #include "stress/phase_driver.h"
-#include "stress/latency_summary.h"
 
 namespace shmh::stress {
 namespace {
@@ -71,7 +71,7 @@ struct Flow {
   Topology topology;
   const shmh_channel_vtable* vtable = nullptr;
   bool fifo = false;
-  bool exclusive_lanes = false;  // one reader per lane: arrivals need no atomic read-modify-write
+  bool exclusive_lanes = false;   // one reader per lane: arrivals need no atomic read-modify-write
   std::vector<Channel> channels;  // the runner's (creator's) handles, one per lane
   std::vector<std::string> addresses;
   PeerBoard board;
@@ -98,7 +98,9 @@ void consume(const Flow& flow, PeerRecord& rec, bool track_pending, std::uint32_
              std::span<const std::byte> message) {
   const std::uint64_t seed = flow.env.seed;
   const auto f = check_frame(message, seed);
-  auto who = [reader] { return reader == kNoLane ? std::string("left in the channel") : "reader " + std::to_string(reader); };
+  auto who = [reader] {
+    return reader == kNoLane ? std::string("left in the channel") : "reader " + std::to_string(reader);
+  };
   if (f.status != FrameStatus::kOk || f.writer >= flow.board.writers()) {
     PeerRecord::add(rec.corrupt, 1);
     std::string what = std::to_string(message.size()) + "-byte message at " + who() + ": ";
@@ -274,7 +276,8 @@ void add_finding(PhaseOutcome& out, const char* kind, std::string detail) {
 }
 
 // The first problem text among the records whose counter `field` is non-zero.
-std::string first_problem(const std::vector<const PeerRecord*>& records, std::atomic<std::uint64_t> PeerRecord::*field) {
+std::string first_problem(const std::vector<const PeerRecord*>& records,
+                          std::atomic<std::uint64_t> PeerRecord::*field) {
   for (const auto* r : records) {
     if ((r->*field).load() != 0 && r->first_problem_set.load() != 0) return r->first_problem;
   }
@@ -331,7 +334,8 @@ std::string message_flow_unsupported(const WorkloadEnv& env, Topology topology) 
     return "channel " + name + " takes one reader";
   }
   if (p.msg_min < kMinMessage || p.msg_min > p.msg_max) return "message sizes must be 24 ≤ MIN ≤ MAX";
-  if (p.kill_rate > 0 && env.options.mode == PeerMode::kThreads) return "--kill needs processes (a thread cannot be killed)";
+  if (p.kill_rate > 0 && env.options.mode == PeerMode::kThreads)
+    return "--kill needs processes (a thread cannot be killed)";
   return {};
 }
 
@@ -453,14 +457,22 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
                 std::to_string(c.lost) + " message(s) sent and never received, beyond what " +
                     std::to_string(drive.kills) + " kill(s) left in flight: " + examples);
   }
-  if (c.duplicated > 0) add_finding(out, "duplicated", std::to_string(c.duplicated) + " duplicate(s): " + first_problem(all, &PeerRecord::duplicated));
+  if (c.duplicated > 0)
+    add_finding(out, "duplicated",
+                std::to_string(c.duplicated) + " duplicate(s): " + first_problem(all, &PeerRecord::duplicated));
   if (c.corrupt > 0) {
-    add_finding(out, "corrupt", std::to_string(c.corrupt) + " corrupt message(s): " +
-                                    (audit.phantom > 0 && c.corrupt == audit.phantom ? std::string("intact frames with sequences never sent")
-                                                                                      : first_problem(all, &PeerRecord::corrupt)));
+    add_finding(
+        out, "corrupt",
+        std::to_string(c.corrupt) + " corrupt message(s): " +
+            (audit.phantom > 0 && c.corrupt == audit.phantom ? std::string("intact frames with sequences never sent")
+                                                             : first_problem(all, &PeerRecord::corrupt)));
   }
-  if (c.reordered > 0) add_finding(out, "reordered", std::to_string(c.reordered) + " out of order: " + first_problem(all, &PeerRecord::reordered));
-  if (errors > 0) add_finding(out, "channel-error", std::to_string(errors) + " failed call(s): " + first_problem(all, &PeerRecord::errors));
+  if (c.reordered > 0)
+    add_finding(out, "reordered",
+                std::to_string(c.reordered) + " out of order: " + first_problem(all, &PeerRecord::reordered));
+  if (errors > 0)
+    add_finding(out, "channel-error",
+                std::to_string(errors) + " failed call(s): " + first_problem(all, &PeerRecord::errors));
   return out;
 }
 

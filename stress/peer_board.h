@@ -43,12 +43,12 @@ inline constexpr std::uint64_t kNoSequence = ~std::uint64_t{0};
 // is reaped or, for the watchdog, while it runs.
 struct alignas(64) PeerRecord {
   std::atomic<std::int32_t> pid{0};
-  std::atomic<std::uint32_t> op{0};            // PeerOp
-  std::atomic<std::uint64_t> op_arg{0};        // the sequence being sent, the region being read...
-  std::atomic<std::uint64_t> progress{0};      // operations completed (all incarnations)
+  std::atomic<std::uint32_t> op{0};        // PeerOp
+  std::atomic<std::uint64_t> op_arg{0};    // the sequence being sent, the region being read...
+  std::atomic<std::uint64_t> progress{0};  // operations completed (all incarnations)
   std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::uint32_t> incarnation{0};   // restarts so far
-  std::atomic<std::uint32_t> finished{0};      // 1: ended on its own (not killed)
+  std::atomic<std::uint32_t> incarnation{0};  // restarts so far
+  std::atomic<std::uint32_t> finished{0};     // 1: ended on its own (not killed)
   // Writers: every sequence below next_seq was sent (send returned OK), except those that were in
   // flight in a killed incarnation; in_flight is the sequence a send is under way for.
   std::atomic<std::uint64_t> next_seq{0};
@@ -69,7 +69,7 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint32_t> first_problem_set{0};
   char first_problem[256] = {};
   std::atomic<std::uint64_t> rss_anon_kib{0};  // the peer's private resident memory when it ended
-  stats::LatencyHistogram latency;  // readers: send-to-receive, ns
+  stats::LatencyHistogram latency;             // readers: send-to-receive, ns
 
   // What the peer does now (the watchdog times how long it stays there). No clock, no RMW.
   void begin(PeerOp what, std::uint64_t arg = 0) noexcept {

@@ -50,7 +50,7 @@ Result<void> PeerGroup::start(PeerId id) {
   if (mode_ == PeerMode::kProcesses) {
     auto child = ChildProcess::spawn([this, id]() -> ChildReport {
       // The terminal's Ctrl-C reaches the whole process group; the runner alone decides.
-      std::signal(SIGINT, SIG_IGN);  // NOLINT(concurrency-mt-unsafe): a fresh single-threaded child
+      std::signal(SIGINT, SIG_IGN);   // NOLINT(concurrency-mt-unsafe): a fresh single-threaded child
       std::signal(SIGTERM, SIG_IGN);  // NOLINT(concurrency-mt-unsafe)
       board_.record(id.role, id.index).pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
       return body_(id);
@@ -76,7 +76,9 @@ Result<void> PeerGroup::start(PeerId id) {
 
 void PeerGroup::reap(Slot& s, ChildExit exit) {
   board_.record(s.id.role, s.id.index).begin(PeerOp::kDone);
-  if (!exit.ok()) ends_.push_back(PeerEnd{.id = s.id, .pid = board_.record(s.id.role, s.id.index).pid.load(), .exit = std::move(exit)});
+  if (!exit.ok())
+    ends_.push_back(
+        PeerEnd{.id = s.id, .pid = board_.record(s.id.role, s.id.index).pid.load(), .exit = std::move(exit)});
 }
 
 Result<pid_t> PeerGroup::kill(PeerId id) {

@@ -53,16 +53,18 @@ class Driver {
     }
     group_.poll();
     for (const auto& end : group_.ends()) {
-      out_.findings.push_back(Finding{.kind = "peer-crash",
-                                      .phase = env_.phase.name,
-                                      .detail = describe(end.id) + " (pid " + std::to_string(end.pid) +
-                                                ") " + end.exit.describe()});
+      out_.findings.push_back(
+          Finding{.kind = "peer-crash",
+                  .phase = env_.phase.name,
+                  .detail = describe(end.id) + " (pid " + std::to_string(end.pid) + ") " + end.exit.describe()});
     }
     out_.seconds = seconds_since(start_);
     out_.runner_rss_anon_kib = rss_anon_kib();
     if (env_.options.mode == PeerMode::kProcesses) {
-      for (std::uint32_t i = 0; i < board_.writers(); ++i) out_.peers_rss_anon_kib += board_.writer(i).rss_anon_kib.load();
-      for (std::uint32_t i = 0; i < board_.readers(); ++i) out_.peers_rss_anon_kib += board_.reader(i).rss_anon_kib.load();
+      for (std::uint32_t i = 0; i < board_.writers(); ++i)
+        out_.peers_rss_anon_kib += board_.writer(i).rss_anon_kib.load();
+      for (std::uint32_t i = 0; i < board_.readers(); ++i)
+        out_.peers_rss_anon_kib += board_.reader(i).rss_anon_kib.load();
     }
     return std::move(out_);
   }
@@ -70,8 +72,9 @@ class Driver {
  private:
   void start_peer(PeerId id) {
     if (auto s = group_.start(id); !s) {
-      out_.findings.push_back(
-          Finding{.kind = "setup", .phase = env_.phase.name, .detail = "cannot start " + describe(id) + ": " + s.error().message()});
+      out_.findings.push_back(Finding{.kind = "setup",
+                                      .phase = env_.phase.name,
+                                      .detail = "cannot start " + describe(id) + ": " + s.error().message()});
       ended_ = true;
     }
   }
@@ -177,7 +180,8 @@ class Driver {
         const std::string arg = config_.describe_op(id, rec);
         if (!arg.empty()) who += " " + arg;
       }
-      if (w.since != Clock::time_point{}) who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
+      if (w.since != Clock::time_point{})
+        who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
     }
     out_.findings.push_back(Finding{
         .kind = "stall",

@@ -35,7 +35,7 @@ struct DriveOutcome {
   bool aborted = false;  // ended by the watchdog or a failed start: the channel's state is suspect
   std::uint64_t runner_rss_anon_kib = 0;
   std::uint64_t peers_rss_anon_kib = 0;  // processes only
-  std::vector<Finding> findings;  // stall, peer-crash
+  std::vector<Finding> findings;         // stall, peer-crash
 };
 
 // Runs the phase: every writer and reader of `board` is started through `group`.

@@ -12,8 +12,8 @@ struct ProgressSnapshot {
   std::string phase;
   std::size_t phase_index = 0;  // 0-based
   std::size_t phases = 0;
-  double elapsed_s = 0;  // of the whole run
-  double total_s = 0;    // the run's planned duration
+  double elapsed_s = 0;          // of the whole run
+  double total_s = 0;            // the run's planned duration
   std::uint64_t operations = 0;  // messages sent + received (or writes + reads, checks) so far in the phase
   std::uint64_t bytes = 0;
   std::uint64_t kills = 0;

@@ -37,12 +37,12 @@ struct StressOptions {
   std::optional<std::uint32_t> msg_min;
   std::optional<std::uint32_t> msg_max;
   std::optional<std::uint32_t> capacity;
-  std::optional<double> kill_rate;  // SIGKILLs per second across all peers (processes only)
+  std::optional<double> kill_rate;             // SIGKILLs per second across all peers (processes only)
   std::chrono::milliseconds duration{10'000};  // the whole run, shared among its phases
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;
   std::chrono::milliseconds watchdog{5'000};  // no progress this long ends the run: "stall"
-  std::uint32_t segment_mib = 8;               // churn: segment size
+  std::uint32_t segment_mib = 8;              // churn: segment size
 };
 
 // One configuration the runner executes. Every field is set.

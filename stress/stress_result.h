@@ -41,7 +41,7 @@ struct Finding {
 struct PhaseResult {
   Phase phase;
   bool ran = false;
-  std::string skipped;  // why it did not run (e.g. --kill in threads mode), when !ran
+  std::string skipped;        // why it did not run (e.g. --kill in threads mode), when !ran
   double seconds = 0;         // the whole phase, drain included
   double active_seconds = 0;  // while writers ran: rates (msgs/s, bytes/s) divide by this
   Counts counts;

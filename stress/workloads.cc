@@ -1,7 +1,6 @@
-#include "stress/workload.h"
-
 #include <array>
 
+#include "stress/workload.h"
 #include "stress/workloads/broadcast.h"
 #include "stress/workloads/churn.h"
 #include "stress/workloads/queue.h"

@@ -54,14 +54,16 @@ class Lifecycle {
     if (!id) return id.error().err == EEXIST ? "skip" : "shmget create: " + id.error().message();
     id_ = *id;
     if (auto again = sys::shmget(key_, size_, IPC_CREAT | IPC_EXCL | 0600); again || again.error().err != EEXIST) {
-      return "shmget IPC_EXCL on an existing key: " + (again ? "succeeded" : describe_result(again.error())) + ", expected EEXIST";
+      return "shmget IPC_EXCL on an existing key: " + (again ? "succeeded" : describe_result(again.error())) +
+             ", expected EEXIST";
     }
     if (auto same = sys::shmget(key_, 0, 0); !same || *same != id_) {
       return "shmget lookup by key: " + (same ? "id " + std::to_string(*same) : describe_result(same.error())) +
              ", expected id " + std::to_string(id_);
     }
     if (auto big = sys::shmget(key_, size_ + 4096, 0); big || big.error().err != EINVAL) {
-      return "shmget with a size above the segment: " + (big ? "succeeded" : describe_result(big.error())) + ", expected EINVAL";
+      return "shmget with a size above the segment: " + (big ? "succeeded" : describe_result(big.error())) +
+             ", expected EINVAL";
     }
     if (auto s = expect_stat(0600, 0, key_); !s.empty()) return "fresh segment: " + s;
 
@@ -94,7 +96,8 @@ class Lifecycle {
       auto* view = static_cast<char*>(attached_[a]);
       for (std::size_t off = 0; off < size_; off += page) {
         const std::uint64_t v = std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(view + off)).load();
-        if (v != (tag ^ off)) return "attachment " + std::to_string(a + 1) + " reads another value at offset " + std::to_string(off);
+        if (v != (tag ^ off))
+          return "attachment " + std::to_string(a + 1) + " reads another value at offset " + std::to_string(off);
       }
     }
 
@@ -116,13 +119,15 @@ class Lifecycle {
     removed_ = true;
     if (auto s = expect_stat(0640 | SHM_DEST, k, IPC_PRIVATE); !s.empty()) return "after IPC_RMID while attached: " + s;
     if (auto gone = sys::shmget(key_, 0, 0); gone || gone.error().err != ENOENT) {
-      return "shmget by key after IPC_RMID: " + (gone ? "found id " + std::to_string(*gone) : describe_result(gone.error())) +
+      return "shmget by key after IPC_RMID: " +
+             (gone ? "found id " + std::to_string(*gone) : describe_result(gone.error())) +
              ", expected ENOENT (the key is private now)";
     }
     auto late = sys::shmat(id_, nullptr, SHM_RDONLY);
     if (!late) return "shmat by id of a segment marked SHM_DEST (Linux allows it): " + late.error().message();
     attached_.push_back(*late);
-    if (auto s = expect_stat(0640 | SHM_DEST, k + 1, IPC_PRIVATE); !s.empty()) return "after attaching a removed segment: " + s;
+    if (auto s = expect_stat(0640 | SHM_DEST, k + 1, IPC_PRIVATE); !s.empty())
+      return "after attaching a removed segment: " + s;
 
     void* last = attached_.back();
     while (!attached_.empty()) {
@@ -131,12 +136,14 @@ class Lifecycle {
     }
     shmid_ds gone_ds{};
     if (auto st = sys::shmctl(id_, IPC_STAT, &gone_ds); st || st.error().err != EINVAL) {
-      return "IPC_STAT after the last detach of a removed segment: " + (st ? "succeeded" : describe_result(st.error())) +
-             ", expected EINVAL (destroyed)";
+      return "IPC_STAT after the last detach of a removed segment: " +
+             (st ? "succeeded" : describe_result(st.error())) + ", expected EINVAL (destroyed)";
     }
     // A second shmdt of the same address: only where no other thread may have attached there since.
-    if (auto again = alone_ ? sys::shmdt(last) : Result<void>(sys_error(EINVAL, "shmdt")); again || again.error().err != EINVAL) {
-      return "shmdt of an address no longer attached: " + (again ? "succeeded" : describe_result(again.error())) + ", expected EINVAL";
+    if (auto again = alone_ ? sys::shmdt(last) : Result<void>(sys_error(EINVAL, "shmdt"));
+        again || again.error().err != EINVAL) {
+      return "shmdt of an address no longer attached: " + (again ? "succeeded" : describe_result(again.error())) +
+             ", expected EINVAL";
     }
     id_ = -1;
     return {};
@@ -148,7 +155,8 @@ class Lifecycle {
     if (auto st = sys::shmctl(id_, IPC_STAT, &ds); !st) return "IPC_STAT: " + st.error().message();
     std::string bad;
     auto differs = [&](const char* what, unsigned long long got, unsigned long long want) {
-      if (got != want && bad.empty()) bad = std::string(what) + " " + std::to_string(got) + ", expected " + std::to_string(want);
+      if (got != want && bad.empty())
+        bad = std::string(what) + " " + std::to_string(got) + ", expected " + std::to_string(want);
     };
     differs("size", ds.shm_segsz, size_);
     differs("mode", ds.shm_perm.mode & 07777U, mode);
@@ -200,13 +208,14 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
       rec.note_problem("worker " + std::to_string(w) + " lifecycle " + std::to_string(n) + ": " + mismatch);
     }
     // Cross-process: bump our counter in the shared segment; nobody's counter may go back.
-    std::atomic_ref<std::uint64_t>(counters[w * 8]).store(n + 1, std::memory_order_release);
+    std::atomic_ref<std::uint64_t>(counters[std::size_t{w} * 8]).store(n + 1, std::memory_order_release);
     for (std::uint32_t j = 0; j < c.board.writers(); ++j) {
-      const std::uint64_t v = std::atomic_ref<std::uint64_t>(counters[j * 8]).load(std::memory_order_acquire);
+      const std::uint64_t v = std::atomic_ref<std::uint64_t>(counters[std::size_t{j} * 8]).load(std::memory_order_acquire);
       if (v < seen[j]) {
         rec.corrupt.fetch_add(1);
-        rec.note_problem("worker " + std::to_string(w) + " saw worker " + std::to_string(j) + "'s counter go back from " +
-                         std::to_string(seen[j]) + " to " + std::to_string(v) + " in the shared segment");
+        rec.note_problem("worker " + std::to_string(w) + " saw worker " + std::to_string(j) +
+                         "'s counter go back from " + std::to_string(seen[j]) + " to " + std::to_string(v) +
+                         " in the shared segment");
       }
       seen[j] = v > seen[j] ? v : seen[j];
     }
@@ -237,8 +246,8 @@ PhaseOutcome run(WorkloadEnv& env) {
     out.error = "churn shared segment: " + shared.error().message();
     return out;
   }
-  Churn c{.env = env, .board = std::move(*board), .shared_id = *shared,
-          .size = std::size_t{env.options.segment_mib} << 20};
+  Churn c{
+      .env = env, .board = std::move(*board), .shared_id = *shared, .size = std::size_t{env.options.segment_mib} << 20};
   DriveOutcome drive;
   {
     PeerGroup group(env.options.mode, c.board, [&c](PeerId id) -> ChildReport { return worker_body(c, id.index); });
@@ -256,7 +265,8 @@ PhaseOutcome run(WorkloadEnv& env) {
               }
               rec.progress.fetch_add(1);  // its lifecycle number is spent: the restart takes a fresh key
             },
-        .describe_op = [](PeerId, const PeerRecord& rec) { return "in lifecycle " + std::to_string(rec.op_arg.load()); }};
+        .describe_op = [](PeerId,
+                          const PeerRecord& rec) { return "in lifecycle " + std::to_string(rec.op_arg.load()); }};
     drive = drive_phase(group, c.board, env, config);
   }
   (void)sys::shmctl(c.shared_id, IPC_RMID, nullptr);
@@ -280,7 +290,8 @@ PhaseOutcome run(WorkloadEnv& env) {
     if (example.empty() && rec.first_problem_set.load() != 0) example = rec.first_problem;
   }
   if (counts.corrupt > 0) {
-    out.findings.push_back(Finding{.kind = "churn-mismatch", .phase = env.phase.name,
+    out.findings.push_back(Finding{.kind = "churn-mismatch",
+                                   .phase = env.phase.name,
                                    .detail = std::to_string(counts.corrupt) + " prediction(s) failed: " + example});
   }
   return out;

@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "core/segment/shared_region.h"
@@ -30,7 +30,8 @@ RegionLayout layout_for(std::uint32_t record_bytes) {
 }
 
 std::uint64_t expected_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) {
-  std::uint64_t z = seed ^ (std::uint64_t{writer} << 48) ^ (version * 0x9e3779b97f4a7c15ULL) ^ (i * 0xd1b54a32d192ed03ULL);
+  std::uint64_t z =
+      seed ^ (std::uint64_t{writer} << 48) ^ (version * 0x9e3779b97f4a7c15ULL) ^ (i * 0xd1b54a32d192ed03ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
@@ -126,8 +127,9 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
     }
     const std::uint64_t version = view.word(w, kVersion).load(std::memory_order_relaxed);
     const std::uint64_t writer = view.word(w, kWriter).load(std::memory_order_relaxed);
-    for (std::size_t i = 0; i < r.layout.words; ++i) copy[i] = view.word(w, kPayload + i).load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);  // the copy is complete before the re-check
+    for (std::size_t i = 0; i < r.layout.words; ++i)
+      copy[i] = view.word(w, kPayload + i).load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);                     // the copy is complete before the re-check
     if (view.word(w, kSeq).load(std::memory_order_relaxed) != s1) continue;  // changed meanwhile: retry
     if (done) ++final_pass;
     // Accepted: it must be one whole record of version s1/2 by writer w.
@@ -137,7 +139,8 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
       bad = "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
     } else {
       for (std::size_t i = 0; i < r.layout.words && bad.empty(); ++i) {
-        if (copy[i] != expected_word(seed, w, version, i)) bad = "word " + std::to_string(i) + " is from another version";
+        if (copy[i] != expected_word(seed, w, version, i))
+          bad = "word " + std::to_string(i) + " is from another version";
       }
     }
     if (!bad.empty()) {
@@ -217,11 +220,13 @@ PhaseOutcome run(WorkloadEnv& env) {
     out.findings.push_back(Finding{.kind = "leak", .phase = env.phase.name, .detail = removed.error().message()});
   }
   if (c.corrupt > 0) {
-    out.findings.push_back(Finding{.kind = "torn-read", .phase = env.phase.name,
+    out.findings.push_back(Finding{.kind = "torn-read",
+                                   .phase = env.phase.name,
                                    .detail = std::to_string(c.corrupt) + " torn record(s) accepted: " + torn});
   }
   if (c.reordered > 0) {
-    out.findings.push_back(Finding{.kind = "stale-read", .phase = env.phase.name,
+    out.findings.push_back(Finding{.kind = "stale-read",
+                                   .phase = env.phase.name,
                                    .detail = std::to_string(c.reordered) + " stale record(s) accepted: " + stale});
   }
   return out;

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,44 +76,39 @@ TEST_P(BadArguments, ExitTwoWithOneLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadArguments,
-    ::testing::Values(std::vector<std::string>{}, std::vector<std::string>{"frobnicate"},
-                      std::vector<std::string>{"--bogus"}, std::vector<std::string>{"smoke", "--size", "0"},
-                      std::vector<std::string>{"smoke", "--size", "lots"},
-                      std::vector<std::string>{"smoke", "--size", "99999999999T"},
-                      std::vector<std::string>{"smoke", "--backend", "shmem"},
-                      std::vector<std::string>{"smoke", "--seed", "minus"}, std::vector<std::string>{"smoke", "extra"},
-                      std::vector<std::string>{"clean", "--bogus"}, std::vector<std::string>{"smoke", "clean"},
-                      std::vector<std::string>{"limits", "--require", "segmnts=3"},
-                      std::vector<std::string>{"limits", "--require", "segment-size=99999P"},
-                      std::vector<std::string>{"limits", "--require", "segments=1,segments=2"},
-                      std::vector<std::string>{"limits", "--profile", "/no/such/profile"},
-                      std::vector<std::string>{"limits", "--probe"},
-                      std::vector<std::string>{"limits", "--require", "posix=1M", "--max-bytes", "x"},
-                      std::vector<std::string>{"limits", "--require", "posix=4M", "--probe", "--max-bytes", "1M"},
-                      std::vector<std::string>{"fuzz"}, std::vector<std::string>{"fuzz", "run", "no_such_target"},
-                      std::vector<std::string>{"fuzz", "run", "--time", "0"},
-                      std::vector<std::string>{"fuzz", "run", "--time", "ten"},
-                      std::vector<std::string>{"fuzz", "run", "--jobs", "0"},
-                      std::vector<std::string>{"fuzz", "run", "sysv_api", "--fuzzers", "/no/such/dir"},
-                      std::vector<std::string>{"fuzz", "repro", "sysv_api"},
-                      std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
-                      std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"},
-                      std::vector<std::string>{"stress", "--writers", "0"},
-                      std::vector<std::string>{"stress", "--readers", "65"},
-                      std::vector<std::string>{"stress", "--capacity", "0"},
-                      std::vector<std::string>{"stress", "--msg-size", "8"},
-                      std::vector<std::string>{"stress", "--msg-size", "lots"},
-                      std::vector<std::string>{"stress", "--msg-size", "100:50"},
-                      std::vector<std::string>{"stress", "--msg-size", "64:4G"},
-                      std::vector<std::string>{"stress", "--workload", "nope"},
-                      std::vector<std::string>{"stress", "--backend", "shmem"},
-                      std::vector<std::string>{"stress", "--duration", "forever"},
-                      std::vector<std::string>{"stress", "--kill", "-1"},
-                      std::vector<std::string>{"stress", "--threads", "--kill", "5"},
-                      std::vector<std::string>{"stress", "--messages", "0"},
-                      std::vector<std::string>{"stress", "--channel", "rnig"},
-                      std::vector<std::string>{"stress", "--channel", "/no/such/libchannel.so"},
-                      std::vector<std::string>{"stress", "--channel", "/etc/hostname"}));
+    ::testing::Values(
+        std::vector<std::string>{}, std::vector<std::string>{"frobnicate"}, std::vector<std::string>{"--bogus"},
+        std::vector<std::string>{"smoke", "--size", "0"}, std::vector<std::string>{"smoke", "--size", "lots"},
+        std::vector<std::string>{"smoke", "--size", "99999999999T"},
+        std::vector<std::string>{"smoke", "--backend", "shmem"}, std::vector<std::string>{"smoke", "--seed", "minus"},
+        std::vector<std::string>{"smoke", "extra"}, std::vector<std::string>{"clean", "--bogus"},
+        std::vector<std::string>{"smoke", "clean"}, std::vector<std::string>{"limits", "--require", "segmnts=3"},
+        std::vector<std::string>{"limits", "--require", "segment-size=99999P"},
+        std::vector<std::string>{"limits", "--require", "segments=1,segments=2"},
+        std::vector<std::string>{"limits", "--profile", "/no/such/profile"},
+        std::vector<std::string>{"limits", "--probe"},
+        std::vector<std::string>{"limits", "--require", "posix=1M", "--max-bytes", "x"},
+        std::vector<std::string>{"limits", "--require", "posix=4M", "--probe", "--max-bytes", "1M"},
+        std::vector<std::string>{"fuzz"}, std::vector<std::string>{"fuzz", "run", "no_such_target"},
+        std::vector<std::string>{"fuzz", "run", "--time", "0"},
+        std::vector<std::string>{"fuzz", "run", "--time", "ten"},
+        std::vector<std::string>{"fuzz", "run", "--jobs", "0"},
+        std::vector<std::string>{"fuzz", "run", "sysv_api", "--fuzzers", "/no/such/dir"},
+        std::vector<std::string>{"fuzz", "repro", "sysv_api"},
+        std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
+        std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"},
+        std::vector<std::string>{"stress", "--writers", "0"}, std::vector<std::string>{"stress", "--readers", "65"},
+        std::vector<std::string>{"stress", "--capacity", "0"}, std::vector<std::string>{"stress", "--msg-size", "8"},
+        std::vector<std::string>{"stress", "--msg-size", "lots"},
+        std::vector<std::string>{"stress", "--msg-size", "100:50"},
+        std::vector<std::string>{"stress", "--msg-size", "64:4G"},
+        std::vector<std::string>{"stress", "--workload", "nope"},
+        std::vector<std::string>{"stress", "--backend", "shmem"},
+        std::vector<std::string>{"stress", "--duration", "forever"}, std::vector<std::string>{"stress", "--kill", "-1"},
+        std::vector<std::string>{"stress", "--threads", "--kill", "5"},
+        std::vector<std::string>{"stress", "--messages", "0"}, std::vector<std::string>{"stress", "--channel", "rnig"},
+        std::vector<std::string>{"stress", "--channel", "/no/such/libchannel.so"},
+        std::vector<std::string>{"stress", "--channel", "/etc/hostname"}));
 
 TEST(Cli, FuzzListNamesEveryTarget) {
   const CliRun r = shmharness({"fuzz", "list"});
@@ -271,7 +266,8 @@ TEST(CliStress, PassesWithReportsThatAgreeWithTheExitCode) {
   EXPECT_EQ(doc["schema"], "shmharness-stress/1");
   EXPECT_EQ(doc["verdict"], "pass");
   EXPECT_EQ(doc["seed"], 77U);
-  for (const char* key : {"options", "kernel", "counts", "throughput", "latency_ns", "findings", "leaked_segments", "phases"}) {
+  for (const char* key :
+       {"options", "kernel", "counts", "throughput", "latency_ns", "findings", "leaked_segments", "phases"}) {
     EXPECT_TRUE(doc.contains(key)) << key;
   }
   for (const char* key : {"sent", "received", "lost", "duplicated", "corrupt", "reordered", "abandoned"}) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-
 #include "report/limits_json.h"
 #include "report/limits_text.h"
 #include "tests/report/golden.h"

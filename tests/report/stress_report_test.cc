@@ -28,7 +28,14 @@ stress::StressResult fixed_result(bool with_finding) {
   a.ran = true;
   a.seconds = 1.1;
   a.active_seconds = 1.0;
-  a.counts = {.sent = 1000, .received = 1000, .lost = 0, .duplicated = 0, .corrupt = 0, .reordered = 0, .abandoned = 0, .bytes = 64000};
+  a.counts = {.sent = 1000,
+              .received = 1000,
+              .lost = 0,
+              .duplicated = 0,
+              .corrupt = 0,
+              .reordered = 0,
+              .abandoned = 0,
+              .bytes = 64000};
   a.latency = {.samples = 1000, .p50 = 1500, .p99 = 20'000, .p999 = 300'000, .max = 2'000'000};
   stress::PhaseResult b;
   b.phase.name = "kill";
@@ -41,8 +48,14 @@ stress::StressResult fixed_result(bool with_finding) {
   b.active_seconds = 1.0;
   b.kills = 3;
   b.restarts = 3;
-  b.counts = {.sent = 500, .received = 499, .lost = with_finding ? 1U : 0U, .duplicated = 0, .corrupt = 0, .reordered = 0,
-              .abandoned = 1, .bytes = 32000};
+  b.counts = {.sent = 500,
+              .received = 499,
+              .lost = with_finding ? 1U : 0U,
+              .duplicated = 0,
+              .corrupt = 0,
+              .reordered = 0,
+              .abandoned = 1,
+              .bytes = 32000};
   stress::PhaseResult c;
   c.phase.name = "broadcast";
   c.phase.workload = "broadcast";
@@ -55,17 +68,11 @@ stress::StressResult fixed_result(bool with_finding) {
   return r;
 }
 
-TEST(StressReport, TextMatchesGolden) {
-  test::expect_golden(render_stress_text(fixed_result(true)), "stress.txt");
-}
+TEST(StressReport, TextMatchesGolden) { test::expect_golden(render_stress_text(fixed_result(true)), "stress.txt"); }
 
-TEST(StressReport, JsonMatchesGolden) {
-  test::expect_golden(render_stress_json(fixed_result(true)), "stress.json");
-}
+TEST(StressReport, JsonMatchesGolden) { test::expect_golden(render_stress_json(fixed_result(true)), "stress.json"); }
 
-TEST(StressReport, JunitMatchesGolden) {
-  test::expect_golden(render_stress_junit(fixed_result(true)), "stress.xml");
-}
+TEST(StressReport, JunitMatchesGolden) { test::expect_golden(render_stress_junit(fixed_result(true)), "stress.xml"); }
 
 TEST(StressReport, JsonVerdictFollowsTheFindings) {
   auto pass = nlohmann::json::parse(render_stress_json(fixed_result(false)));

@@ -2,11 +2,11 @@
 // channel must pass with zero findings and account for every message; kills on `ring` end with
 // nothing unaccounted; a seed replays the sizes; an interrupt gives a partial result. Each run is a
 // fraction of a second so the whole label stays far below its 3-minute budget.
-#include "stress/runner.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "stress/runner.h"
 
 namespace shmh::stress {
 namespace {
