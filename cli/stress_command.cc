@@ -69,6 +69,9 @@ std::string to_options(const StressFlags& f, stress::StressOptions* o) {
   auto duration = parse_duration_ms(f.duration);
   if (!duration) return "--duration: " + duration.error().detail;
   o->duration = std::chrono::milliseconds(*duration);
+  // --messages alone: the phases end when the writers have sent them (the watchdog still bounds a
+  // run that stops progressing); with --duration too, whichever comes first.
+  if (f.messages && !f.duration_given) o->duration = std::chrono::hours(24);
   auto watchdog = parse_duration_ms(f.watchdog);
   if (!watchdog) return "--watchdog: " + watchdog.error().detail;
   o->watchdog = std::chrono::milliseconds(*watchdog);
@@ -224,7 +227,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
                 "Peers as threads of one process (for ThreadSanitizer) instead of processes");
   sub->add_option("--duration", flags->duration, "Whole run: 500ms, 10s, 5m (shared by the campaign's phases)")
       ->capture_default_str();
-  sub->add_option("--messages", flags->messages, "Stop each phase after this many messages (writes, lifecycles)");
+  sub->add_option("--messages", flags->messages,
+                  "End each phase after this many messages (writes, lifecycles); with --duration, whichever first");
   sub->add_option("--msg-size", flags->msg_size, "Message sizes MIN[:MAX] in bytes, MIN >= 24 (e.g. 24:4k)");
   sub->add_option("--capacity", flags->capacity, "Channel capacity in messages");
   sub->add_option("--kill", flags->kill_rate, "SIGKILL this many random peers per second and restart them");
@@ -237,7 +241,10 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_flag("-q,--quiet", flags->quiet, "Print only the verdict line");
   sub->add_flag("--no-sandbox", flags->no_sandbox,
                 "Use the caller's namespaces (objects removed at the end; `shmharness clean` after a crash)");
-  sub->callback([flags, &runner] { runner = [flags] { return run_stress_command(*flags); }; });
+  sub->callback([flags, sub, &runner] {
+    flags->duration_given = sub->count("--duration") > 0;
+    runner = [flags] { return run_stress_command(*flags); };
+  });
 }
 
 int run_stress_command(const StressFlags& flags) {

@@ -99,8 +99,8 @@ Result<pid_t> PeerGroup::kill(PeerId id) {
 void PeerGroup::poll() {
   for (auto& s : slots_) {
     if (s.process.running()) {
-      auto exit = s.process.wait(std::chrono::milliseconds(0));
-      if (exit) reap(s, std::move(*exit));
+      auto exit = s.process.try_wait();
+      if (exit && *exit) reap(s, std::move(**exit));
     } else if (s.thread && s.thread_done->load(std::memory_order_acquire)) {
       s.thread->join();
       s.thread.reset();

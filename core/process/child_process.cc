@@ -115,12 +115,24 @@ Result<ChildExit> ChildProcess::wait(std::optional<std::chrono::milliseconds> ti
   }
   auto st = sys::waitpid(pid_, 0);
   if (!st) return st.error();
+  return reaped(st->status);
+}
+
+Result<std::optional<ChildExit>> ChildProcess::try_wait() {
+  if (pid_ <= 0) return logic_error("wait", "no child to wait for");
+  auto st = sys::waitpid(pid_, WNOHANG);
+  if (!st) return st.error();
+  if (st->pid == 0) return std::optional<ChildExit>{};
+  return std::optional<ChildExit>{reaped(st->status)};
+}
+
+ChildExit ChildProcess::reaped(int status) {
   pid_ = -1;
   ChildExit out;
-  if (WIFEXITED(st->status)) {
-    out.code = WEXITSTATUS(st->status);
-  } else if (WIFSIGNALED(st->status)) {
-    out.signal = WTERMSIG(st->status);
+  if (WIFEXITED(status)) {
+    out.code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    out.signal = WTERMSIG(status);
   }
   // The child has ended, so whatever it wrote is in the pipe; read it without blocking (a
   // grandchild may still hold the write end open, so EOF cannot be awaited).

@@ -69,12 +69,15 @@ class ChildProcess {
   // Waits for the child to end and reaps it. With a timeout, ETIMEDOUT if it is still running
   // then (the child keeps running; wait again or kill it).
   [[nodiscard]] Result<ChildExit> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Reaps the child if it has ended, without waiting: its exit, or nullopt while it runs.
+  [[nodiscard]] Result<std::optional<ChildExit>> try_wait();
   // Sends a signal. ESRCH once reaped.
   [[nodiscard]] Result<void> kill(int sig) const;
 
  private:
   ChildProcess(pid_t pid, int message_fd) : pid_(pid), message_fd_(message_fd) {}
   void reset() noexcept;
+  ChildExit reaped(int status);
 
   pid_t pid_ = -1;
   int message_fd_ = -1;

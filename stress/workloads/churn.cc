@@ -210,7 +210,8 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
     // Cross-process: bump our counter in the shared segment; nobody's counter may go back.
     std::atomic_ref<std::uint64_t>(counters[std::size_t{w} * 8]).store(n + 1, std::memory_order_release);
     for (std::uint32_t j = 0; j < c.board.writers(); ++j) {
-      const std::uint64_t v = std::atomic_ref<std::uint64_t>(counters[std::size_t{j} * 8]).load(std::memory_order_acquire);
+      const std::uint64_t v =
+          std::atomic_ref<std::uint64_t>(counters[std::size_t{j} * 8]).load(std::memory_order_acquire);
       if (v < seen[j]) {
         rec.corrupt.fetch_add(1);
         rec.note_problem("worker " + std::to_string(w) + " saw worker " + std::to_string(j) +

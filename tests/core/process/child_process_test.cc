@@ -133,5 +133,29 @@ TEST(ChildProcess, GrandchildDiesWithItsParent) {
   EXPECT_TRUE(dead) << "grandchild " << gpid << " survived its parent's SIGKILL";
 }
 
+TEST(ChildProcess, TryWaitReapsOnlyOnceEnded) {
+  auto child = ChildProcess::spawn([]() -> ChildReport {
+    ::usleep(200'000);
+    return "done";
+  });
+  ASSERT_TRUE(child) << child.error().message();
+  auto early = child->try_wait();
+  ASSERT_TRUE(early) << early.error().message();
+  EXPECT_FALSE(*early) << "still running";
+  EXPECT_TRUE(child->running());
+  std::optional<ChildExit> exit;
+  for (int i = 0; i < 500 && !exit; ++i) {
+    auto r = child->try_wait();
+    ASSERT_TRUE(r);
+    exit = *r;
+    if (!exit) ::usleep(2'000);
+  }
+  ASSERT_TRUE(exit) << "never ended";
+  EXPECT_EQ(exit->code, 1);
+  EXPECT_EQ(exit->message, "done");
+  EXPECT_FALSE(child->running());
+  EXPECT_FALSE(child->try_wait()) << "nothing left to reap";
+}
+
 }  // namespace
 }  // namespace shmh
