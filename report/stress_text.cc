@@ -32,6 +32,20 @@ std::string latency_line(const stress::Latency& l) {
                      duration_ns(l.p999), duration_ns(l.max));
 }
 
+// What a phase ran, in the workload's own terms.
+std::string phase_shape(const stress::Phase& ph, const stress::StressOptions& o) {
+  if (ph.workload == "churn") return fmt::format("{} workers, {} MiB segments", ph.writers, o.segment_mib);
+  if (ph.workload == "regions") return fmt::format("{}w/{}r {} B records", ph.writers, ph.readers, ph.msg_max);
+  return fmt::format("{}w/{}r {}..{} B cap {}", ph.writers, ph.readers, ph.msg_min, ph.msg_max, ph.capacity);
+}
+
+// What a workload's "received" counts, per second.
+const char* rate_unit(const stress::Phase& ph) {
+  if (ph.workload == "churn") return "lifecycles/s";
+  if (ph.workload == "regions") return "records/s";
+  return "msg/s";
+}
+
 }  // namespace
 
 std::string render_stress_progress(const stress::ProgressSnapshot& s, double ops_per_s) {
@@ -44,8 +58,7 @@ std::string render_stress_text(const stress::StressResult& r) {
   std::string out;
   for (const auto& p : r.phases) {
     const auto& ph = p.phase;
-    std::string head = fmt::format("  {:<13} {:<9} {}w/{}r {}..{} B cap {}", ph.name, ph.workload, ph.writers,
-                                   ph.readers, ph.msg_min, ph.msg_max, ph.capacity);
+    std::string head = fmt::format("  {:<13} {:<9} {}", ph.name, ph.workload, phase_shape(ph, r.options));
     if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
     if (!p.ran) {
       out += fmt::format("{}  skipped: {}\n", head, p.skipped);
@@ -53,8 +66,8 @@ std::string render_stress_text(const stress::StressResult& r) {
     }
     const double secs = p.active_seconds > 0 ? p.active_seconds : 1;
     out +=
-        fmt::format("{}  {:.1f} s  {}msg/s  {}B/s\n", head, p.seconds,
-                    si(static_cast<double>(p.counts.received) / secs), si(static_cast<double>(p.counts.bytes) / secs));
+        fmt::format("{}  {:.1f} s  {}{}  {}B/s\n", head, p.seconds, si(static_cast<double>(p.counts.received) / secs),
+                    rate_unit(ph), si(static_cast<double>(p.counts.bytes) / secs));
     out += fmt::format("      {}\n", counts_line(p.counts));
     std::string extra = latency_line(p.latency);
     if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);

@@ -354,7 +354,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
     out.error = ledger.error().message();
     return out;
   }
-  Flow flow{.env = env,
+  // On the heap: if threads stay stuck inside the channel, the flow they use is left alive (below).
+  auto owned = std::unique_ptr<Flow>(new Flow{.env = env,
             .topology = topology,
             .vtable = env.channel->vtable,
             .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,
@@ -363,7 +364,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
             .addresses = {},
             .board = std::move(*board),
             .ledger = std::move(*ledger),
-            .sends = {}};
+            .sends = {}});
+  Flow& flow = *owned;
   flow.sends.in_doubt.resize(phase.writers);
   flow.sends.reader_kills_receiving.resize(lanes);
   const std::string hint = "shmh-stress";
@@ -399,6 +401,14 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   }
   out.interrupted = drive.interrupted;
   out.findings = std::move(drive.findings);
+  if (drive.stuck_threads > 0) {
+    // They may still touch the flow, its ledger and channels: leave all of it alive and end the run.
+    (void)owned.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
+    out.error = std::to_string(drive.stuck_threads) + " peer thread(s) are stuck inside channel calls that ignore their " +
+                "timeouts; the run cannot go on in this process (use processes, the default, for this channel)";
+    out.result.ran = true;
+    return out;
+  }
   out.result.ran = true;
   out.result.seconds = drive.seconds;
   out.result.active_seconds = drive.active_seconds;

@@ -49,7 +49,7 @@ class Driver {
       out_.aborted = !out_.interrupted;
       board_.set_aborted();
       (void)group_.wait(std::nullopt, std::chrono::milliseconds(500));
-      (void)group_.kill_all();
+      out_.stuck_threads = group_.kill_all();
     }
     group_.poll();
     for (const auto& end : group_.ends()) {

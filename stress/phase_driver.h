@@ -33,6 +33,9 @@ struct DriveOutcome {
   std::uint64_t kills = 0;
   bool interrupted = false;
   bool aborted = false;  // ended by the watchdog or a failed start: the channel's state is suspect
+  // Threads still inside a channel call after the stall (a channel that ignores its timeouts):
+  // they cannot be killed, so the workload must keep everything they use alive and end the run.
+  std::size_t stuck_threads = 0;
   std::uint64_t runner_rss_anon_kib = 0;
   std::uint64_t peers_rss_anon_kib = 0;  // processes only
   std::vector<Finding> findings;         // stall, peer-crash

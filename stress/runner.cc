@@ -162,6 +162,8 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
     PhaseOutcome out = workload->run(env);
     if (!out.error.empty()) {
       result.error = phase.name + ": " + out.error;
+      if (out.result.ran) result.phases.push_back(out.result);
+      for (auto& f : out.findings) result.findings.push_back(std::move(f));
       break;
     }
     latency.merge(out.histogram);

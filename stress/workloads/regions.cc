@@ -29,13 +29,28 @@ RegionLayout layout_for(std::uint32_t record_bytes) {
   return l;
 }
 
-std::uint64_t expected_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) {
+}  // namespace
+
+std::uint64_t region_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) noexcept {
   std::uint64_t z =
       seed ^ (std::uint64_t{writer} << 48) ^ (version * 0x9e3779b97f4a7c15ULL) ^ (i * 0xd1b54a32d192ed03ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
+                                  std::uint64_t version, std::uint64_t writer, std::span<const std::uint64_t> words) {
+  if (version != seqlock / 2 || writer != region) {
+    return "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
+  }
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i] != region_word(seed, region, version, i)) return "word " + std::to_string(i) + " is from another version";
+  }
+  return {};
+}
+
+namespace {
 
 class RegionView {
  public:
@@ -86,7 +101,7 @@ ChildReport writer_body(const Regions& r, std::uint32_t w) {
     view.word(w, kVersion).store(version, std::memory_order_relaxed);
     view.word(w, kWriter).store(w, std::memory_order_relaxed);
     for (std::size_t i = 0; i < r.layout.words; ++i) {
-      view.word(w, kPayload + i).store(expected_word(seed, w, version, i), std::memory_order_relaxed);
+      view.word(w, kPayload + i).store(region_word(seed, w, version, i), std::memory_order_relaxed);
     }
     view.word(w, kSeq).store(s + 1, std::memory_order_release);  // the data is visible before the even word
     rec.done_one(r.layout.words * 8);
@@ -133,16 +148,7 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
     if (view.word(w, kSeq).load(std::memory_order_relaxed) != s1) continue;  // changed meanwhile: retry
     if (done) ++final_pass;
     // Accepted: it must be one whole record of version s1/2 by writer w.
-    rec.receiving.store(1, std::memory_order_relaxed);
-    std::string bad;
-    if (version != s1 / 2 || writer != w) {
-      bad = "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
-    } else {
-      for (std::size_t i = 0; i < r.layout.words && bad.empty(); ++i) {
-        if (copy[i] != expected_word(seed, w, version, i))
-          bad = "word " + std::to_string(i) + " is from another version";
-      }
-    }
+    const std::string bad = region_record_problem(seed, w, s1, version, writer, copy);
     if (!bad.empty()) {
       PeerRecord::add(rec.corrupt, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " at seqlock " +

@@ -9,8 +9,20 @@
 
 #include "stress/workload.h"
 
+#include <cstdint>
+#include <span>
+#include <string>
+
 namespace shmh::stress {
 
 const WorkloadDescriptor& regions_workload();
+
+// The value of payload word `i` of `writer`'s record at `version` (depends on all four and the seed).
+std::uint64_t region_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) noexcept;
+
+// Why a copy a reader accepted (the seqlock word was `seqlock`, even, before and after) is not one
+// whole record of region `region` at version seqlock / 2 — "" when it is. What a reader checks.
+std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
+                                  std::uint64_t version, std::uint64_t writer, std::span<const std::uint64_t> words);
 
 }  // namespace shmh::stress
