@@ -164,10 +164,12 @@ int run_and_report(const stress::StressOptions& options, const StressFlags& flag
   // With --json - stdout carries only the JSON; the human text goes to stderr.
   FILE* human = flags.json == "-" || flags.junit == "-" ? stderr : stdout;
   if (!flags.quiet) {
-    std::fprintf(human, "shmharness stress: seed %llu (replay with --seed %llu), channel %s, backend %s, %s, %s\n",
+    const bool channel = !options.workload || stress::find_workload(*options.workload)->uses_channel;
+    const std::string what = channel ? "channel " + options.channel : "workload " + *options.workload + " (no channel)";
+    std::fprintf(human, "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
                  static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(options.seed),
-                 options.channel.c_str(), std::string(to_string(options.backend)).c_str(),
-                 stress::to_string(options.mode), sandbox.c_str());
+                 what.c_str(), std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode),
+                 sandbox.c_str());
     std::fflush(human);
   }
   ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
