@@ -3,8 +3,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <string_view>
 #include <vector>
 
 #include "core/channel/channel.h"
@@ -25,7 +28,11 @@ std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_chan
   auto page = sys::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (!page) return "preflight: " + page.error().message();
   auto* step = new (*page) std::atomic<int>(0);
+  // The child's stderr goes to a memfd: a sanitizer's crash report must not flood the user's
+  // terminal (the error stays one line), but its headline is worth quoting.
+  auto log = sys::memfd_create("shmh-preflight-stderr", MFD_CLOEXEC);
   auto child = ChildProcess::spawn([&]() -> ChildReport {
+    if (log) ::dup2(*log, STDERR_FILENO);
     step->store(1);
     auto ch = Channel::create(vtable, config);
     if (!ch) return "create: " + ch.error().message();
@@ -67,6 +74,21 @@ std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_chan
           (sigabbrev_np(exit->signal) ? sigabbrev_np(exit->signal) : "?") + ")";
   } else if (!exit->ok()) {
     out = exit->message.empty() ? "failed in " + std::string(where) : exit->message;
+  }
+  if (log) {
+    if (!out.empty()) {
+      char text[4096];
+      auto n = sys::pread(*log, text, sizeof text - 1, 0);
+      const std::string_view got(text, n ? *n : 0);
+      // "==123==ERROR: AddressSanitizer: SEGV on unknown address ..." and the like.
+      const auto headline = got.find("ERROR: ");
+      if (headline != std::string_view::npos) {
+        const auto end = got.find('\n', headline);
+        const auto len = (end == std::string_view::npos ? got.size() : end) - headline - 7;
+        out += " — " + std::string(got.substr(headline + 7, std::min<std::size_t>(len, 160)));
+      }
+    }
+    sys::close(*log);
   }
   (void)sys::munmap(*page, 4096);
   return out;

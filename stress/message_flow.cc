@@ -356,15 +356,15 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   }
   // On the heap: if threads stay stuck inside the channel, the flow they use is left alive (below).
   auto owned = std::unique_ptr<Flow>(new Flow{.env = env,
-            .topology = topology,
-            .vtable = env.channel->vtable,
-            .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,
-            .exclusive_lanes = topology == Topology::kBroadcast || phase.readers == 1,
-            .channels = {},
-            .addresses = {},
-            .board = std::move(*board),
-            .ledger = std::move(*ledger),
-            .sends = {}});
+                                              .topology = topology,
+                                              .vtable = env.channel->vtable,
+                                              .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,
+                                              .exclusive_lanes = topology == Topology::kBroadcast || phase.readers == 1,
+                                              .channels = {},
+                                              .addresses = {},
+                                              .board = std::move(*board),
+                                              .ledger = std::move(*ledger),
+                                              .sends = {}});
   Flow& flow = *owned;
   flow.sends.in_doubt.resize(phase.writers);
   flow.sends.reader_kills_receiving.resize(lanes);
@@ -404,7 +404,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   if (drive.stuck_threads > 0) {
     // They may still touch the flow, its ledger and channels: leave all of it alive and end the run.
     (void)owned.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
-    out.error = std::to_string(drive.stuck_threads) + " peer thread(s) are stuck inside channel calls that ignore their " +
+    out.error = std::to_string(drive.stuck_threads) +
+                " peer thread(s) are stuck inside channel calls that ignore their " +
                 "timeouts; the run cannot go on in this process (use processes, the default, for this channel)";
     out.result.ran = true;
     return out;

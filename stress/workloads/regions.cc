@@ -45,7 +45,8 @@ std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std:
     return "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
   }
   for (std::size_t i = 0; i < words.size(); ++i) {
-    if (words[i] != region_word(seed, region, version, i)) return "word " + std::to_string(i) + " is from another version";
+    if (words[i] != region_word(seed, region, version, i))
+      return "word " + std::to_string(i) + " is from another version";
   }
   return {};
 }

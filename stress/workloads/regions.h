@@ -7,11 +7,11 @@
 // record size.
 #pragma once
 
-#include "stress/workload.h"
-
 #include <cstdint>
 #include <span>
 #include <string>
+
+#include "stress/workload.h"
 
 namespace shmh::stress {
 

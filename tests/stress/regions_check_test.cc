@@ -15,9 +15,7 @@ std::vector<std::uint64_t> record(std::uint64_t seed, std::uint32_t writer, std:
   return words;
 }
 
-TEST(RegionsCheck, AWholeRecordPasses) {
-  EXPECT_EQ(region_record_problem(7, 2, 10, 5, 2, record(7, 2, 5, 32)), "");
-}
+TEST(RegionsCheck, AWholeRecordPasses) { EXPECT_EQ(region_record_problem(7, 2, 10, 5, 2, record(7, 2, 5, 32)), ""); }
 
 TEST(RegionsCheck, OneWordOfTheNextVersionIsTorn) {
   auto words = record(7, 2, 5, 32);
