@@ -1,5 +1,7 @@
 #include "stress/peer_group.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <exception>
 #include <utility>
@@ -63,7 +65,9 @@ Result<void> PeerGroup::start(PeerId id) {
   s->thread_report = std::make_shared<ChildReport>();
   s->thread_done = std::make_shared<std::atomic<bool>>(false);
   rec.pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
-  s->thread = std::make_unique<std::thread>([body = body_, id, report = s->thread_report, done = s->thread_done] {
+  s->thread = std::make_unique<std::thread>([body = body_, id, &rec, report = s->thread_report, done = s->thread_done] {
+    // The thread's own id, so the watchdog names which thread is stuck.
+    rec.pid.store(static_cast<std::int32_t>(::gettid()), std::memory_order_relaxed);
     try {
       *report = body(id);
     } catch (const std::exception& e) {

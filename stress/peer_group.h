@@ -36,7 +36,8 @@ struct PeerId {
 // "writer 1", "reader 0".
 std::string describe(PeerId id);
 
-// How a peer incarnation ended on its own (not by our SIGKILL).
+// How a peer incarnation ended on its own (not by our SIGKILL). In threads mode `pid` is the
+// thread's id (gettid).
 struct PeerEnd {
   PeerId id;
   pid_t pid = 0;
