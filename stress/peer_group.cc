@@ -18,7 +18,7 @@ PeerGroup::PeerGroup(PeerMode mode, const PeerBoard& board, Body body)
 }
 
 PeerGroup::~PeerGroup() {
-  (void)kill_all();
+  (void)kill_all(nullptr);
   for (auto& s : slots_) {
     if (s.thread && s.thread->joinable()) {
       if (s.thread_done->load()) {
@@ -150,17 +150,23 @@ bool PeerGroup::wait(std::optional<Role> role, std::chrono::milliseconds timeout
   }
 }
 
-std::size_t PeerGroup::kill_all() {
+std::vector<PeerId> PeerGroup::kill_all(std::size_t* stuck_threads) {
+  std::vector<PeerId> killed;
   std::size_t stuck = 0;
   for (auto& s : slots_) {
     if (s.process.running()) {
       (void)s.process.kill(SIGKILL);
-      (void)s.process.wait();
+      if (auto exit = s.process.wait(); exit && exit->signal == SIGKILL) {
+        killed.push_back(s.id);
+      } else if (exit) {
+        reap(s, std::move(*exit));  // it ended on its own just before
+      }
     }
     if (s.thread && !s.thread_done->load()) ++stuck;
   }
   poll();
-  return stuck;
+  if (stuck_threads != nullptr) *stuck_threads = stuck;
+  return killed;
 }
 
 }  // namespace shmh::stress

@@ -66,9 +66,10 @@ class PeerGroup {
   // Waits up to `timeout` for every peer of `role` (or all when nullopt) to end; returns whether
   // they all did.
   bool wait(std::optional<Role> role, std::chrono::milliseconds timeout);
-  // Ends every process with SIGKILL and reaps it. Threads cannot be killed: returns the number
-  // still running (they are detached at destruction, and their memory stays mapped).
-  std::size_t kill_all();
+  // Ends every process with SIGKILL and reaps it; returns the peers it killed. Threads cannot be
+  // killed: `stuck_threads` (when given) receives how many still run (they are detached at
+  // destruction; whatever they use must stay alive).
+  std::vector<PeerId> kill_all(std::size_t* stuck_threads = nullptr);
 
   [[nodiscard]] const std::vector<PeerEnd>& ends() const { return ends_; }
 

@@ -49,7 +49,11 @@ class Driver {
       out_.aborted = !out_.interrupted;
       board_.set_aborted();
       (void)group_.wait(std::nullopt, std::chrono::milliseconds(500));
-      out_.stuck_threads = group_.kill_all();
+      // Whoever did not end within the grace time is killed — and accounted like any kill: a
+      // writer's message in flight is in doubt, a reader's in recv may be gone.
+      for (const PeerId id : group_.kill_all(&out_.stuck_threads)) {
+        if (config_.on_kill) config_.on_kill(id);
+      }
     }
     group_.poll();
     for (const auto& end : group_.ends()) {
