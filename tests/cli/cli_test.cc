@@ -275,7 +275,13 @@ TEST(CliStress, PassesWithReportsThatAgreeWithTheExitCode) {
   }
   for (const char* key : {"p50", "p99", "p999", "max"}) EXPECT_TRUE(doc["latency_ns"].contains(key)) << key;
   EXPECT_GT(doc["counts"]["received"].get<std::uint64_t>(), 0U);
-  EXPECT_EQ(doc["counts"]["received"], doc["counts"]["sent"]) << r.out;
+  // The campaign's kill phase may lose a message to a reader killed inside recv (abandoned, never
+  // lost): everything sent arrived or is explained by a kill.
+  const auto sent = doc["counts"]["sent"].get<std::uint64_t>();
+  const auto received = doc["counts"]["received"].get<std::uint64_t>();
+  EXPECT_EQ(doc["counts"]["lost"], 0) << r.out;
+  EXPECT_LE(received, sent) << r.out;
+  EXPECT_LE(sent - received, doc["counts"]["abandoned"].get<std::uint64_t>()) << r.out;
   EXPECT_EQ(doc["leaked_segments"], 0) << r.out;
   EXPECT_GT(doc["throughput"]["msgs_per_s"].get<double>(), 0);
   EXPECT_GE(doc["phases"].size(), 5U) << "the default campaign explores";
