@@ -49,9 +49,11 @@ const char* rate_unit(const stress::Phase& ph) {
 }  // namespace
 
 std::string render_stress_progress(const stress::ProgressSnapshot& s, double ops_per_s) {
-  return fmt::format("[{:.1f}/{:.1f} s] phase {}/{} {}  {}ops  {}ops/s  {} kills  {} findings", s.elapsed_s, s.total_s,
-                     s.phase_index + 1, s.phases, s.phase, si(static_cast<double>(s.operations)), si(ops_per_s),
-                     s.kills, s.findings);
+  // A run bounded by --messages alone has no meaningful total time: show the elapsed time only.
+  const std::string clock = s.total_s > 0 && s.total_s < 86400 ? fmt::format("{:.1f}/{:.1f} s", s.elapsed_s, s.total_s)
+                                                               : fmt::format("{:.1f} s", s.elapsed_s);
+  return fmt::format("[{}] phase {}/{} {}  {}ops  {}ops/s  {} kills  {} findings", clock, s.phase_index + 1, s.phases,
+                     s.phase, si(static_cast<double>(s.operations)), si(ops_per_s), s.kills, s.findings);
 }
 
 std::string render_stress_text(const stress::StressResult& r) {

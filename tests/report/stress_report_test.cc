@@ -93,6 +93,21 @@ TEST(StressReport, JsonVerdictFollowsTheFindings) {
   EXPECT_EQ(nlohmann::json::parse(render_stress_json(error))["verdict"], "error");
 }
 
+TEST(StressReport, ProgressLine) {
+  stress::ProgressSnapshot s;
+  s.phase = "edges";
+  s.phase_index = 2;
+  s.phases = 6;
+  s.elapsed_s = 12.34;
+  s.total_s = 30;
+  s.operations = 1'234'567;
+  s.kills = 4;
+  EXPECT_EQ(render_stress_progress(s, 850'000),
+            "[12.3/30.0 s] phase 3/6 edges  1.23 Mops  850.0 kops/s  4 kills  0 findings");
+  s.total_s = 86400;  // --messages alone
+  EXPECT_EQ(render_stress_progress(s, 0).rfind("[12.3 s] phase 3/6", 0), 0U);
+}
+
 TEST(StressReport, JunitEscapesFindingText) {
   const std::string xml = render_stress_junit(fixed_result(true));
   EXPECT_EQ(xml.find("<lost>"), std::string::npos);
