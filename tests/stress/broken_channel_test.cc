@@ -82,6 +82,37 @@ TEST(Broken, DeadlockAfterAKilledWriterIsAStallNamingWhoIsStuck) {
   EXPECT_EQ(r.leaked_segments, 0U) << kinds(r);
 }
 
+// A send that never returns (the channel ignores its timeout): with processes the watchdog names
+// the writer and kills it; with threads, which cannot be killed, the run still ends — with the
+// stall finding and an error saying the stuck threads keep the run from going on.
+TEST(Broken, ASendThatNeverReturnsIsAStallNotAHang) {
+  for (const PeerMode mode : {PeerMode::kProcesses, PeerMode::kThreads}) {
+    StressOptions o;
+    o.channel = plugin("hang");
+    o.workload = "queue";
+    o.writers = 1;
+    o.readers = 1;
+    o.duration = std::chrono::milliseconds(5000);
+    o.watchdog = std::chrono::milliseconds(1000);
+    o.mode = mode;
+    o.seed = 3;
+    Quiet quiet;
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_stress(o, quiet);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15)) << to_string(mode);
+    EXPECT_EQ(r.verdict(), Verdict::kFail) << to_string(mode) << kinds(r);
+    ASSERT_TRUE(has_kind(r, "stall")) << to_string(mode) << kinds(r);
+    for (const auto& f : r.findings) {
+      if (f.kind == "stall") {
+        EXPECT_NE(f.detail.find("writer 0"), std::string::npos) << f.detail;
+      }
+    }
+    if (mode == PeerMode::kThreads) {
+      EXPECT_NE(r.error.find("stuck"), std::string::npos) << r.error;
+    }
+  }
+}
+
 TEST(Broken, TheDeadlockNeedsTheKillToShow) {
   // Without a kill nobody dies holding the lock: the same channel passes. This is what makes the
   // finding above about the kill, not about the channel being slow.

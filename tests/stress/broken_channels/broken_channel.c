@@ -11,6 +11,8 @@
  *                                       a writer killed holding it blocks every other writer  → stall
  *   BROKEN_KIND=6  crash                send dereferences NULL                                 → exit 2
  *                                                                                   (preflight)
+ *   BROKEN_KIND=7  hang                 the 2000th send of a handle never returns, whatever its
+ *                                       timeout                                     → stall
  *
  * Never installed, never used outside the tests. */
 #define _GNU_SOURCE
@@ -184,8 +186,13 @@ static int broken_send(shmh_channel* ch, const void* data, size_t length, int64_
   (void)err;
   volatile int* nowhere = NULL;
   return *nowhere; /* the bug */
+#elif BROKEN_KIND == 7
+  if (n == 2000) {
+    for (;;) pause(); /* the bug: the timeout is ignored */
+  }
+  return inner()->send(ch->inner, data, length, timeout_ns, err);
 #else
-#error "BROKEN_KIND must be 1..6"
+#error "BROKEN_KIND must be 1..7"
 #endif
 }
 
