@@ -317,6 +317,18 @@ TEST(CliStress, ACrashingPluginIsACleanErrorNotACrash) {
   EXPECT_NE(r.err.find("in send"), std::string::npos) << r.err;
 }
 
+TEST(CliStress, AFullDevShmIsAnEnvironmentErrorNotASigbus) {
+  test::ScopedDevShmSize small(std::uint64_t{64} << 10);
+  const CliRun r = shmharness({"stress", "--backend", "posix", "--capacity", "1024", "--msg-size", "4000", "-q"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
+  const CliRun regions = shmharness(
+      {"stress", "--workload", "regions", "--backend", "posix", "--writers", "64", "--msg-size", "64k", "-q"});
+  EXPECT_EQ(regions.code, 2) << regions.out << regions.err;
+  EXPECT_NE(regions.err.find("ENOSPC"), std::string::npos) << regions.err;
+}
+
 TEST(CliStress, QuietPrintsOnlyTheVerdict) {
   const CliRun r = shmharness({"stress", "--workload", "regions", "--backend", "memfd", "--duration", "300ms", "-q"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
