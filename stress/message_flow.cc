@@ -399,24 +399,15 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
                        }};
     drive = drive_phase(group, flow.board, env, config);
   }
-  out.interrupted = drive.interrupted;
-  out.findings = std::move(drive.findings);
+  take_drive(drive, out);
   if (drive.stuck_threads > 0) {
     // They may still touch the flow, its ledger and channels: leave all of it alive and end the run.
     (void)owned.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
     out.error = std::to_string(drive.stuck_threads) +
                 " peer thread(s) are stuck inside channel calls that ignore their " +
                 "timeouts; the run cannot go on in this process (use processes, the default, for this channel)";
-    out.result.ran = true;
     return out;
   }
-  out.result.ran = true;
-  out.result.seconds = drive.seconds;
-  out.result.active_seconds = drive.active_seconds;
-  out.result.kills = drive.kills;
-  out.result.restarts = drive.kills;
-  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
-  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
 
   // What the readers left: drain it and check it like any arrival — unless the phase stalled (the
   // channel may hang whoever calls it now). With peers as processes the drain runs in a child

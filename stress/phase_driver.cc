@@ -208,6 +208,18 @@ class Driver {
 
 }  // namespace
 
+void take_drive(DriveOutcome& drive, PhaseOutcome& out) {
+  out.interrupted = drive.interrupted;
+  out.findings = std::move(drive.findings);
+  out.result.ran = true;
+  out.result.seconds = drive.seconds;
+  out.result.active_seconds = drive.active_seconds;
+  out.result.kills = drive.kills;
+  out.result.restarts = drive.kills;  // every kill restarts its victim
+  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
+  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
+}
+
 DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config) {
   return Driver(group, board, env, config).run();
 }

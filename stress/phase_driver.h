@@ -41,6 +41,10 @@ struct DriveOutcome {
   std::vector<Finding> findings;         // stall, peer-crash
 };
 
+// Moves what the driver measured into a workload's outcome: interrupted, the findings, and the
+// result's times, kills, restarts and memory; marks the phase as run.
+void take_drive(DriveOutcome& drive, PhaseOutcome& out);
+
 // Runs the phase: every writer and reader of `board` is started through `group`.
 DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config);
 

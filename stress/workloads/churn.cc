@@ -271,15 +271,7 @@ PhaseOutcome run(WorkloadEnv& env) {
     drive = drive_phase(group, c.board, env, config);
   }
   (void)sys::shmctl(c.shared_id, IPC_RMID, nullptr);
-  out.interrupted = drive.interrupted;
-  out.findings = std::move(drive.findings);
-  out.result.ran = true;
-  out.result.seconds = drive.seconds;
-  out.result.active_seconds = drive.active_seconds;
-  out.result.kills = drive.kills;
-  out.result.restarts = drive.kills;
-  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
-  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
+  take_drive(drive, out);
   Counts& counts = out.result.counts;
   std::string example;
   for (std::uint32_t w = 0; w < c.board.writers(); ++w) {

@@ -75,17 +75,26 @@ struct Regions {
   RegionLayout layout;
 };
 
+// The segment as this peer sees it: a process maps it itself (into `own`) — its own mapping is what
+// tests the kernel's coherence across processes; a thread uses the runner's. On failure `error`.
+std::span<std::byte> peer_mapping(const Regions& r, SharedRegion& own, std::string& error) {
+  if (r.env.options.mode != PeerMode::kProcesses) return r.segment.bytes();
+  auto opened = SharedRegion::open(r.segment.address());
+  if (!opened) {
+    error = "open " + r.segment.address() + ": " + opened.error().message();
+    return {};
+  }
+  own = std::move(*opened);
+  return own.bytes();
+}
+
 ChildReport writer_body(const Regions& r, std::uint32_t w) {
   PeerRecord& rec = r.board.writer(w);
   rec.begin(PeerOp::kOpen);
   SharedRegion own;
-  std::span<std::byte> bytes = r.segment.bytes();
-  if (r.env.options.mode == PeerMode::kProcesses) {
-    auto opened = SharedRegion::open(r.segment.address());
-    if (!opened) return ChildReport{1, "open " + r.segment.address() + ": " + opened.error().message()};
-    own = std::move(*opened);
-    bytes = own.bytes();
-  }
+  std::string error;
+  const std::span<std::byte> bytes = peer_mapping(r, own, error);
+  if (!error.empty()) return ChildReport{1, error};
   const RegionView view(bytes, r.layout);
   const std::uint64_t seed = r.env.seed;
   const std::uint64_t quota = r.env.phase.messages ? *r.env.phase.messages / r.board.writers() + 1 : ~std::uint64_t{0};
@@ -115,13 +124,9 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
   PeerRecord& rec = r.board.reader(reader);
   rec.begin(PeerOp::kOpen);
   SharedRegion own;
-  std::span<std::byte> bytes = r.segment.bytes();
-  if (r.env.options.mode == PeerMode::kProcesses) {
-    auto opened = SharedRegion::open(r.segment.address());
-    if (!opened) return ChildReport{1, "open " + r.segment.address() + ": " + opened.error().message()};
-    own = std::move(*opened);
-    bytes = own.bytes();
-  }
+  std::string error;
+  const std::span<std::byte> bytes = peer_mapping(r, own, error);
+  if (!error.empty()) return ChildReport{1, error};
   const RegionView view(bytes, r.layout);
   const std::uint64_t seed = r.env.seed;
   const std::uint32_t writers = r.board.writers();
@@ -203,15 +208,7 @@ PhaseOutcome run(WorkloadEnv& env) {
                              }};
     drive = drive_phase(group, r.board, env, config);
   }
-  out.interrupted = drive.interrupted;
-  out.findings = std::move(drive.findings);
-  out.result.ran = true;
-  out.result.seconds = drive.seconds;
-  out.result.active_seconds = drive.active_seconds;
-  out.result.kills = drive.kills;
-  out.result.restarts = drive.kills;
-  out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
-  out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
+  take_drive(drive, out);
   Counts& c = out.result.counts;
   std::string torn, stale;
   for (std::uint32_t w = 0; w < r.board.writers(); ++w) c.sent += r.board.writer(w).progress.load();
