@@ -34,6 +34,7 @@
 #include "core/process/child_process.h"
 #include "core/process/run_command.h"
 #include "stress/runner.h"
+#include "stress/workload.h"
 
 namespace {
 
@@ -148,8 +149,7 @@ void BM_Churn(benchmark::State& state) {
     shmh::stress::StressOptions o;
     o.workload = "churn";
     o.writers = 2;
-    o.readers = 0;
-    o.segment_mib = 8;
+    o.workload_options = {{.option = shmh::stress::find_workload_option("--segment-size"), .value = 8}};  // MiB
     o.duration = 3000ms;
     o.seed = kSeed;
     Quiet quiet;

@@ -3,19 +3,13 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/exit_codes.h"
-#include "core/cleanup/leftovers.h"
-#include "core/units.h"
+#include "core/cleanup/clean.h"
+#include "report/clean_text.h"
 
 namespace shmh::cli {
-namespace {
-
-const char* kind_name(LeftoverKind kind) { return kind == LeftoverKind::kSysv ? "sysv " : "posix"; }
-
-}  // namespace
 
 void setup_clean(CLI::App& app, Runner& runner) {
-  auto options = std::make_shared<CleanOptions>();
+  auto options = std::make_shared<CleanCommandOptions>();
   CLI::App* sub = app.add_subcommand("clean", "Remove tagged leftovers of crashed runs (never anything else)");
   sub->footer(
       "Remove the shared-memory objects a crashed or killed shmharness run left outside a sandbox: System V\n"
@@ -25,46 +19,21 @@ void setup_clean(CLI::App& app, Runner& runner) {
   sub->callback([options, &runner] { runner = [options] { return run_clean_command(*options); }; });
 }
 
-int run_clean_command(const CleanOptions& options) {
-  auto found = find_leftovers();
-  if (!found) {
+Outcome run_clean_command(const CleanCommandOptions& options) {
+  auto report = clean_leftovers({.dry_run = options.dry_run, .sources = {}});
+  if (!report) {
     std::fprintf(stderr, "shmharness clean: %s; check that /proc is mounted and /dev/shm is readable\n",
-                 found.error().message().c_str());
-    return kExitUsage;
+                 report.error().message().c_str());
+    return Outcome::kError;
   }
-  std::size_t removed = 0;
-  std::size_t would_remove = 0;
-  std::size_t kept = 0;
-  std::size_t failed = 0;
-  std::uint64_t bytes = 0;
-  for (const auto& l : *found) {
-    const std::string what =
-        std::string(kind_name(l.kind)) + " " + l.name + " (" + format_bytes(l.bytes) + ", " + l.reason + ")";
-    if (l.in_use) {
-      ++kept;
-      std::printf("kept          %s\n", what.c_str());
-    } else if (options.dry_run) {
-      ++would_remove;
-      bytes += l.bytes;
-      std::printf("would remove  %s\n", what.c_str());
-    } else if (auto r = remove_leftover(l); r) {
-      ++removed;
-      bytes += l.bytes;
-      std::printf("removed       %s\n", what.c_str());
-    } else {
-      ++failed;
-      std::fprintf(stderr, "shmharness clean: cannot remove %s: %s; run as its owner or as root\n", l.name.c_str(),
-                   r.error().message().c_str());
-    }
+  std::fputs(render_clean_text(*report).c_str(), stdout);
+  if (const std::size_t failed = report->count(CleanAction::kFailed); failed > 0) {
+    std::fprintf(stderr, "shmharness clean: %zu object(s) could not be removed; run as their owner or as root\n",
+                 failed);
+    return Outcome::kError;
   }
-  if (options.dry_run) {
-    std::printf("clean --dry-run: %zu leftover(s) to remove (%s), %zu in use\n", would_remove,
-                format_bytes(bytes).c_str(), kept);
-    return would_remove > 0 ? kExitFinding : kExitOk;
-  }
-  std::printf("clean: removed %zu leftover(s) (%s), kept %zu in use, %zu failed\n", removed,
-              format_bytes(bytes).c_str(), kept, failed);
-  return failed > 0 ? kExitUsage : kExitOk;
+  if (options.dry_run) return report->count(CleanAction::kWouldRemove) > 0 ? Outcome::kFinding : Outcome::kPass;
+  return Outcome::kPass;
 }
 
 }  // namespace shmh::cli

@@ -8,11 +8,11 @@
 
 namespace shmh::cli {
 
-struct CleanOptions {
+struct CleanCommandOptions {
   bool dry_run = false;  // list only; exit 1 when something would be removed
 };
 
 void setup_clean(CLI::App& app, Runner& runner);
-int run_clean_command(const CleanOptions& options);
+Outcome run_clean_command(const CleanCommandOptions& options);
 
 }  // namespace shmh::cli

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <memory>
 
-#include "cli/exit_codes.h"
 #include "cli/interrupts.h"
+#include "cli/report_output.h"
 #include "core/units.h"
 #include "fuzz/campaign/campaign.h"
 #include "fuzz/campaign/coverage.h"
@@ -26,9 +26,9 @@ fuzz::FuzzLayout layout_for(const FuzzOptions& o) {
   return layout;
 }
 
-int fail(const std::string& message) {
+Outcome fail(const std::string& message) {
   std::fprintf(stderr, "shmharness fuzz: %s\n", message.c_str());
-  return kExitUsage;
+  return Outcome::kError;
 }
 
 // The targets named (checked) or all of them.
@@ -50,7 +50,7 @@ std::string target_names() {
   return names;
 }
 
-int run_list(const FuzzOptions& o) {
+Outcome run_list(const FuzzOptions& o) {
   const fuzz::FuzzLayout layout = layout_for(o);
   std::printf("%-14s %7s %11s %7s  %s\n", "target", "corpus", "regressions", "binary", "what it checks");
   for (const auto& t : fuzz::fuzz_targets()) {
@@ -59,10 +59,10 @@ int run_list(const FuzzOptions& o) {
                 fuzz::count_inputs(layout.regressions(t.name)), built ? "yes" : "no", t.summary.c_str());
   }
   std::printf("\nlibFuzzer binaries: %s%s\n", layout.fuzzer_dir.c_str(), "  (build: cmake --workflow --preset fuzz)");
-  return kExitOk;
+  return Outcome::kPass;
 }
 
-int run_run(const FuzzOptions& o) {
+Outcome run_run(const FuzzOptions& o) {
   std::vector<std::string> targets;
   if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
   auto seconds = parse_duration(o.time);
@@ -88,23 +88,18 @@ int run_run(const FuzzOptions& o) {
     reports.push_back(std::move(*r));
   }
   // With --json - the JSON owns stdout; the table goes to stderr.
-  std::fputs(render_fuzz_text(reports).c_str(), o.json == "-" ? stderr : stdout);
-  if (!o.json.empty()) {
-    const std::string json = render_fuzz_json(reports, o.jobs, *seconds);
-    if (o.json == "-") {
-      std::fputs(json.c_str(), stdout);
-    } else if (!(std::ofstream(o.json) << json)) {
-      return fail("cannot write " + o.json + "; check the directory exists and is writable");
-    }
-  }
+  const ReportOutput out("fuzz", {o.json});
+  std::fputs(render_fuzz_text(reports).c_str(), out.human());
+  const bool written = out.write(o.json, render_fuzz_json(reports, o.jobs, *seconds));
   for (const auto& r : reports) {
-    if (!r.crashes.empty()) return kExitFinding;
+    if (!r.crashes.empty()) return Outcome::kFinding;
   }
+  if (!written) return Outcome::kError;
   // An interrupted campaign is not a pass: CI must not turn green on a run cut short.
-  return !reports.empty() && reports.back().interrupted ? kExitUsage : kExitOk;
+  return !reports.empty() && reports.back().interrupted ? Outcome::kInterrupted : Outcome::kPass;
 }
 
-int run_repro(const FuzzOptions& o) {
+Outcome run_repro(const FuzzOptions& o) {
   if (fuzz::find_target(o.target) == nullptr) return fail("unknown target; targets: " + target_names());
   const std::string log = o.out + "/repro.log";
   std::error_code ec;
@@ -116,13 +111,13 @@ int run_repro(const FuzzOptions& o) {
   while (std::getline(in, line)) std::fprintf(stderr, "%s\n", line.c_str());
   if (signature->empty()) {
     std::printf("%s: %s passes (no crash, no disagreement)\n", o.target.c_str(), o.input.c_str());
-    return kExitOk;
+    return Outcome::kPass;
   }
   std::printf("%s: %s reproduces: %s\n", o.target.c_str(), o.input.c_str(), signature->c_str());
-  return kExitFinding;
+  return Outcome::kFinding;
 }
 
-int run_coverage(const FuzzOptions& o) {
+Outcome run_coverage(const FuzzOptions& o) {
   std::vector<std::string> targets;
   if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
   auto r = fuzz::run_coverage(layout_for(o), targets, {.out_dir = o.out + "/coverage", .build = !o.no_build});
@@ -137,7 +132,7 @@ int run_coverage(const FuzzOptions& o) {
                 low ? "  below --fail-under" : "");
   }
   std::printf("html: %s\nlcov: %s\n", r->html.c_str(), r->lcov.c_str());
-  return below ? kExitFinding : kExitOk;
+  return below ? Outcome::kFinding : Outcome::kPass;
 }
 
 }  // namespace
@@ -146,10 +141,10 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<FuzzOptions>();
   CLI::App* sub = app.add_subcommand("fuzz", "Run fuzz campaigns on the shm model and channel targets");
   sub->require_subcommand(1, 1);
-  sub->footer(
-      "Targets: sysv_api, posix_api, channel_image, channel_ops. Exit 0 no crash, 1 crash found (or coverage\n"
-      "below --fail-under, or repro reproduced), 2 usage or environment error, or a run interrupted by Ctrl-C\n"
-      "before it found anything (it still prints what it did).");
+  sub->footer("Targets: " + target_names() +
+              ". Exit 0 no crash, 1 crash found (or coverage\n"
+              "below --fail-under, or repro reproduced), 2 usage or environment error, or a run interrupted by Ctrl-C\n"
+              "before it found anything (it still prints what it did).");
   auto common = [&](CLI::App* c) {
     c->add_option("--out", o->out, "Working directory: logs, new inputs, crashes/, coverage/")->capture_default_str();
     c->add_option("--source", o->source, "The checkout holding fuzz/<target>/ (default: the one built from)");
@@ -203,7 +198,7 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
   });
 }
 
-int run_fuzz_command(const FuzzOptions& options) {
+Outcome run_fuzz_command(const FuzzOptions& options) {
   if (options.action == "list") return run_list(options);
   if (options.action == "run") return run_run(options);
   if (options.action == "repro") return run_repro(options);

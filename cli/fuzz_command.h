@@ -29,6 +29,6 @@ struct FuzzOptions {
 };
 
 void setup_fuzz(CLI::App& app, Runner& runner);
-int run_fuzz_command(const FuzzOptions& options);
+Outcome run_fuzz_command(const FuzzOptions& options);
 
 }  // namespace shmh::cli

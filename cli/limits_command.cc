@@ -3,10 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
-#include "cli/exit_codes.h"
+#include "cli/report_output.h"
 #include "core/limits/limits_check.h"
 #include "core/sys/sys.h"
 #include "core/units.h"
@@ -16,9 +15,9 @@
 namespace shmh::cli {
 namespace {
 
-int usage_error(const std::string& message) {
+Outcome usage_error(const std::string& message) {
   std::fprintf(stderr, "shmharness limits: %s\n", message.c_str());
-  return kExitUsage;
+  return Outcome::kError;
 }
 
 }  // namespace
@@ -45,7 +44,7 @@ void setup_limits(CLI::App& app, Runner& runner) {
   sub->callback([options, &runner] { runner = [options] { return run_limits_command(*options); }; });
 }
 
-int run_limits_command(const LimitsOptions& options) {
+Outcome run_limits_command(const LimitsOptions& options) {
   LimitsRequest request;
   if (!options.require.empty()) {
     auto reqs = parse_requirements(options.require);
@@ -88,24 +87,12 @@ int run_limits_command(const LimitsOptions& options) {
   auto outcome = run_limits(request);
   if (!outcome) return usage_error(outcome.error().message());
 
-  if (!options.json.empty()) {
-    const std::string json = render_limits_json(*outcome);
-    if (options.json == "-") {
-      std::fputs(json.c_str(), stdout);
-    } else {
-      std::ofstream out(options.json);
-      out << json;
-      if (!out) return usage_error("--json: cannot write " + options.json);
-    }
-  }
+  const ReportOutput out("limits", {options.json});
+  if (!out.write(options.json, render_limits_json(*outcome))) return Outcome::kError;
   if (options.json != "-") {
-    if (options.quiet) {
-      std::printf("verdict: %s\n", outcome->pass() ? "PASS" : "FAIL");
-    } else {
-      std::fputs(render_limits_text(*outcome).c_str(), stdout);
-    }
+    std::fputs((options.quiet ? render_limits_verdict(*outcome) : render_limits_text(*outcome)).c_str(), stdout);
   }
-  return outcome->pass() ? kExitOk : kExitFinding;
+  return outcome->pass() ? Outcome::kPass : Outcome::kFinding;
 }
 
 }  // namespace shmh::cli

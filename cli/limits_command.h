@@ -24,6 +24,6 @@ struct LimitsOptions {
 };
 
 void setup_limits(CLI::App& app, Runner& runner);
-int run_limits_command(const LimitsOptions& options);
+Outcome run_limits_command(const LimitsOptions& options);
 
 }  // namespace shmh::cli

@@ -1,5 +1,6 @@
-// shmharness: one binary, one subcommand per job. This file alone chooses exit codes
-// (cli/exit_codes.h); subcommands parse into their options struct and run from there.
+// shmharness: one binary, one subcommand per job. Subcommands parse into their options struct, run
+// from there and say what the run came to (cli/command.h's Outcome); this file alone turns that
+// into the exit code (the README's "Exit codes" table).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,11 +8,32 @@
 
 #include "cli/clean_command.h"
 #include "cli/command.h"
-#include "cli/exit_codes.h"
 #include "cli/fuzz_command.h"
 #include "cli/limits_command.h"
 #include "cli/smoke_command.h"
 #include "cli/stress_command.h"
+
+namespace {
+
+// The exit-code convention of every subcommand.
+constexpr int kExitPass = 0;     // all checks held / requirement met / nothing left over
+constexpr int kExitFinding = 1;  // an integrity violation, a limit not met, a crash, a leftover found
+constexpr int kExitError = 2;    // usage or environment error, or a run cut short
+
+int exit_code(shmh::cli::Outcome outcome) {
+  switch (outcome) {
+    case shmh::cli::Outcome::kPass:
+      return kExitPass;
+    case shmh::cli::Outcome::kFinding:
+      return kExitFinding;
+    case shmh::cli::Outcome::kError:
+    case shmh::cli::Outcome::kInterrupted:  // a run cut short never passes
+      return kExitError;
+  }
+  return kExitError;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"shmharness " SHMH_VERSION
@@ -33,11 +55,11 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
-    std::fprintf(
-        stderr,
-        "shmharness: unknown command '%s'; commands: stress, smoke, limits, clean, fuzz (see 'shmharness --help')\n",
-        argv[1]);
-    return shmh::cli::kExitUsage;
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+    std::fprintf(stderr, "shmharness: unknown command '%s'; commands: %s (see 'shmharness --help')\n", argv[1],
+                 names.c_str());
+    return kExitError;
   }
 
   try {
@@ -54,7 +76,7 @@ int main(int argc, char** argv) {
     std::string help = "shmharness";
     for (const CLI::App* sub : app.get_subcommands()) help += " " + sub->get_name();
     std::fprintf(stderr, "shmharness: %s; run '%s --help' for usage\n", what.c_str(), help.c_str());
-    return shmh::cli::kExitUsage;
+    return kExitError;
   }
-  return runner ? runner() : shmh::cli::kExitUsage;
+  return runner ? exit_code(runner()) : kExitError;
 }

@@ -1,70 +1,51 @@
 #include "cli/smoke_command.h"
 
-#include <sys/random.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <memory>
 
-#include "cli/exit_codes.h"
+#include "cli/report_output.h"
 #include "cli/supervised_run.h"
 #include "core/check/share_check.h"
+#include "core/limits/limits_snapshot.h"
+#include "core/random/splitmix.h"
 #include "core/sandbox/sandbox.h"
 #include "core/units.h"
+#include "report/smoke_json.h"
+#include "report/smoke_text.h"
 
 namespace shmh::cli {
 namespace {
 
-std::uint64_t random_seed() {
-  std::uint64_t seed = 0;
-  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed))
-    seed = static_cast<std::uint64_t>(::getpid());
-  return seed;
-}
-
-const char* outcome_name(Outcome o) {
+Outcome outcome_of(shmh::Outcome o) {
   switch (o) {
-    case Outcome::kPass:
-      return "PASS";
-    case Outcome::kFail:
-      return "FAIL";
-    case Outcome::kError:
-      return "ERROR";
+    case shmh::Outcome::kPass:
+      return Outcome::kPass;
+    case shmh::Outcome::kFail:
+      return Outcome::kFinding;
+    case shmh::Outcome::kError:
+      return Outcome::kError;
   }
-  return "?";
+  return Outcome::kError;
 }
 
-// Runs the check and prints its report; returns the exit code.
-int check_and_report(const ShareCheckOptions& check, bool quiet) {
+// Runs the check and prints its reports.
+Outcome check_and_report(const ShareCheckOptions& check, const SmokeOptions& options, const std::string& where) {
+  const ReportOutput out("smoke", {options.json});
   std::fflush(stdout);  // before forking, so children do not repeat buffered output
   auto result = run_share_check(check);
   if (!result) {
     std::fprintf(stderr, "shmharness smoke: %s\n", result.error().message().c_str());
-    return kExitUsage;
+    return Outcome::kError;
   }
-  std::size_t passed = 0;
   for (const auto& b : result->backends) {
-    passed += b.outcome == Outcome::kPass ? 1 : 0;
-    if (!quiet) {
-      std::printf("  %-6s %-5s %s checked in %.1f ms: %s\n", std::string(to_string(b.backend)).c_str(),
-                  outcome_name(b.outcome), format_bytes(b.bytes_checked).c_str(), b.seconds * 1e3, b.detail.c_str());
-    }
-    if (b.outcome == Outcome::kError) {
+    if (b.outcome == shmh::Outcome::kError) {
       std::fprintf(stderr, "shmharness smoke: %s: %s\n", std::string(to_string(b.backend)).c_str(), b.detail.c_str());
     }
   }
-  const Outcome overall = result->outcome();
-  std::printf("verdict: %s (%zu of %zu backends share memory correctly)\n", outcome_name(overall), passed,
-              result->backends.size());
-  switch (overall) {
-    case Outcome::kPass:
-      return kExitOk;
-    case Outcome::kFail:
-      return kExitFinding;
-    case Outcome::kError:
-      return kExitUsage;
-  }
-  return kExitUsage;
+  std::fputs((options.quiet ? render_smoke_verdict(*result) : render_smoke_text(*result)).c_str(), out.human());
+  const bool written = out.write(options.json, render_smoke_json(*result, check.size, where));
+  const Outcome outcome = outcome_of(result->outcome());
+  return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
 }
 
 }  // namespace
@@ -85,19 +66,25 @@ void setup_smoke(CLI::App& app, Runner& runner) {
   sub->add_flag(
       "--no-sandbox", options->no_sandbox,
       "Use the caller's namespaces with tagged objects (removed at the end; `shmharness clean` after a crash)");
+  sub->add_flag("--force", options->force, "Check a --size beyond the memory available (MemAvailable)");
+  sub->add_option("--json", options->json, "Write the JSON report here ('-' = stdout)");
   sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
   sub->callback([options, &runner] { runner = [options] { return run_smoke_command(*options); }; });
 }
 
-int run_smoke_command(const SmokeOptions& options) {
+Outcome run_smoke_command(const SmokeOptions& options) {
   auto size = parse_size(options.size);
   if (!size || *size == 0) {
     std::fprintf(stderr, "shmharness smoke: --size %s: %s\n", options.size.c_str(),
                  size ? "must be at least 1 byte" : size.error().detail.c_str());
-    return kExitUsage;
+    return Outcome::kError;
   }
   ShareCheckOptions check{
       .backends = {}, .size = static_cast<std::size_t>(*size), .seed = options.seed.value_or(random_seed())};
+  if (!options.force) {
+    // What the machine can hold: a segment beyond it is refused, as `limits --probe` refuses.
+    if (auto limits = read_limits(); limits && limits->mem_available > 0) check.memory_budget = limits->mem_available;
+  }
   for (const auto& b : options.backends) check.backends.push_back(*parse_backend(b));
 
   std::string where = "no sandbox (tagged objects)";
@@ -114,13 +101,14 @@ int run_smoke_command(const SmokeOptions& options) {
   }
 
   if (!options.quiet) {
-    std::printf("shmharness smoke: seed %llu (replay with --seed %llu), %s per segment, %s\n",
-                static_cast<unsigned long long>(check.seed), static_cast<unsigned long long>(check.seed),
-                format_bytes(check.size).c_str(), where.c_str());
+    std::fprintf(options.json == "-" ? stderr : stdout,
+                 "shmharness smoke: seed %llu (replay with --seed %llu), %s per segment, %s\n",
+                 static_cast<unsigned long long>(check.seed), static_cast<unsigned long long>(check.seed),
+                 format_bytes(check.size).c_str(), where.c_str());
   }
-  if (sandboxed) return check_and_report(check, options.quiet);
+  if (sandboxed) return check_and_report(check, options, where);
   // Outside a sandbox an interrupt must not leave tagged objects behind: supervise the run.
-  return run_supervised("smoke", [&] { return check_and_report(check, options.quiet); });
+  return run_supervised("smoke", [&] { return check_and_report(check, options, where); });
 }
 
 }  // namespace shmh::cli

@@ -1,5 +1,5 @@
 // `shmharness smoke`: the share check (core/check/share_check.h) on every backend, in a sandbox,
-// with a one-line verdict. Until the stress campaign exists this is the main job.
+// reported by report/smoke_text and report/smoke_json.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -18,10 +18,12 @@ struct SmokeOptions {
   std::string size = "1MiB";
   std::optional<std::uint64_t> seed;  // random when absent; printed so it can be replayed
   bool no_sandbox = false;            // use tagged objects in the caller's namespaces instead
+  bool force = false;                 // a --size beyond MemAvailable
+  std::string json;                   // the JSON report's path ('-' = stdout)
   bool quiet = false;
 };
 
 void setup_smoke(CLI::App& app, Runner& runner);
-int run_smoke_command(const SmokeOptions& options);
+Outcome run_smoke_command(const SmokeOptions& options);
 
 }  // namespace shmh::cli

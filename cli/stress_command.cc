@@ -1,97 +1,90 @@
 #include "cli/stress_command.h"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
-#include "cli/exit_codes.h"
 #include "cli/interrupts.h"
+#include "cli/report_output.h"
 #include "cli/supervised_run.h"
 #include "core/channel/channel_registry.h"
+#include "core/random/splitmix.h"
 #include "core/sandbox/sandbox.h"
 #include "core/units.h"
 #include "report/stress_json.h"
 #include "report/stress_junit.h"
 #include "report/stress_text.h"
+#include "stress/phase_descriptor.h"
 #include "stress/runner.h"
 #include "stress/workload.h"
 
 namespace shmh::cli {
 namespace {
 
-int usage(const std::string& message) {
+Outcome usage(const std::string& message) {
   std::fprintf(stderr, "shmharness stress: %s\n", message.c_str());
-  return kExitUsage;
+  return Outcome::kError;
 }
 
-std::uint64_t random_seed() {
-  std::uint64_t seed = 0;
-  if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed))
-    seed = static_cast<std::uint64_t>(::getpid());
-  return seed;
-}
-
-// Parses "MIN" or "MIN:MAX" (sizes like 64, 4k).
-bool parse_msg_size(const std::string& text, stress::StressOptions* o, std::string* error) {
+// Parses "MIN" or "MIN:MAX" (sizes like 64, 4k) into the options.
+Result<void> parse_msg_size(const std::string& text, stress::StressOptions& o) {
   const auto colon = text.find(':');
   auto min = parse_size(text.substr(0, colon));
   auto max = colon == std::string::npos ? min : parse_size(text.substr(colon + 1));
   if (!min || !max) {
-    *error = "--msg-size " + text + ": " + (!min ? min : max).error().detail + " (MIN or MIN:MAX, e.g. 64 or 24:4k)";
-    return false;
+    return logic_error("--msg-size " + text, (!min ? min : max).error().detail + " (MIN or MIN:MAX, e.g. 64 or 24:4k)");
   }
   if (*min > stress::kMaxMessage || *max > stress::kMaxMessage) {
-    *error = "--msg-size " + text + ": at most 1 MiB per message";
-    return false;
+    return logic_error("--msg-size " + text, "at most 1 MiB per message");
   }
-  o->msg_min = static_cast<std::uint32_t>(*min);
-  o->msg_max = static_cast<std::uint32_t>(*max);
-  return true;
+  o.msg_min = static_cast<std::uint32_t>(*min);
+  o.msg_max = static_cast<std::uint32_t>(*max);
+  return {};
 }
 
-// Flags → options; "" or the error for the user.
-std::string to_options(const StressFlags& f, stress::StressOptions* o) {
-  o->channel = f.channel;
+// Flags → options, validated; the error is for the user (one line, exit 2).
+Result<stress::StressOptions> to_options(const StressFlags& f) {
+  stress::StressOptions o;
+  o.channel = f.channel;
   const auto backend = parse_backend(f.backend);
-  if (!backend) return "--backend " + f.backend + ": one of sysv, posix, memfd";
-  o->backend = *backend;
-  o->mode = f.threads ? stress::PeerMode::kThreads : stress::PeerMode::kProcesses;
-  o->workload = f.workload;
-  o->writers = f.writers;
-  o->readers = f.readers;
-  o->capacity = f.capacity;
-  o->kill_rate = f.kill_rate;
-  o->messages = f.messages;
+  if (!backend) return logic_error("--backend " + f.backend, "one of sysv, posix, memfd");
+  o.backend = *backend;
+  o.mode = f.threads ? stress::PeerMode::kThreads : stress::PeerMode::kProcesses;
+  o.workload = f.workload;
+  o.writers = f.writers;
+  o.readers = f.readers;
+  o.capacity = f.capacity;
+  o.kill_rate = f.kill_rate;
+  o.messages = f.messages;
   auto duration = parse_duration_ms(f.duration);
-  if (!duration) return "--duration: " + duration.error().detail;
-  o->duration = std::chrono::milliseconds(*duration);
+  if (!duration) return logic_error("--duration", duration.error().detail);
+  o.duration = std::chrono::milliseconds(*duration);
   // --messages alone: the phases end when the writers have sent them (the watchdog still bounds a
   // run that stops progressing); with --duration too, whichever comes first.
-  if (f.messages && !f.duration_given) o->duration = std::chrono::hours(24);
+  if (f.messages && !f.duration_given) o.duration = std::chrono::hours(24);
   auto watchdog = parse_duration_ms(f.watchdog);
-  if (!watchdog) return "--watchdog: " + watchdog.error().detail;
-  o->watchdog = std::chrono::milliseconds(*watchdog);
-  auto segment = parse_size(f.segment_size);
-  if (!segment || *segment == 0 || *segment % (1 << 20) != 0 || *segment > (std::uint64_t{1} << 30)) {
-    return "--segment-size " + f.segment_size + ": whole MiB, 1MiB..1GiB";
+  if (!watchdog) return logic_error("--watchdog", watchdog.error().detail);
+  o.watchdog = std::chrono::milliseconds(*watchdog);
+  for (const auto& [flag, text] : f.workload_options) {
+    const stress::WorkloadOption* option = stress::find_workload_option(flag);
+    auto value = option->parse(text);
+    if (!value) return value.error();
+    o.workload_options.push_back({.option = option, .value = *value});
   }
-  o->segment_mib = static_cast<std::uint32_t>(*segment >> 20);
   if (f.msg_size) {
-    std::string error;
-    if (!parse_msg_size(*f.msg_size, o, &error)) return error;
+    if (auto parsed = parse_msg_size(*f.msg_size, o); !parsed) return parsed.error();
   }
-  o->seed = f.seed.value_or(random_seed());
-  if (auto why = stress::validate(*o); !why.empty()) return why;
+  o.seed = f.seed.value_or(random_seed());
+  if (auto valid = stress::validate(o); !valid) return valid.error();
   // A channel that cannot even load is a usage error before anything starts.
-  if (!o->workload || stress::find_workload(*o->workload)->uses_channel) {
-    if (auto channel = resolve_channel(o->channel); !channel)
-      return "--channel " + o->channel + ": " + channel.error().message();
+  if (!o.workload || stress::find_workload(*o.workload)->uses_channel) {
+    if (auto channel = resolve_channel(o.channel); !channel) {
+      return logic_error("--channel " + o.channel, channel.error().message());
+    }
   }
-  return {};
+  return o;
 }
 
 // The progress line: on a terminal only, redrawn in place on stderr.
@@ -104,16 +97,7 @@ class ConsoleObserver final : public stress::RunObserver {
 
   void progress(const stress::ProgressSnapshot& s) override {
     if (!live_) return;
-    const auto now = std::chrono::steady_clock::now();
-    double rate = 0;
-    if (s.phase_index == last_phase_ && s.operations >= last_ops_) {
-      const double dt = std::chrono::duration<double>(now - last_at_).count();
-      if (dt > 0) rate = static_cast<double>(s.operations - last_ops_) / dt;
-    }
-    last_phase_ = s.phase_index;
-    last_ops_ = s.operations;
-    last_at_ = now;
-    std::fprintf(stderr, "\r\033[K%s", render_stress_progress(s, rate).c_str());
+    std::fprintf(stderr, "\r\033[K%s", render_stress_progress(s).c_str());
     std::fflush(stderr);
     drawn_ = true;
   }
@@ -126,51 +110,33 @@ class ConsoleObserver final : public stress::RunObserver {
  private:
   bool live_;
   bool drawn_ = false;
-  std::size_t last_phase_ = ~std::size_t{0};
-  std::uint64_t last_ops_ = 0;
-  std::chrono::steady_clock::time_point last_at_{};
 };
 
-bool write_report(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fputs(text.c_str(), stdout);
-    return true;
-  }
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "shmharness stress: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
-}
-
-int exit_code_for(stress::Verdict v) {
+Outcome outcome_of(stress::Verdict v) {
   switch (v) {
     case stress::Verdict::kPass:
-      return kExitOk;
+      return Outcome::kPass;
     case stress::Verdict::kFail:
-      return kExitFinding;
-    case stress::Verdict::kInterrupted:  // a run cut short never passes
+      return Outcome::kFinding;
+    case stress::Verdict::kInterrupted:
+      return Outcome::kInterrupted;
     case stress::Verdict::kError:
-      return kExitUsage;
+      return Outcome::kError;
   }
-  return kExitUsage;
+  return Outcome::kError;
 }
 
-int run_and_report(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
+Outcome run_and_report(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
   catch_interrupts();
-  // With --json - stdout carries only the JSON; the human text goes to stderr.
-  FILE* human = flags.json == "-" || flags.junit == "-" ? stderr : stdout;
+  const ReportOutput out("stress", {flags.json, flags.junit});
   if (!flags.quiet) {
     const bool channel = !options.workload || stress::find_workload(*options.workload)->uses_channel;
     const std::string what = channel ? "channel " + options.channel : "workload " + *options.workload + " (no channel)";
-    std::fprintf(human, "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
+    std::fprintf(out.human(), "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
                  static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(options.seed),
                  what.c_str(), std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode),
                  sandbox.c_str());
-    std::fflush(human);
+    std::fflush(out.human());
   }
   ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
   stress::StressResult result = stress::run_stress(options, observer);
@@ -178,31 +144,31 @@ int run_and_report(const stress::StressOptions& options, const StressFlags& flag
   result.sandbox = sandbox;
   if (result.verdict() == stress::Verdict::kError && result.phases.empty()) {
     // Nothing ran (a channel that cannot load or fails its preflight): one line says why.
-    std::fprintf(stderr, "shmharness stress: %s\n", result.error.c_str());
-    bool written = true;
-    if (!flags.json.empty()) written = write_report(flags.json, render_stress_json(result));
-    if (!flags.junit.empty()) written = write_report(flags.junit, render_stress_junit(result)) && written;
-    (void)written;
-    return kExitUsage;
+    std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());
+    (void)out.write(flags.json, render_stress_json(result));
+    (void)out.write(flags.junit, render_stress_junit(result));
+    return Outcome::kError;
   }
-  const std::string text = render_stress_text(result);
-  if (flags.quiet) {
-    const auto pos = text.rfind("verdict:");
-    std::fputs(text.substr(pos == std::string::npos ? 0 : pos).c_str(), human);
-  } else {
-    std::fputs(text.c_str(), human);
-  }
-  if (!result.error.empty()) std::fprintf(stderr, "shmharness stress: %s\n", result.error.c_str());
-  bool written = true;
-  if (!flags.json.empty()) written = write_report(flags.json, render_stress_json(result)) && written;
-  if (!flags.junit.empty()) written = write_report(flags.junit, render_stress_junit(result)) && written;
-  const int code = exit_code_for(result.verdict());
-  return written ? code : (code == kExitOk ? kExitUsage : code);
+  std::fputs((flags.quiet ? render_stress_verdict(result) : render_stress_text(result)).c_str(), out.human());
+  if (result.error) std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());
+  const bool written =
+      out.write(flags.json, render_stress_json(result)) && out.write(flags.junit, render_stress_junit(result));
+  const Outcome outcome = outcome_of(result.verdict());
+  // A report that could not be written turns a pass into an error (CI would read nothing).
+  return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
 }
 
-std::string workload_names() {
+std::string workload_help() {
   std::string names;
   for (const auto* w : stress::workloads()) names += "  " + std::string(w->name) + ": " + std::string(w->help) + "\n";
+  return names;
+}
+
+std::string phase_help() {
+  std::string names;
+  for (const auto* p : stress::campaign_phases()) {
+    names += "  " + std::string(p->name) + ": " + std::string(p->summary) + "\n";
+  }
   return names;
 }
 
@@ -212,17 +178,16 @@ void setup_stress(CLI::App& app, Runner& runner) {
   auto flags = std::make_shared<StressFlags>();
   CLI::App* sub = app.add_subcommand(
       "stress", "Stress a channel (or the kernel's shm) with many processes and check every message");
-  sub->footer(
-      "With only --channel, a campaign explores: 1 and many peers, sizes of every length, full and empty\n"
-      "channels, slow readers, killed peers, broadcast. Any of --workload/--writers/--readers/--msg-size/\n"
-      "--capacity/--kill narrows it to one configuration. Workloads:\n" +
-      workload_names() +
-      "Runs in a private IPC + /dev/shm namespace (nothing can leak). Exit 0 pass, 1 finding, 2 usage or\n"
-      "environment error or interrupted (Ctrl-C prints the partial report).\n");
+  sub->footer("With only --channel, a campaign explores, phase by phase:\n" + phase_help() +
+              "Any of --workload/--writers/--readers/--msg-size/--capacity/--kill narrows it to one configuration.\n"
+              "Workloads:\n" +
+              workload_help() +
+              "Runs in a private IPC + /dev/shm namespace (nothing can leak). Exit 0 pass, 1 finding, 2 usage or\n"
+              "environment error or interrupted (Ctrl-C prints the partial report).\n");
   sub->add_option("--channel", flags->channel, "ring, boost-mq, pipe, or a path to a channel plugin .so")
       ->capture_default_str();
   sub->add_option("--backend", flags->backend, "Where shared state lives: sysv, posix, memfd")->capture_default_str();
-  sub->add_option("--workload", flags->workload, "queue, broadcast, regions, churn");
+  sub->add_option("--workload", flags->workload, stress::workload_names());
   sub->add_option("--writers", flags->writers, "Writer (or churn worker) peers, 1..64");
   sub->add_option("--readers", flags->readers, "Reader peers, 1..64");
   sub->add_flag("--threads", flags->threads,
@@ -237,7 +202,16 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_option("--seed", flags->seed, "Replay a run: the same sizes, choices and kill schedule");
   sub->add_option("--watchdog", flags->watchdog, "No progress for this long ends the run with a 'stall' finding")
       ->capture_default_str();
-  sub->add_option("--segment-size", flags->segment_size, "churn: bytes per segment (whole MiB)")->capture_default_str();
+  // Each workload's own options: stored as typed, parsed by the workload's descriptor.
+  for (const auto* w : stress::workloads()) {
+    for (const auto* opt : w->options) {
+      const std::string flag(opt->flag);
+      sub->add_option_function<std::string>(
+             flag, [flags, flag](const std::string& text) { flags->workload_options.emplace_back(flag, text); },
+             std::string(opt->help) + " (default " + std::string(opt->default_text) + ")")
+          ->type_name("TEXT");
+    }
+  }
   sub->add_option("--json", flags->json, "Write the JSON report here ('-' = stdout)");
   sub->add_option("--junit", flags->junit, "Write a JUnit XML report here");
   sub->add_flag("-q,--quiet", flags->quiet, "Print only the verdict line");
@@ -249,9 +223,10 @@ void setup_stress(CLI::App& app, Runner& runner) {
   });
 }
 
-int run_stress_command(const StressFlags& flags) {
-  stress::StressOptions options;
-  if (auto error = to_options(flags, &options); !error.empty()) return usage(error);
+Outcome run_stress_command(const StressFlags& flags) {
+  auto parsed = to_options(flags);
+  if (!parsed) return usage(parsed.error().message());
+  const stress::StressOptions& options = *parsed;
   if (!flags.no_sandbox) {
     auto kind = enter_sandbox();
     if (kind) return run_and_report(options, flags, std::string("sandbox: ") + to_string(*kind));

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/command.h"
 
@@ -29,7 +31,8 @@ struct StressFlags {
   std::optional<double> kill_rate;
   std::optional<std::uint64_t> seed;
   std::string watchdog = "5s";
-  std::string segment_size = "8MiB";
+  // Workloads' own options (churn's --segment-size ...) as typed, by flag; only those given.
+  std::vector<std::pair<std::string, std::string>> workload_options;
   std::string json;
   std::string junit;
   bool quiet = false;
@@ -37,6 +40,6 @@ struct StressFlags {
 };
 
 void setup_stress(CLI::App& app, Runner& runner);
-int run_stress_command(const StressFlags& flags);
+Outcome run_stress_command(const StressFlags& flags);
 
 }  // namespace shmh::cli

@@ -6,7 +6,6 @@
 
 #include <cstdio>
 
-#include "cli/exit_codes.h"
 #include "core/cleanup/leftovers.h"
 #include "core/process/child_process.h"
 
@@ -47,7 +46,7 @@ std::size_t sweep(pid_t child) {
 
 }  // namespace
 
-int run_supervised(const char* command, const std::function<int()>& body) {
+Outcome run_supervised(const char* command, const std::function<Outcome()>& body) {
   std::fflush(stdout);  // nothing buffered may be printed twice
   struct sigaction handler {};
   handler.sa_handler = forward;
@@ -66,15 +65,15 @@ int run_supervised(const char* command, const std::function<int()>& body) {
     dfl.sa_handler = SIG_DFL;
     for (int sig : kSignals) ::sigaction(sig, &dfl, nullptr);
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    const int code = body();
+    const Outcome outcome = body();
     std::fflush(stdout);
-    return ChildReport{code, ""};
+    return ChildReport{static_cast<int>(outcome), ""};
   });
   if (!child) {
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old[i], nullptr);
     std::fprintf(stderr, "shmharness %s: %s\n", command, child.error().message().c_str());
-    return kExitUsage;
+    return Outcome::kError;
   }
   const pid_t pid = child->pid();
   g_child = pid;
@@ -85,14 +84,24 @@ int run_supervised(const char* command, const std::function<int()>& body) {
   const std::size_t removed = sweep(pid);
   if (!exit) {
     std::fprintf(stderr, "shmharness %s: %s\n", command, exit.error().message().c_str());
-    return kExitUsage;
+    return Outcome::kError;
   }
   if (exit->signal != 0) {
     std::fprintf(stderr, "shmharness %s: interrupted by SIG%s; removed %zu leftover object(s)\n", command,
                  sigabbrev_np(exit->signal) != nullptr ? sigabbrev_np(exit->signal) : "?", removed);
-    return kExitUsage;
+    return Outcome::kInterrupted;
   }
-  return exit->code;
+  // The child's exit code carries its Outcome; anything else (a crash report's code) is an error.
+  switch (exit->code) {
+    case static_cast<int>(Outcome::kPass):
+      return Outcome::kPass;
+    case static_cast<int>(Outcome::kFinding):
+      return Outcome::kFinding;
+    case static_cast<int>(Outcome::kInterrupted):
+      return Outcome::kInterrupted;
+    default:
+      return Outcome::kError;
+  }
 }
 
 }  // namespace shmh::cli

@@ -38,6 +38,12 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return logic_error("size", "'" + shown + "' has an unknown unit (use k, M, G or T — powers of 1024)");
 }
 
+std::string format_mode(unsigned mode) {
+  char buf[16];
+  (void)std::snprintf(buf, sizeof buf, "0%03o", mode);
+  return buf;
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " B";
   constexpr std::array<const char*, 4> kNames = {"KiB", "MiB", "GiB", "TiB"};

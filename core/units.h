@@ -3,6 +3,7 @@
 //
 //   auto bytes = shmh::parse_size("64MiB");      // 67108864
 //   shmh::format_bytes(1536) == "1.5 KiB"
+//   shmh::format_mode(0600) == "0600"
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,9 @@ namespace shmh {
 
 // "512 B", "4.0 KiB", "1.5 MiB", "64.0 MiB", "2.0 GiB".
 std::string format_bytes(std::uint64_t bytes);
+
+// A permission mode the way chmod and ls write it: octal with a leading 0 ("0600", "01777").
+std::string format_mode(unsigned mode);
 
 // Durations as people write them: "90" or "90s", "10m", "2h" → seconds. Fails on anything else, on
 // 0 and on more than a year.

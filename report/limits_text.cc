@@ -87,8 +87,11 @@ std::string render_limits_text(const LimitsOutcome& o) {
            (o.audit->empty() ? std::string("nothing found") : std::to_string(o.audit->size()) + " finding(s)") + "\n";
     for (const auto& f : *o.audit) out += "  " + f.kind + "  " + f.object + ": " + f.detail + "\n";
   }
-  out += std::string("\nverdict: ") + (o.pass() ? "PASS" : "FAIL") + "\n";
-  return out;
+  return out + "\n" + render_limits_verdict(o);
+}
+
+std::string render_limits_verdict(const LimitsOutcome& o) {
+  return std::string("verdict: ") + (o.pass() ? "PASS" : "FAIL") + "\n";
 }
 
 }  // namespace shmh

@@ -9,5 +9,7 @@
 namespace shmh {
 
 std::string render_limits_text(const LimitsOutcome& outcome);
+// "verdict: PASS": the text's last line alone (--quiet).
+std::string render_limits_verdict(const LimitsOutcome& outcome);
 
 }  // namespace shmh

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/segment/backend.h"
+#include "stress/workload.h"
 
 namespace shmh {
 namespace {
@@ -43,8 +44,11 @@ std::string render_stress_json(const stress::StressResult& r) {
                     {"kill_rate", optional_json(o.kill_rate)},
                     {"duration_ms", o.duration.count()},
                     {"messages", optional_json(o.messages)},
-                    {"watchdog_ms", o.watchdog.count()},
-                    {"segment_size_mib", o.segment_mib}};
+                    {"watchdog_ms", o.watchdog.count()}};
+  // Every workload's own options (churn's segment_size_mib, ...), given or default.
+  for (const auto* w : stress::workloads()) {
+    for (const auto* opt : w->options) doc["options"][std::string(opt->json_name)] = stress::option_value(o, *opt);
+  }
   doc["kernel"] = r.kernel;
   doc["channel"] = r.channel_name;
   doc["sandbox"] = r.sandbox;
@@ -80,11 +84,13 @@ std::string render_stress_json(const stress::StressResult& r) {
   }
   doc["phases"] = phases;
   Json findings = Json::array();
-  for (const auto& f : r.findings) findings.push_back({{"kind", f.kind}, {"phase", f.phase}, {"detail", f.detail}});
+  for (const auto& f : r.findings) {
+    findings.push_back({{"kind", std::string(stress::to_string(f.kind))}, {"phase", f.phase}, {"detail", f.detail}});
+  }
   doc["findings"] = findings;
   doc["leaked_segments"] = r.leaked_segments;
   doc["interrupted"] = r.interrupted;
-  doc["error"] = r.error.empty() ? Json(nullptr) : Json(r.error);
+  doc["error"] = r.error ? Json(r.error_message()) : Json(nullptr);
   return doc.dump(2) + "\n";
 }
 

@@ -51,7 +51,7 @@ std::string render_stress_junit(const stress::StressResult& r) {
     }
     cases.push_back(std::move(c));
   }
-  Case cleanup{.name = "cleanup", .seconds = 0, .failures = {}, .skipped = {}, .error = r.error};
+  Case cleanup{.name = "cleanup", .seconds = 0, .failures = {}, .skipped = {}, .error = r.error_message()};
   for (const auto& f : r.findings) {
     bool placed = false;
     for (const auto& p : r.phases) placed = placed || f.phase == p.phase.name;
@@ -86,8 +86,9 @@ std::string render_stress_junit(const stress::StressResult& r) {
     }
     out += ">\n";
     for (const auto* f : c.failures) {
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml_escape(f->kind),
-                         xml_escape(f->kind + ": " + f->detail), xml_escape(f->detail));
+      const std::string kind(stress::to_string(f->kind));
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml_escape(kind),
+                         xml_escape(kind + ": " + f->detail), xml_escape(f->detail));
     }
     if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
     if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));

@@ -32,55 +32,17 @@ std::string latency_line(const stress::Latency& l) {
                      duration_ns(l.p999), duration_ns(l.max));
 }
 
-// What a phase ran, in the workload's own terms.
-std::string phase_shape(const stress::Phase& ph, const stress::StressOptions& o) {
-  if (ph.workload == "churn") return fmt::format("{} workers, {} MiB segments", ph.writers, o.segment_mib);
-  if (ph.workload == "regions") return fmt::format("{}w/{}r {} B records", ph.writers, ph.readers, ph.msg_max);
-  return fmt::format("{}w/{}r {}..{} B cap {}", ph.writers, ph.readers, ph.msg_min, ph.msg_max, ph.capacity);
-}
-
-// What a workload's "received" counts, per second.
-const char* rate_unit(const stress::Phase& ph) {
-  if (ph.workload == "churn") return "lifecycles/s";
-  if (ph.workload == "regions") return "records/s";
-  return "msg/s";
-}
-
 }  // namespace
 
-std::string render_stress_progress(const stress::ProgressSnapshot& s, double ops_per_s) {
+std::string render_stress_progress(const stress::ProgressSnapshot& s) {
   // A run bounded by --messages alone has no meaningful total time: show the elapsed time only.
   const std::string clock = s.total_s > 0 && s.total_s < 86400 ? fmt::format("{:.1f}/{:.1f} s", s.elapsed_s, s.total_s)
                                                                : fmt::format("{:.1f} s", s.elapsed_s);
   return fmt::format("[{}] phase {}/{} {}  {}ops  {}ops/s  {} kills  {} findings", clock, s.phase_index + 1, s.phases,
-                     s.phase, si(static_cast<double>(s.operations)), si(ops_per_s), s.kills, s.findings);
+                     s.phase, si(static_cast<double>(s.operations)), si(s.ops_per_s), s.kills, s.findings);
 }
 
-std::string render_stress_text(const stress::StressResult& r) {
-  std::string out;
-  for (const auto& p : r.phases) {
-    const auto& ph = p.phase;
-    std::string head = fmt::format("  {:<13} {:<9} {}", ph.name, ph.workload, phase_shape(ph, r.options));
-    if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
-    if (!p.ran) {
-      out += fmt::format("{}  skipped: {}\n", head, p.skipped);
-      continue;
-    }
-    const double secs = p.active_seconds > 0 ? p.active_seconds : 1;
-    out +=
-        fmt::format("{}  {:.1f} s  {}{}  {}B/s\n", head, p.seconds, si(static_cast<double>(p.counts.received) / secs),
-                    rate_unit(ph), si(static_cast<double>(p.counts.bytes) / secs));
-    out += fmt::format("      {}\n", counts_line(p.counts));
-    std::string extra = latency_line(p.latency);
-    if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
-    if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
-    out += fmt::format("      {}\n", extra);
-  }
-  for (const auto& f : r.findings) out += fmt::format("FINDING {} [{}]: {}\n", f.kind, f.phase, f.detail);
-  const auto total = r.total();
-  out += fmt::format("total: {}\n", counts_line(total));
-  out += fmt::format("       {}msg/s, {}B/s, {}; leaked segments: {}\n", si(r.msgs_per_s()), si(r.bytes_per_s()),
-                     latency_line(r.latency), r.leaked_segments);
+std::string render_stress_verdict(const stress::StressResult& r) {
   const auto v = r.verdict();
   std::string why;
   switch (v) {
@@ -94,11 +56,37 @@ std::string render_stress_text(const stress::StressResult& r) {
       why = "interrupted: partial results, no finding so far";
       break;
     case stress::Verdict::kError:
-      why = r.error;
+      why = r.error_message();
       break;
   }
-  out += fmt::format("verdict: {} ({}); seed {} (replay with --seed {})\n", stress::to_string(v), why, r.options.seed,
+  return fmt::format("verdict: {} ({}); seed {} (replay with --seed {})\n", stress::to_string(v), why, r.options.seed,
                      r.options.seed);
+}
+
+std::string render_stress_text(const stress::StressResult& r) {
+  std::string out;
+  for (const auto& p : r.phases) {
+    const auto& ph = p.phase;
+    std::string head = fmt::format("  {:<13} {:<9} {}", ph.name, ph.workload, p.shape);
+    if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
+    if (!p.ran) {
+      out += fmt::format("{}  skipped: {}\n", head, p.skipped);
+      continue;
+    }
+    out += fmt::format("{}  {:.1f} s  {}{}  {}B/s\n", head, p.seconds, si(p.per_s()), p.unit, si(p.bytes_per_s()));
+    out += fmt::format("      {}\n", counts_line(p.counts));
+    std::string extra = latency_line(p.latency);
+    if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
+    if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
+    out += fmt::format("      {}\n", extra);
+  }
+  for (const auto& f : r.findings)
+    out += fmt::format("FINDING {} [{}]: {}\n", stress::to_string(f.kind), f.phase, f.detail);
+  const auto total = r.total();
+  out += fmt::format("total: {}\n", counts_line(total));
+  out += fmt::format("       {}msg/s, {}B/s, {}; leaked segments: {}\n", si(r.msgs_per_s()), si(r.bytes_per_s()),
+                     latency_line(r.latency), r.leaked_segments);
+  out += render_stress_verdict(r);
   return out;
 }
 

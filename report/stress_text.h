@@ -11,7 +11,9 @@
 namespace shmh {
 
 // "[12.3/30.0 s] phase 3/6 edges  1.2 M msgs  850 k msg/s  4 kills  0 findings" (no newline).
-std::string render_stress_progress(const stress::ProgressSnapshot& snapshot, double ops_per_s);
+std::string render_stress_progress(const stress::ProgressSnapshot& snapshot);
 std::string render_stress_text(const stress::StressResult& result);
+// The last line of the summary alone ("verdict: pass (every check held); seed 42 (replay ...)"): --quiet.
+std::string render_stress_verdict(const stress::StressResult& result);
 
 }  // namespace shmh

@@ -1,5 +1,11 @@
 #include "stress/campaign_plan.h"
 
+#include <algorithm>
+
+#include "core/check.h"
+#include "stress/phase_descriptor.h"
+#include "stress/workload.h"
+
 namespace shmh::stress {
 
 bool narrows(const StressOptions& o) {
@@ -8,45 +14,39 @@ bool narrows(const StressOptions& o) {
 
 std::vector<Phase> plan_phases(const StressOptions& o) {
   std::vector<Phase> phases;
+  std::vector<double> weights;
   if (narrows(o)) {
+    const WorkloadDescriptor* w = find_workload(o.workload.value_or("queue"));
+    SHMH_CHECK(w != nullptr, "plan_phases: unknown workload (validate first)");
+    const PhaseDefaults& d = w->defaults;
     Phase p;
-    p.workload = o.workload.value_or("queue");
+    p.workload = std::string(w->name);
     p.name = p.workload;
-    p.writers = o.writers.value_or(2);
-    p.readers = o.readers.value_or(p.workload == "churn" ? 0 : 2);
-    p.msg_min = o.msg_min.value_or(kMinMessage);
-    p.msg_max = o.msg_max.value_or(std::max<std::uint32_t>(256, p.msg_min));
-    p.capacity = o.capacity.value_or(64);
+    p.writers = o.writers.value_or(d.writers);
+    p.readers = w->has_readers ? o.readers.value_or(d.readers) : 0;
+    p.msg_min = o.msg_min.value_or(d.msg_min);
+    p.msg_max = o.msg_max.value_or(std::max(d.msg_max, p.msg_min));
+    p.capacity = o.capacity.value_or(d.capacity);
     p.kill_rate = o.kill_rate.value_or(0);
     phases.push_back(p);
+    weights.push_back(1);
   } else {
-    auto add = [&](const char* name, const char* workload, std::uint32_t w, std::uint32_t r, std::uint32_t max,
-                   std::uint32_t capacity) -> Phase& {
+    for (const PhaseDescriptor* d : campaign_phases()) {
       Phase p;
-      p.name = name;
-      p.workload = workload;
-      p.writers = w;
-      p.readers = r;
-      p.msg_min = kMinMessage;
-      p.msg_max = max;
-      p.capacity = capacity;
+      static_cast<PhaseShape&>(p) = d->shape;
+      p.name = std::string(d->name);
+      p.workload = std::string(d->workload);
       phases.push_back(p);
-      return phases.back();
-    };
-    add("1w1r", "queue", 1, 1, 1024, 64);
-    add("many", "queue", 4, 4, 4092, 16);
-    add("edges", "queue", 2, 2, 4092, 2).op_timeout_ns = 0;
-    Phase& bp = add("backpressure", "queue", 2, 1, 256, 8);
-    bp.burst = 32;
-    bp.reader_pause_us = 300;
-    bp.op_timeout_ns = 1'000'000;
-    add("kill", "queue", 2, 2, 512, 32).kill_rate = 20;
-    add("broadcast", "broadcast", 2, 3, 512, 32);
+      weights.push_back(d->weight);
+    }
   }
-  const auto share = o.duration / static_cast<long>(phases.size());
-  for (auto& p : phases) {
-    p.duration = std::max(share, std::chrono::milliseconds(1));
-    p.messages = o.messages;
+  double total_weight = 0;
+  for (const double w : weights) total_weight += w;
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const auto share = std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(o.duration.count()) * weights[i] / total_weight));
+    phases[i].duration = std::max(share, std::chrono::milliseconds(1));
+    phases[i].messages = o.messages;
   }
   return phases;
 }

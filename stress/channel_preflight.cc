@@ -22,11 +22,11 @@ constexpr const char* kSteps[] = {"start", "create", "open", "send", "recv", "de
 
 }  // namespace
 
-std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_channel_config& config,
-                              std::chrono::milliseconds timeout) {
+Result<void> preflight_channel(const shmh_channel_vtable& vtable, const shmh_channel_config& config,
+                               std::chrono::milliseconds timeout) {
   // Which step the child is in, in memory the parent still reads after a crash.
   auto page = sys::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (!page) return "preflight: " + page.error().message();
+  if (!page) return page.error();
   auto* step = new (*page) std::atomic<int>(0);
   // The child's stderr goes to a memfd: a sanitizer's crash report must not flood the user's
   // terminal (the error stays one line), but its headline is worth quoting.
@@ -59,7 +59,7 @@ std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_chan
   });
   if (!child) {
     (void)sys::munmap(*page, 4096);
-    return "preflight: " + child.error().message();
+    return child.error();
   }
   auto exit = child->wait(timeout);
   std::string out;
@@ -91,7 +91,8 @@ std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_chan
     sys::close(*log);
   }
   (void)sys::munmap(*page, 4096);
-  return out;
+  if (out.empty()) return {};
+  return logic_error("preflight", out);
 }
 
 }  // namespace shmh::stress

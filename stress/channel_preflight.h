@@ -5,15 +5,15 @@
 #pragma once
 
 #include <chrono>
-#include <string>
 
 #include "core/channel/shmh_channel.h"
 #include "core/result.h"
 
 namespace shmh::stress {
 
-// "" when the channel passed, else what went wrong: "crashed in send (SIGSEGV)", "open: ...".
-[[nodiscard]] std::string preflight_channel(const shmh_channel_vtable& vtable, const shmh_channel_config& config,
-                                            std::chrono::milliseconds timeout);
+// Errors: what went wrong, as logic_error("preflight", "crashed in send (SIGSEGV)" / "open: ..." /
+// "hung in recv for 10000 ms"), or the mmap / fork that could not be done.
+[[nodiscard]] Result<void> preflight_channel(const shmh_channel_vtable& vtable, const shmh_channel_config& config,
+                                             std::chrono::milliseconds timeout);
 
 }  // namespace shmh::stress

@@ -1,23 +1,27 @@
 // The message flow shared by the channel workloads (queue, broadcast): writers send framed
 // messages (core/framing) of seeded sizes, stamped with their send time; readers check every
 // message as hostile bytes, record its arrival in the DeliveryLedger and its latency, and the
-// audit at the end accounts for every message.
-//
-// Topology: kQueue — one channel, every reader competes, each message must reach exactly one
-// reader; kBroadcast — one channel per reader, each writer sends every message to every reader's
-// channel, each reader must see every message exactly once.
+// audit at the end accounts for every message. The pieces live in stress/flow/: the shared state
+// (flow.h), the peers' bodies (flow_peers.h), the check of one message (receive_check.h), a kill's
+// accounting (kill_accounting.h), the final drain (final_drain.h) and the audit (flow_audit.h).
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "stress/flow/flow.h"
 #include "stress/workload.h"
 
 namespace shmh::stress {
 
-enum class Topology { kQueue, kBroadcast };
+// Why the phase cannot run on this channel (nullopt when it can): writers/readers beyond what the
+// channel's flags allow, sizes out of range.
+std::optional<std::string> message_flow_unsupported(const WorkloadEnv& env, Topology topology);
 
-// Why the phase cannot run on this channel ("" when it can): writers/readers beyond what the
-// channel's flags allow, sizes out of range, --kill with threads.
-std::string message_flow_unsupported(const WorkloadEnv& env, Topology topology);
+// "2w/2r 24..256 B cap 64".
+std::string describe_message_phase(const Phase& phase, const StressOptions& options);
 
+// Runs one phase: creates the channels, drives the peers, drains what is left, audits.
 PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology);
 
 }  // namespace shmh::stress

@@ -15,8 +15,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "core/result.h"
 #include "core/stats/latency_histogram.h"
@@ -49,16 +51,6 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint32_t> incarnation{0};  // restarts so far
   std::atomic<std::uint32_t> finished{0};     // 1: ended on its own (not killed)
-  // Writers: every sequence below next_seq was sent (send returned OK), except those that were in
-  // flight in a killed incarnation; in_flight is the sequence a send is under way for.
-  std::atomic<std::uint64_t> next_seq{0};
-  std::atomic<std::uint64_t> in_flight{kNoSequence};
-  // Readers: 1 from the call to recv until it returns — a kill then may take one message with it;
-  // 2 once the message is known intact as (pending_writer, pending_sequence) until it is recorded —
-  // a kill then leaves the recording to the runner.
-  std::atomic<std::uint32_t> receiving{0};
-  std::atomic<std::uint32_t> pending_writer{0};
-  std::atomic<std::uint64_t> pending_sequence{0};
   // Counts a peer found (readers: per message; workers: per check).
   std::atomic<std::uint64_t> ok{0};
   std::atomic<std::uint64_t> corrupt{0};
@@ -70,6 +62,22 @@ struct alignas(64) PeerRecord {
   char first_problem[256] = {};
   std::atomic<std::uint64_t> rss_anon_kib{0};  // the peer's private resident memory when it ended
   stats::LatencyHistogram latency;             // readers: send-to-receive, ns
+
+  // The workload's own per-peer state, a type of its choosing (the message flow's send cursor,
+  // churn's open lifecycle): constructed by PeerBoard::init_states before any peer starts, reached
+  // through state<S>() with the same S. Standard-layout atomics only: it lives in shared memory and
+  // survives the peer's kill.
+  static constexpr std::size_t kStateBytes = 64;
+  template <class S>
+  [[nodiscard]] S& state() noexcept {
+    check_state_type<S>();
+    return *std::launder(static_cast<S*>(static_cast<void*>(state_)));
+  }
+  template <class S>
+  [[nodiscard]] const S& state() const noexcept {
+    check_state_type<S>();
+    return *std::launder(static_cast<const S*>(static_cast<const void*>(state_)));
+  }
 
   // What the peer does now (the watchdog times how long it stays there). No clock, no RMW.
   void begin(PeerOp what, std::uint64_t arg = 0) noexcept {
@@ -88,6 +96,14 @@ struct alignas(64) PeerRecord {
   void note_problem(const std::string& text) noexcept;
   // Marks the peer finished on its own and records its RssAnon (call last in a peer's body).
   void finish() noexcept;
+
+  template <class S>
+  static constexpr void check_state_type() noexcept {
+    static_assert(sizeof(S) <= kStateBytes && alignof(S) <= 8, "a workload's peer state must fit its 64 bytes");
+    static_assert(std::is_standard_layout_v<S> && std::is_trivially_destructible_v<S>,
+                  "a workload's peer state lives in shared memory: standard layout, nothing to destroy");
+  }
+  alignas(8) std::byte state_[kStateBytes] = {};
 };
 
 class PeerBoard {
@@ -113,6 +129,16 @@ class PeerBoard {
   }
   // The last sequence reader r accepted from writer w (kNoSequence before the first).
   [[nodiscard]] std::atomic<std::uint64_t>& last_seen(std::uint32_t r, std::uint32_t w) const;
+
+  // Constructs the workload's per-peer state in every record: `WriterState` in the writers',
+  // `ReaderState` in the readers'. Call once, before any peer starts.
+  template <class WriterState, class ReaderState = WriterState>
+  void init_states() const {
+    PeerRecord::check_state_type<WriterState>();
+    PeerRecord::check_state_type<ReaderState>();
+    for (std::uint32_t i = 0; i < writers_; ++i) new (writer(i).state_) WriterState();
+    for (std::uint32_t i = 0; i < readers_; ++i) new (reader(i).state_) ReaderState();
+  }
 
   // Control: writers stop sending when stop_writing is set; readers end once it is set, all
   // writers have finished and the channel stays empty for a while (drain); everyone ends at abort.

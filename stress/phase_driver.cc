@@ -58,7 +58,7 @@ class Driver {
     group_.poll();
     for (const auto& end : group_.ends()) {
       out_.findings.push_back(
-          Finding{.kind = "peer-crash",
+          Finding{.kind = FindingKind::kPeerCrash,
                   .phase = env_.phase.name,
                   .detail = describe(end.id) + " (pid " + std::to_string(end.pid) + ") " + end.exit.describe()});
     }
@@ -76,7 +76,7 @@ class Driver {
  private:
   void start_peer(PeerId id) {
     if (auto s = group_.start(id); !s) {
-      out_.findings.push_back(Finding{.kind = "setup",
+      out_.findings.push_back(Finding{.kind = FindingKind::kSetup,
                                       .phase = env_.phase.name,
                                       .detail = "cannot start " + describe(id) + ": " + s.error().message()});
       ended_ = true;
@@ -113,8 +113,12 @@ class Driver {
       schedule_kill();
     }
     if (now - last_report_ >= kProgressEvery) {
-      last_report_ = now;
+      const double dt = std::chrono::duration<double>(now - last_report_).count();
       ProgressSnapshot snap;
+      snap.ops_per_s =
+          dt > 0 && progress >= reported_progress_ ? static_cast<double>(progress - reported_progress_) / dt : 0;
+      last_report_ = now;
+      reported_progress_ = progress;
       snap.phase = env_.phase.name;
       snap.phase_index = env_.phase_index;
       snap.phases = env_.phases;
@@ -188,7 +192,7 @@ class Driver {
         who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
     }
     out_.findings.push_back(Finding{
-        .kind = "stall",
+        .kind = FindingKind::kStall,
         .phase = env_.phase.name,
         .detail = "no progress for " + format_seconds(std::chrono::duration<double>(now - last_progress_at_).count()) +
                   (who.empty() ? std::string(": no peer running") : ": " + who)});
@@ -203,6 +207,7 @@ class Driver {
   bool ended_ = false;
   Clock::time_point start_, last_progress_at_, last_report_, next_kill_;
   std::uint64_t last_progress_ = 0;
+  std::uint64_t reported_progress_ = 0;  // at the last progress report
   std::vector<Watch> watches_;
 };
 

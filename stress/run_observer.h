@@ -15,6 +15,7 @@ struct ProgressSnapshot {
   double elapsed_s = 0;          // of the whole run
   double total_s = 0;            // the run's planned duration
   std::uint64_t operations = 0;  // messages sent + received (or writes + reads, checks) so far in the phase
+  double ops_per_s = 0;          // operations per second since the previous snapshot of the phase
   std::uint64_t bytes = 0;
   std::uint64_t kills = 0;
   std::uint64_t findings = 0;

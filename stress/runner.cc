@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/channel/channel_registry.h"
+#include "core/random/splitmix.h"
 #include "stress/campaign_plan.h"
 #include "stress/channel_preflight.h"
 #include "stress/latency_summary.h"
+#include "stress/phase_descriptor.h"
 #include "stress/segment_census.h"
 #include "stress/workload.h"
 
@@ -21,48 +24,62 @@ std::string kernel_release() {
   return u.release;
 }
 
-std::uint64_t phase_seed(std::uint64_t seed, std::size_t index) {
-  std::uint64_t z = seed + (index + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 void run_phases(const StressOptions& options, const std::vector<Phase>& phases, RunObserver& observer,
                 StressResult& result);
 
+Result<void> bad(const std::string& flag, const std::string& what) { return logic_error(flag, what); }
+
 }  // namespace
 
-std::string validate(const StressOptions& o) {
-  if (o.workload && find_workload(*o.workload) == nullptr) {
-    std::string names;
-    for (const auto* w : workloads()) names += (names.empty() ? "" : ", ") + std::string(w->name);
-    return "--workload " + *o.workload + ": unknown (one of " + names + ")";
-  }
-  const bool churn = o.workload && *o.workload == "churn";
+Result<void> validate(const StressOptions& o) {
+  const WorkloadDescriptor* workload = find_workload(o.workload.value_or("queue"));
+  if (workload == nullptr) return bad("--workload " + *o.workload, "unknown (one of " + workload_names() + ")");
   if (o.writers && (*o.writers == 0 || *o.writers > kMaxPeersPerRole)) {
-    return "--writers " + std::to_string(*o.writers) + ": must be 1..64";
+    return bad("--writers " + std::to_string(*o.writers), "must be 1..64");
   }
-  if (o.readers && ((*o.readers == 0 && !churn) || *o.readers > kMaxPeersPerRole)) {
-    return "--readers " + std::to_string(*o.readers) + ": must be 1..64";
+  if (o.readers && !workload->has_readers) {
+    return bad("--readers", "workload " + std::string(workload->name) + " has no readers (--writers sets its workers)");
+  }
+  if (o.readers && (*o.readers == 0 || *o.readers > kMaxPeersPerRole)) {
+    return bad("--readers " + std::to_string(*o.readers), "must be 1..64");
+  }
+  if (o.workload &&
+      std::find(workload->backends.begin(), workload->backends.end(), o.backend) == workload->backends.end()) {
+    std::string names;
+    for (const Backend b : workload->backends) names += (names.empty() ? "" : ", ") + std::string(to_string(b));
+    return bad("--backend " + std::string(to_string(o.backend)),
+               "workload " + std::string(workload->name) + " runs on " + names + " only");
+  }
+  for (const auto& v : o.workload_options) {
+    const auto& mine = workload->options;
+    if (!o.workload || std::find(mine.begin(), mine.end(), v.option) == mine.end()) {
+      std::string owners;
+      for (const auto* w : workloads()) {
+        if (std::find(w->options.begin(), w->options.end(), v.option) != w->options.end())
+          owners += (owners.empty() ? "" : ", ") + std::string(w->name);
+      }
+      return bad(std::string(v.option->flag), "applies to workload " + owners + " only: add --workload " + owners);
+    }
   }
   if (o.capacity && (*o.capacity == 0 || *o.capacity > (1U << 24))) {
-    return "--capacity " + std::to_string(*o.capacity) + ": must be 1..16777216 messages";
+    return bad("--capacity " + std::to_string(*o.capacity), "must be 1..16777216 messages");
   }
   const std::uint32_t min = o.msg_min.value_or(kMinMessage);
   const std::uint32_t max = o.msg_max.value_or(std::max<std::uint32_t>(256, min));
   if (min < kMinMessage) {
-    return "--msg-size " + std::to_string(min) + ": every message carries a 24-byte integrity frame; use 24 or more";
+    return bad("--msg-size " + std::to_string(min), "every message carries a 24-byte integrity frame; use 24 or more");
   }
-  if (min > max || max > kMaxMessage) return "--msg-size MIN:MAX needs 24 ≤ MIN ≤ MAX ≤ 1048576";
-  if (o.kill_rate && (*o.kill_rate < 0 || *o.kill_rate > 1000)) return "--kill RATE: 0..1000 kills per second";
+  if (min > max || max > kMaxMessage) return bad("--msg-size MIN:MAX", "needs 24 ≤ MIN ≤ MAX ≤ 1048576");
+  // NaN compares false with everything: test for the valid range, not for the invalid one.
+  if (o.kill_rate && !(std::isfinite(*o.kill_rate) && *o.kill_rate >= 0 && *o.kill_rate <= 1000)) {
+    return bad("--kill", "RATE must be a number of kills per second, 0..1000");
+  }
   if (o.kill_rate && *o.kill_rate > 0 && o.mode == PeerMode::kThreads) {
-    return "--kill needs peers as processes (a thread cannot be killed): drop --threads or --kill";
+    return bad("--kill", "needs peers as processes (a thread cannot be killed): drop --threads or --kill");
   }
-  if (o.duration.count() <= 0 && !o.messages) return "--duration must be positive";
-  if (o.messages && *o.messages == 0) return "--messages must be at least 1";
-  if (o.watchdog.count() < 100) return "--watchdog must be at least 100ms";
-  if (o.segment_mib == 0 || o.segment_mib > 1024) return "--segment-size must be 1..1024 MiB";
+  if (o.duration.count() <= 0 && !o.messages) return bad("--duration", "must be positive");
+  if (o.messages && *o.messages == 0) return bad("--messages", "must be at least 1");
+  if (o.watchdog.count() < 100) return bad("--watchdog", "must be at least 100ms");
   return {};
 }
 
@@ -72,8 +89,8 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
   result.kernel = kernel_release();
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-  if (auto why = validate(options); !why.empty()) {
-    result.error = why;
+  if (auto valid = validate(options); !valid) {
+    result.error = valid.error();
     return result;
   }
   const auto phases = plan_phases(options);
@@ -86,11 +103,12 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
       if (!left.empty()) {
         std::string names;
         for (const auto& n : left) names += (names.empty() ? "" : ", ") + n;
-        if (result.phases.empty() && !result.error.empty()) {
+        if (result.phases.empty() && result.error) {
           // Nothing ran: the channel failed before the first phase and what it left is part of that error.
-          result.error += "; it left behind: " + names;
+          result.error->detail += (result.error->detail.empty() ? "" : "; ") + std::string("it left behind: ") + names;
         } else {
-          result.findings.push_back(Finding{.kind = "leak", .phase = "end", .detail = "left behind: " + names});
+          result.findings.push_back(
+              Finding{.kind = FindingKind::kLeak, .phase = "end", .detail = "left behind: " + names});
         }
       }
     }
@@ -100,6 +118,27 @@ StressResult run_stress(const StressOptions& options, RunObserver& observer) {
 }
 
 namespace {
+
+// The phase as the report shows it, before or without running it.
+PhaseResult phase_record(const Phase& phase, const StressOptions& options) {
+  const WorkloadDescriptor* w = find_workload(phase.workload);
+  PhaseResult r;
+  r.phase = phase;
+  r.shape = w->describe(phase, options);
+  r.unit = std::string(w->unit);
+  return r;
+}
+
+// Why the phase cannot run here: its own fit (phase descriptor), then its workload's.
+std::optional<std::string> why_not(const WorkloadEnv& env, const WorkloadDescriptor& workload) {
+  if (const PhaseDescriptor* d = find_phase(env.phase.name); d != nullptr && d->applies_to != nullptr) {
+    const PhaseFit fit{
+        .channel_flags = env.channel != nullptr && env.channel->vtable != nullptr ? env.channel->vtable->flags : 0U,
+        .mode = env.options.mode};
+    if (auto why = d->applies_to(fit)) return why;
+  }
+  return workload.unsupported(env);
+}
 
 void run_phases(const StressOptions& options, const std::vector<Phase>& phases, RunObserver& observer,
                 StressResult& result) {
@@ -118,7 +157,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
   if (need_channel) {
     channel = resolve_channel(options.channel);
     if (!channel) {
-      result.error = "--channel " + options.channel + ": " + channel.error().message();
+      result.error = logic_error("--channel " + options.channel, channel.error().message());
       return;
     }
     result.channel_name = channel->vtable->name;
@@ -127,41 +166,46 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
                                      .backend = static_cast<std::uint32_t>(options.backend),
                                      .mode = 0600,
                                      .name = "shmh-preflight"};
-    if (auto why = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000)); !why.empty()) {
-      result.error = "channel " + result.channel_name + " failed its preflight (create, open, send, recv, destroy " +
-                     "of one message): " + why;
+    if (auto passed = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000)); !passed) {
+      const SysError& e = passed.error();
+      result.error = sys_error(e.err, "channel " + result.channel_name,
+                               "failed its preflight (create, open, send, recv, destroy of one message): " +
+                                   (e.err == 0 ? e.detail : e.message()));
       return;
     }
   }
 
   stats::LatencyHistogram latency;
   const double total_s = std::chrono::duration<double>(options.duration).count();
-  for (std::size_t i = 0; i < phases.size() && !result.interrupted && result.error.empty(); ++i) {
+  for (std::size_t i = 0; i < phases.size() && !result.interrupted && !result.error; ++i) {
     const Phase& phase = phases[i];
     const WorkloadDescriptor* workload = find_workload(phase.workload);
     WorkloadEnv env{.options = options,
                     .phase = phase,
-                    .seed = phase_seed(options.seed, i),
+                    .seed = derive_seed(options.seed, i),
                     .channel = workload->uses_channel ? &*channel : nullptr,
                     .observer = observer,
                     .phase_index = i,
                     .phases = phases.size(),
                     .run_elapsed_s = elapsed(),
                     .run_total_s = total_s};
-    if (auto why = workload->unsupported(env); !why.empty()) {
+    if (auto why = why_not(env, *workload)) {
       if (narrows(options)) {
-        result.error = phase.workload + ": " + why;  // the user asked for exactly this
+        result.error = logic_error(phase.workload, *why);  // the user asked for exactly this
         break;
       }
-      PhaseResult skipped;
-      skipped.phase = phase;
-      skipped.skipped = why;
+      PhaseResult skipped = phase_record(phase, options);
+      skipped.skipped = *why;
       result.phases.push_back(skipped);
       continue;
     }
     PhaseOutcome out = workload->run(env);
-    if (!out.error.empty()) {
-      result.error = phase.name + ": " + out.error;
+    const PhaseResult described = phase_record(phase, options);
+    out.result.shape = described.shape;
+    out.result.unit = described.unit;
+    if (out.error) {
+      result.error = out.error;
+      result.error_phase = phase.name;
       if (out.result.ran) result.phases.push_back(out.result);
       for (auto& f : out.findings) result.findings.push_back(std::move(f));
       break;

@@ -12,14 +12,17 @@
 // The caller chooses the namespaces (the CLI enters a sandbox first) and the seed.
 #pragma once
 
+#include "core/result.h"
 #include "stress/run_observer.h"
 #include "stress/stress_options.h"
 #include "stress/stress_result.h"
 
 namespace shmh::stress {
 
-// Checks the options before anything runs: an error message for the user (exit 2), or "".
-[[nodiscard]] std::string validate(const StressOptions& options);
+// Checks the options before anything runs. Errors (no errno; call = the offending flag, detail =
+// what to do): a value out of range, a workload that does not exist, an option or backend the
+// chosen workload does not take, --kill with threads.
+[[nodiscard]] Result<void> validate(const StressOptions& options);
 
 StressResult run_stress(const StressOptions& options, RunObserver& observer);
 

@@ -1,7 +1,7 @@
 // StressOptions: what one `shmharness stress` run does, as the CLI parsed it — and Phase, one
 // configuration of a workload that the runner executes. A run is a list of phases: the options
 // either name one configuration (any of --workload, --writers, --readers, --msg-size, --capacity,
-// --kill given) or leave the campaign to explore (campaign_plan.h).
+// --kill given) or leave the campaign to explore (campaign_plan.h, phase_descriptor.h).
 //
 //   shmh::stress::StressOptions o;            // defaults: the exploring campaign on `ring`
 //   o.channel = "boost-mq";
@@ -12,7 +12,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "core/result.h"
 #include "core/segment/backend.h"
 
 namespace shmh::stress {
@@ -26,12 +29,29 @@ inline constexpr std::uint32_t kMaxPeersPerRole = 64;  // writers ≤ 64, reader
 inline constexpr std::uint32_t kMinMessage = 24;       // a frame's header (core/framing/frame.h)
 inline constexpr std::uint32_t kMaxMessage = 1U << 20;
 
+// A flag that only one workload reads (churn's --segment-size). Declared in the workload's own file
+// and listed in its descriptor (workload.h); the CLI offers every listed option, the JSON report
+// names each by `json_name`. Values are numbers in the option's own unit.
+struct WorkloadOption {
+  std::string_view flag;          // "--segment-size"
+  std::string_view json_name;     // "segment_size_mib" (stable: the JSON report's options)
+  std::string_view help;          // one line for --help
+  std::string_view default_text;  // "8MiB": parsed like a value the user typed
+  // Text → value in the option's unit, or why not (logic_error naming the flag).
+  Result<std::uint64_t> (*parse)(std::string_view text) = nullptr;
+};
+
+struct WorkloadOptionValue {
+  const WorkloadOption* option = nullptr;
+  std::uint64_t value = 0;
+};
+
 struct StressOptions {
   std::string channel = "ring";  // ring | boost-mq | pipe | path to a plugin .so
   Backend backend = Backend::kSysv;
   PeerMode mode = PeerMode::kProcesses;
   // Unset = the campaign explores (campaign_plan.h); set = that value in every phase.
-  std::optional<std::string> workload;  // queue | broadcast | regions | churn
+  std::optional<std::string> workload;  // a workload's name (workload.h lists them)
   std::optional<std::uint32_t> writers;
   std::optional<std::uint32_t> readers;
   std::optional<std::uint32_t> msg_min;
@@ -42,24 +62,39 @@ struct StressOptions {
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;
   std::chrono::milliseconds watchdog{5'000};  // no progress this long ends the run: "stall"
-  std::uint32_t segment_mib = 8;              // churn: segment size
+  // Values of workloads' own options (WorkloadOption) the user gave; the rest take their defaults.
+  std::vector<WorkloadOptionValue> workload_options;
 };
 
-// One configuration the runner executes. Every field is set.
-struct Phase {
-  std::string name;      // "1w1r", "many", "edges", ... or "custom"
-  std::string workload;  // a workload's name (workload.h)
+// The value of a workload's own option: the one in `options`, else its default. Precondition: the
+// option's default_text parses (checked: a workload whose default does not parse is a bug).
+std::uint64_t option_value(const StressOptions& options, const WorkloadOption& option);
+
+// The messages writer `w` of `writers` sends in a phase limited to `total` messages (--messages):
+// the total split as evenly as possible, the first writers taking one more. Every workload uses it,
+// so --messages means the same total everywhere. No limit: ~0.
+std::uint64_t writer_quota(const std::optional<std::uint64_t>& total, std::uint32_t writers, std::uint32_t w);
+
+// The shape of a phase: its peers, messages, channel and perturbations. A campaign phase
+// (phase_descriptor.h) declares one; a narrowed run builds one from the options.
+struct PhaseShape {
   std::uint32_t writers = 1;
   std::uint32_t readers = 1;
   std::uint32_t msg_min = 64;
   std::uint32_t msg_max = 64;
   std::uint32_t capacity = 64;
-  double kill_rate = 0;
+  double kill_rate = 0;                     // SIGKILLs per second across the phase's peers
   std::int64_t op_timeout_ns = 20'000'000;  // per send/recv attempt; 0 = poll (the full/empty paths)
   std::uint32_t reader_pause_us = 0;        // a reader sleeps this long every 64 messages (backpressure)
   std::uint32_t burst = 0;                  // a writer sends bursts of this many, then sleeps 1 ms
+};
+
+// One configuration the runner executes. Every field is set.
+struct Phase : PhaseShape {
+  std::string name;      // a campaign phase's name (phase_descriptor.h), or the workload's in a narrowed run
+  std::string workload;  // a workload's name (workload.h)
   std::chrono::milliseconds duration{1'000};
-  std::optional<std::uint64_t> messages;  // total across writers
+  std::optional<std::uint64_t> messages;  // total across writers (writer_quota splits it)
 };
 
 }  // namespace shmh::stress

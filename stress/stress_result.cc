@@ -2,8 +2,6 @@
 
 namespace shmh::stress {
 
-const char* to_string(PeerMode mode) { return mode == PeerMode::kThreads ? "threads" : "processes"; }
-
 Counts& Counts::operator+=(const Counts& o) {
   sent += o.sent;
   received += o.received;
@@ -48,9 +46,22 @@ double StressResult::bytes_per_s() const {
   return secs > 0 ? static_cast<double>(total().bytes) / secs : 0;
 }
 
+double PhaseResult::per_s() const {
+  return active_seconds > 0 ? static_cast<double>(counts.received) / active_seconds : 0;
+}
+
+double PhaseResult::bytes_per_s() const {
+  return active_seconds > 0 ? static_cast<double>(counts.bytes) / active_seconds : 0;
+}
+
+std::string StressResult::error_message() const {
+  if (!error) return {};
+  return error_phase.empty() ? error->message() : error_phase + ": " + error->message();
+}
+
 Verdict StressResult::verdict() const {
   if (!findings.empty()) return Verdict::kFail;
-  if (!error.empty()) return Verdict::kError;
+  if (error) return Verdict::kError;
   if (interrupted) return Verdict::kInterrupted;
   return Verdict::kPass;
 }

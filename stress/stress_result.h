@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/result.h"
+#include "stress/finding.h"
 #include "stress/stress_options.h"
 
 namespace shmh::stress {
@@ -30,18 +33,12 @@ struct Latency {
   std::uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;  // ns; upper bounds within 6.25%
 };
 
-// Kinds: lost, duplicated, corrupt, reordered, stall, peer-crash, channel-error, torn-read,
-// stale-read, churn-mismatch, leak, setup.
-struct Finding {
-  std::string kind;
-  std::string phase;
-  std::string detail;  // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
-};
-
 struct PhaseResult {
   Phase phase;
   bool ran = false;
   std::string skipped;        // why it did not run (e.g. --kill in threads mode), when !ran
+  std::string shape;          // the phase in its workload's terms ("2w/2r 24..256 B cap 64")
+  std::string unit;           // what counts.received counts, per second ("msg/s", "lifecycles/s")
   double seconds = 0;         // the whole phase, drain included
   double active_seconds = 0;  // while writers ran: rates (msgs/s, bytes/s) divide by this
   Counts counts;
@@ -54,6 +51,10 @@ struct PhaseResult {
   // threads, which share the runner's).
   std::uint64_t runner_rss_anon_kib = 0;
   std::uint64_t peers_rss_anon_kib = 0;
+
+  // Received per second and payload bytes per second, over the active time (0 when none).
+  [[nodiscard]] double per_s() const;
+  [[nodiscard]] double bytes_per_s() const;
 };
 
 enum class Verdict { kPass, kFail, kInterrupted, kError };
@@ -71,8 +72,12 @@ struct StressResult {
   Latency latency;  // of every message of the run (the phases' histograms merged)
   std::uint64_t leaked_segments = 0;
   bool interrupted = false;
-  std::string error;  // set when the run could not be done (verdict error, exit 2)
+  std::optional<SysError> error;  // set when the run could not be done (verdict error, exit 2)
+  std::string error_phase;        // the phase it happened in ("" before or after the phases)
   double seconds = 0;
+
+  // "phase: call: ENAME (detail)", or "" without an error.
+  [[nodiscard]] std::string error_message() const;
 
   [[nodiscard]] Counts total() const;
   [[nodiscard]] double msgs_per_s() const;

@@ -25,4 +25,19 @@ const WorkloadDescriptor* find_workload(std::string_view name) {
   return nullptr;
 }
 
+const WorkloadOption* find_workload_option(std::string_view flag) {
+  for (const auto* w : workloads()) {
+    for (const auto* o : w->options) {
+      if (o->flag == flag) return o;
+    }
+  }
+  return nullptr;
+}
+
+std::string workload_names() {
+  std::string names;
+  for (const auto* w : workloads()) names += (names.empty() ? "" : ", ") + std::string(w->name);
+  return names;
+}
+
 }  // namespace shmh::stress

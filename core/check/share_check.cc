@@ -9,6 +9,7 @@
 #include "core/check/pattern.h"
 #include "core/process/child_process.h"
 #include "core/segment/shared_region.h"
+#include "core/units.h"
 
 namespace shmh {
 namespace {
@@ -99,6 +100,12 @@ Outcome ShareCheckResult::outcome() const {
 Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options) {
   if (options.size == 0) return logic_error("share check", "size must be at least 1 byte");
   if (options.backends.empty()) return logic_error("share check", "no backend selected");
+  if (options.memory_budget && options.size > *options.memory_budget) {
+    return logic_error("share check", "a " + format_bytes(options.size) + " segment but only " +
+                                          format_bytes(*options.memory_budget) +
+                                          " of memory is available (MemAvailable); use a smaller --size, or add "
+                                          "--force to try anyway");
+  }
   ShareCheckResult result{.seed = options.seed};
   for (const Backend b : options.backends) result.backends.push_back(check_backend(b, options));
   return result;

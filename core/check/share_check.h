@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct ShareCheckOptions {
   std::size_t size = std::size_t{1} << 20;  // bytes per segment, ≥ 1
   std::uint64_t seed = 1;
   bool tagged = false;  // tagged keys/names (outside a sandbox)
+  // Refuse a segment larger than this (the caller passes MemAvailable); unset: no limit (--force).
+  // A machine that cannot hold the segment would otherwise make a child time out, which reads as
+  // a sharing failure although nothing was shared wrongly.
+  std::optional<std::uint64_t> memory_budget;
   std::chrono::milliseconds child_timeout{30'000};
 };
 
@@ -51,7 +56,7 @@ struct ShareCheckResult {
 
 // Runs the check on every requested backend. A backend's failure (a mismatch, a child that died)
 // or error (a failed call) is recorded in its verdict; the Result fails only on a bad option (size 0, no
-// backend).
+// backend, a size beyond memory_budget).
 [[nodiscard]] Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options);
 
 }  // namespace shmh

@@ -7,6 +7,7 @@
 
 #include "core/cleanup/sysvipc_table.h"
 #include "core/sys/sys.h"
+#include "core/units.h"
 
 namespace shmh {
 namespace {
@@ -19,11 +20,7 @@ std::string sysv_name(const SysvTableRow& r) {
   return buf;
 }
 
-std::string octal(unsigned mode) {
-  char buf[16];
-  (void)std::snprintf(buf, sizeof buf, "0%o", mode & 0777);
-  return buf;
-}
+std::string octal(unsigned mode) { return format_mode(mode & 0777U); }
 
 }  // namespace
 

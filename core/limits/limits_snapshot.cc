@@ -4,9 +4,11 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 #include "core/cleanup/sysvipc_table.h"
 #include "core/sys/sys.h"
@@ -63,8 +65,15 @@ void read_mountinfo(const std::string& text, const std::string& mount_point, Lim
     f >> fstype >> source >> super;
     s.dev_shm_mounted = true;
     s.dev_shm_fstype = fstype;
-    s.dev_shm_options = options;
-    if (!super.empty()) s.dev_shm_options.append(",").append(super);
+    // Both lists carry "rw" (and may repeat others): each option once, in the order first seen.
+    s.dev_shm_options.clear();
+    std::istringstream all(options + "," + super);
+    std::vector<std::string> seen;
+    for (std::string opt; std::getline(all, opt, ',');) {
+      if (opt.empty() || std::find(seen.begin(), seen.end(), opt) != seen.end()) continue;
+      seen.push_back(opt);
+      s.dev_shm_options += (s.dev_shm_options.empty() ? "" : ",") + opt;
+    }
   }
 }
 

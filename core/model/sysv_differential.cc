@@ -14,6 +14,7 @@
 #include "core/segment/sysv_segment.h"
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
+#include "core/units.h"
 
 namespace shmh::model {
 namespace {
@@ -442,7 +443,8 @@ std::string SysvDifferential::compare_all() const {
     const struct shmid_ds& ds = *stat;
     std::ostringstream diff;
     if (ds.shm_segsz != m->size) diff << " size " << ds.shm_segsz << "/" << m->size;
-    if ((ds.shm_perm.mode & 0777U) != m->mode) diff << " mode " << (ds.shm_perm.mode & 0777U) << "/" << m->mode;
+    if ((ds.shm_perm.mode & 0777U) != m->mode)
+      diff << " mode " << format_mode(ds.shm_perm.mode & 0777U) << "/" << format_mode(m->mode);
     if (ds.shm_nattch != m->nattch) diff << " nattch " << ds.shm_nattch << "/" << m->nattch;
     if (((ds.shm_perm.mode & SHM_DEST) != 0) != m->dest) diff << " SHM_DEST";
     if (((ds.shm_perm.mode & SHM_LOCKED) != 0) != m->locked) diff << " SHM_LOCKED";

@@ -6,6 +6,7 @@
 
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
+#include "core/units.h"
 
 namespace shmh {
 
@@ -13,8 +14,9 @@ Result<SysvSegment> SysvSegment::create(const SysvCreateOptions& options) {
   const int flags = IPC_CREAT | (options.exclusive ? IPC_EXCL : 0) | (options.mode & 0777) | options.extra_flags;
   auto id = sys::shmget(options.key, options.size, flags);
   if (!id) {
-    return sys_error(id.error().err, "shmget",
-                     "create size " + std::to_string(options.size) + " mode 0" + std::to_string(options.mode));
+    return sys_error(
+        id.error().err, "shmget",
+        "create size " + std::to_string(options.size) + " mode " + format_mode(static_cast<unsigned>(options.mode)));
   }
   return SysvSegment(*id, /*owned=*/true);
 }

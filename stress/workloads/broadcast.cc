@@ -9,6 +9,12 @@ const WorkloadDescriptor& broadcast_workload() {
       .name = "broadcast",
       .help = "every reader sees every message (one channel per reader, writers fan out)",
       .uses_channel = true,
+      .has_readers = true,
+      .unit = "msg/s",
+      .backends = kAllBackends,
+      .defaults = {},
+      .options = {},
+      .describe = describe_message_phase,
       .unsupported = [](const WorkloadEnv& env) { return message_flow_unsupported(env, Topology::kBroadcast); },
       .run = [](WorkloadEnv& env) { return run_message_flow(env, Topology::kBroadcast); },
   };

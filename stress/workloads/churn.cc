@@ -4,13 +4,17 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <random>
 #include <vector>
 
+#include "core/random/splitmix.h"
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
+#include "core/units.h"
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
 #include "stress/phase_driver.h"
@@ -19,6 +23,28 @@ namespace shmh::stress {
 namespace {
 
 constexpr std::size_t kSharedSlots = 64;  // one cache line per worker in the shared segment
+
+// --segment-size: bytes per lifecycle's segment, whole MiB (the value is in MiB).
+Result<std::uint64_t> parse_segment_size(std::string_view text) {
+  auto bytes = parse_size(text);
+  if (!bytes || *bytes == 0 || *bytes % (1U << 20) != 0 || *bytes > (std::uint64_t{1} << 30)) {
+    return logic_error("--segment-size " + std::string(text), "whole MiB, 1MiB..1GiB");
+  }
+  return *bytes >> 20;
+}
+
+constexpr WorkloadOption kSegmentSize{.flag = "--segment-size",
+                                      .json_name = "segment_size_mib",
+                                      .help = "churn: bytes per segment, whole MiB (1MiB..1GiB)",
+                                      .default_text = "8MiB",
+                                      .parse = parse_segment_size};
+
+// A worker's open lifecycle, in its board record: after a kill the runner removes the segment
+// under `key` when `open` is set.
+struct OpenLifecycle {
+  std::atomic<std::uint32_t> open{0};
+  std::atomic<key_t> key{0};
+};
 
 struct Churn {
   const WorkloadEnv& env;
@@ -48,11 +74,16 @@ class Lifecycle {
   Lifecycle(const Lifecycle&) = delete;
   Lifecycle& operator=(const Lifecycle&) = delete;
 
-  // "" = every prediction held; "skip" = the key was taken by someone else.
-  std::string run() {
+  // Creates the lifecycle's segment. Errors: shmget's (EEXIST: the key is someone else's).
+  Result<void> create() {
     auto id = sys::shmget(key_, size_, IPC_CREAT | IPC_EXCL | 0600);
-    if (!id) return id.error().err == EEXIST ? "skip" : "shmget create: " + id.error().message();
+    if (!id) return id.error();
     id_ = *id;
+    return {};
+  }
+
+  // After create(): the first prediction that failed, or nullopt when every one held.
+  std::optional<std::string> check() {
     if (auto again = sys::shmget(key_, size_, IPC_CREAT | IPC_EXCL | 0600); again || again.error().err != EEXIST) {
       return "shmget IPC_EXCL on an existing key: " + (again ? "succeeded" : describe_result(again.error())) +
              ", expected EEXIST";
@@ -65,7 +96,7 @@ class Lifecycle {
       return "shmget with a size above the segment: " + (big ? "succeeded" : describe_result(big.error())) +
              ", expected EINVAL";
     }
-    if (auto s = expect_stat(0600, 0, key_); !s.empty()) return "fresh segment: " + s;
+    if (auto s = expect_stat(0600, 0, key_)) return "fresh segment: " + *s;
 
     const int k = 1 + static_cast<int>(rng_() % 3);
     for (int i = 0; i < k; ++i) {
@@ -80,7 +111,7 @@ class Lifecycle {
       return "shmat SHM_RND onto an attached range: " + (taken ? "succeeded" : describe_result(taken.error())) +
              ", expected EINVAL";
     }
-    if (auto s = expect_stat(0600, k, key_); !s.empty()) return "after " + std::to_string(k) + " attaches: " + s;
+    if (auto s = expect_stat(0600, k, key_)) return "after " + std::to_string(k) + " attaches: " + *s;
 
     const std::size_t page = sys::page_size();
     for (std::size_t off = 0; off < size_; off += page) {
@@ -106,18 +137,18 @@ class Lifecycle {
     ds.shm_perm.gid = ::getegid();
     ds.shm_perm.mode = 0640;
     if (auto set = sys::shmctl(id_, IPC_SET, &ds); !set) return "IPC_SET mode 0640: " + set.error().message();
-    if (auto s = expect_stat(0640, k, key_); !s.empty()) return "after IPC_SET: " + s;
+    if (auto s = expect_stat(0640, k, key_)) return "after IPC_SET: " + *s;
 
     if (::geteuid() == 0) {
       if (auto l = sys::shmctl(id_, SHM_LOCK, nullptr); !l) return "SHM_LOCK as root: " + l.error().message();
-      if (auto s = expect_stat(0640 | SHM_LOCKED, k, key_); !s.empty()) return "after SHM_LOCK: " + s;
+      if (auto s = expect_stat(0640 | SHM_LOCKED, k, key_)) return "after SHM_LOCK: " + *s;
       if (auto u = sys::shmctl(id_, SHM_UNLOCK, nullptr); !u) return "SHM_UNLOCK: " + u.error().message();
-      if (auto s = expect_stat(0640, k, key_); !s.empty()) return "after SHM_UNLOCK: " + s;
+      if (auto s = expect_stat(0640, k, key_)) return "after SHM_UNLOCK: " + *s;
     }
 
     if (auto rm = sys::shmctl(id_, IPC_RMID, nullptr); !rm) return "IPC_RMID while attached: " + rm.error().message();
     removed_ = true;
-    if (auto s = expect_stat(0640 | SHM_DEST, k, IPC_PRIVATE); !s.empty()) return "after IPC_RMID while attached: " + s;
+    if (auto s = expect_stat(0640 | SHM_DEST, k, IPC_PRIVATE)) return "after IPC_RMID while attached: " + *s;
     if (auto gone = sys::shmget(key_, 0, 0); gone || gone.error().err != ENOENT) {
       return "shmget by key after IPC_RMID: " +
              (gone ? "found id " + std::to_string(*gone) : describe_result(gone.error())) +
@@ -126,8 +157,7 @@ class Lifecycle {
     auto late = sys::shmat(id_, nullptr, SHM_RDONLY);
     if (!late) return "shmat by id of a segment marked SHM_DEST (Linux allows it): " + late.error().message();
     attached_.push_back(*late);
-    if (auto s = expect_stat(0640 | SHM_DEST, k + 1, IPC_PRIVATE); !s.empty())
-      return "after attaching a removed segment: " + s;
+    if (auto s = expect_stat(0640 | SHM_DEST, k + 1, IPC_PRIVATE)) return "after attaching a removed segment: " + *s;
 
     void* last = attached_.back();
     while (!attached_.empty()) {
@@ -146,25 +176,29 @@ class Lifecycle {
              ", expected EINVAL";
     }
     id_ = -1;
-    return {};
+    return std::nullopt;
   }
 
  private:
-  std::string expect_stat(unsigned mode, int nattch, key_t key) const {
+  // The first field IPC_STAT reports differently from the prediction, or nullopt.
+  std::optional<std::string> expect_stat(unsigned mode, int nattch, key_t key) const {
     shmid_ds ds{};
     if (auto st = sys::shmctl(id_, IPC_STAT, &ds); !st) return "IPC_STAT: " + st.error().message();
     std::string bad;
-    auto differs = [&](const char* what, unsigned long long got, unsigned long long want) {
-      if (got != want && bad.empty())
-        bad = std::string(what) + " " + std::to_string(got) + ", expected " + std::to_string(want);
+    auto differs = [&](const char* what, unsigned long long got, unsigned long long want, bool octal = false) {
+      auto text = [octal](unsigned long long v) {
+        return octal ? format_mode(static_cast<unsigned>(v)) : std::to_string(v);
+      };
+      if (got != want && bad.empty()) bad = std::string(what) + " " + text(got) + ", expected " + text(want);
     };
     differs("size", ds.shm_segsz, size_);
-    differs("mode", ds.shm_perm.mode & 07777U, mode);
+    differs("mode", ds.shm_perm.mode & 07777U, mode, /*octal=*/true);
     differs("nattch", ds.shm_nattch, static_cast<unsigned long long>(nattch));
     differs("cpid", static_cast<unsigned long long>(ds.shm_cpid), static_cast<unsigned long long>(::getpid()));
     differs("uid", ds.shm_perm.uid, ::geteuid());
     differs("key", static_cast<unsigned>(ds.shm_perm.__key), static_cast<unsigned>(key));
-    return bad.empty() ? std::string{} : "IPC_STAT " + bad;
+    if (bad.empty()) return std::nullopt;
+    return "IPC_STAT " + bad;
   }
 
   key_t key_;
@@ -178,34 +212,41 @@ class Lifecycle {
 
 ChildReport worker_body(const Churn& c, std::uint32_t w) {
   PeerRecord& rec = c.board.writer(w);
+  OpenLifecycle& open = rec.state<OpenLifecycle>();
   rec.begin(PeerOp::kOpen);
   auto shared = sys::shmat(c.shared_id, nullptr, 0);
   if (!shared) return ChildReport{1, "shmat of the shared segment: " + shared.error().message()};
   auto* counters = static_cast<std::uint64_t*>(*shared);
   std::vector<std::uint64_t> seen(kSharedSlots, 0);
-  std::mt19937_64 rng(c.env.seed ^ (std::uint64_t{w} + 1) * 0x2545f4914f6cdd1dULL ^ rec.incarnation.load());
-  const std::uint64_t quota = c.env.phase.messages ? *c.env.phase.messages / c.board.writers() + 1 : ~std::uint64_t{0};
+  std::mt19937_64 rng(derive_seed(c.env.seed, (std::uint64_t{rec.incarnation.load()} << 16) | w));
+  const std::uint64_t quota = writer_quota(c.env.phase.messages, c.board.writers(), w);
   while (!c.board.stop_writing() && !c.board.aborted() && rec.progress.load() < quota) {
     const std::uint64_t n = rec.progress.load();
     const key_t key = lifecycle_key(w, n);
-    rec.pending_sequence.store(static_cast<std::uint64_t>(static_cast<unsigned>(key)));
-    rec.receiving.store(1);  // a segment under `key` may exist: the runner removes it after a kill
+    open.key.store(key);
+    open.open.store(1);  // a segment under `key` may exist: the runner removes it after a kill
     rec.begin(PeerOp::kSyscall, n);
-    std::string mismatch;
+    std::optional<std::string> mismatch;
+    bool key_taken = false;
     {
       Lifecycle life(key, c.size, rng, c.env.options.mode == PeerMode::kProcesses);
-      mismatch = life.run();
+      if (auto created = life.create(); !created) {
+        key_taken = created.error().err == EEXIST;
+        mismatch = "shmget create: " + created.error().message();
+      } else {
+        mismatch = life.check();
+      }
     }
-    rec.receiving.store(0);
-    if (mismatch == "skip") {
+    open.open.store(0);
+    if (key_taken) {
       rec.progress.fetch_add(1);  // the key belongs to someone else: the next one
       continue;
     }
-    if (mismatch.empty()) {
+    if (!mismatch) {
       rec.ok.fetch_add(1);
     } else {
       rec.corrupt.fetch_add(1);
-      rec.note_problem("worker " + std::to_string(w) + " lifecycle " + std::to_string(n) + ": " + mismatch);
+      rec.note_problem("worker " + std::to_string(w) + " lifecycle " + std::to_string(n) + ": " + *mismatch);
     }
     // Cross-process: bump our counter in the shared segment; nobody's counter may go back.
     std::atomic_ref<std::uint64_t>(counters[std::size_t{w} * 8]).store(n + 1, std::memory_order_release);
@@ -227,10 +268,29 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
   return {};
 }
 
-std::string unsupported(const WorkloadEnv& env) {
+// The victim's lifecycle segment, if it had one open: removed (its attachments died with it).
+void remove_open_lifecycle(const Churn& c, PeerId id) {
+  PeerRecord& rec = c.board.writer(id.index);
+  OpenLifecycle& open = rec.state<OpenLifecycle>();
+  if (open.open.load() != 0) {
+    const key_t key = open.key.load();
+    // Never trust the record's key: only a tagged key can be one of ours.
+    if (is_tagged_key(key)) {
+      if (auto leftover = sys::shmget(key, 0, 0)) (void)sys::shmctl(*leftover, IPC_RMID, nullptr);
+    }
+    open.open.store(0);
+  }
+  rec.progress.fetch_add(1);  // its lifecycle number is spent: the restart takes a fresh key
+}
+
+std::optional<std::string> unsupported(const WorkloadEnv& env) {
   if (env.phase.writers == 0) return "needs at least one worker (--writers)";
-  if (env.phase.kill_rate > 0 && env.options.mode == PeerMode::kThreads) return "--kill needs processes";
-  return {};
+  return std::nullopt;
+}
+
+std::string describe(const Phase& p, const StressOptions& options) {
+  return std::to_string(p.writers) + " workers, " + std::to_string(option_value(options, kSegmentSize)) +
+         " MiB segments";
 }
 
 PhaseOutcome run(WorkloadEnv& env) {
@@ -239,33 +299,24 @@ PhaseOutcome run(WorkloadEnv& env) {
   out.result.phase.readers = 0;
   auto board = PeerBoard::create(env.phase.writers, 0);
   if (!board) {
-    out.error = board.error().message();
+    out.error = board.error();
     return out;
   }
+  board->init_states<OpenLifecycle>();
   auto shared = sys::shmget(IPC_PRIVATE, kSharedSlots * 64, IPC_CREAT | 0600);
   if (!shared) {
-    out.error = "churn shared segment: " + shared.error().message();
+    out.error = shared.error();
     return out;
   }
-  Churn c{
-      .env = env, .board = std::move(*board), .shared_id = *shared, .size = std::size_t{env.options.segment_mib} << 20};
+  Churn c{.env = env,
+          .board = std::move(*board),
+          .shared_id = *shared,
+          .size = static_cast<std::size_t>(option_value(env.options, kSegmentSize)) << 20};
   DriveOutcome drive;
   {
     PeerGroup group(env.options.mode, c.board, [&c](PeerId id) -> ChildReport { return worker_body(c, id.index); });
     const DriveConfig config{
-        .on_kill =
-            [&c](PeerId id) {
-              // The victim's lifecycle segment: remove it (its attachments died with it).
-              PeerRecord& rec = c.board.writer(id.index);
-              if (rec.receiving.load() != 0) {
-                const auto key = static_cast<key_t>(static_cast<unsigned>(rec.pending_sequence.load()));
-                if (is_tagged_key(key)) {
-                  if (auto leftover = sys::shmget(key, 0, 0)) (void)sys::shmctl(*leftover, IPC_RMID, nullptr);
-                }
-                rec.receiving.store(0);
-              }
-              rec.progress.fetch_add(1);  // its lifecycle number is spent: the restart takes a fresh key
-            },
+        .on_kill = [&c](PeerId id) { remove_open_lifecycle(c, id); },
         .describe_op = [](PeerId,
                           const PeerRecord& rec) { return "in lifecycle " + std::to_string(rec.op_arg.load()); }};
     drive = drive_phase(group, c.board, env, config);
@@ -283,12 +334,14 @@ PhaseOutcome run(WorkloadEnv& env) {
     if (example.empty() && rec.first_problem_set.load() != 0) example = rec.first_problem;
   }
   if (counts.corrupt > 0) {
-    out.findings.push_back(Finding{.kind = "churn-mismatch",
+    out.findings.push_back(Finding{.kind = FindingKind::kChurnMismatch,
                                    .phase = env.phase.name,
                                    .detail = std::to_string(counts.corrupt) + " prediction(s) failed: " + example});
   }
   return out;
 }
+
+constexpr std::array<const WorkloadOption*, 1> kOptions{&kSegmentSize};
 
 }  // namespace
 
@@ -297,6 +350,12 @@ const WorkloadDescriptor& churn_workload() {
       .name = "churn",
       .help = "System V create/attach/IPC_STAT/IPC_SET/SHM_LOCK/IPC_RMID/detach storm, every result checked",
       .uses_channel = false,
+      .has_readers = false,
+      .unit = "lifecycles/s",
+      .backends = kSysvOnly,
+      .defaults = {.writers = 2, .readers = 0, .msg_min = kMinMessage, .msg_max = 256, .capacity = 64},
+      .options = kOptions,
+      .describe = describe,
       .unsupported = unsupported,
       .run = run,
   };

@@ -9,6 +9,12 @@ const WorkloadDescriptor& queue_workload() {
       .name = "queue",
       .help = "N writers, M readers, one channel: every message exactly once, intact, in order per writer",
       .uses_channel = true,
+      .has_readers = true,
+      .unit = "msg/s",
+      .backends = kAllBackends,
+      .defaults = {},
+      .options = {},
+      .describe = describe_message_phase,
       .unsupported = [](const WorkloadEnv& env) { return message_flow_unsupported(env, Topology::kQueue); },
       .run = [](WorkloadEnv& env) { return run_message_flow(env, Topology::kQueue); },
   };

@@ -3,10 +3,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <random>
 #include <thread>
 #include <vector>
 
+#include "core/random/splitmix.h"
 #include "core/segment/shared_region.h"
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
@@ -32,15 +32,12 @@ RegionLayout layout_for(std::uint32_t record_bytes) {
 }  // namespace
 
 std::uint64_t region_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) noexcept {
-  std::uint64_t z =
-      seed ^ (std::uint64_t{writer} << 48) ^ (version * 0x9e3779b97f4a7c15ULL) ^ (i * 0xd1b54a32d192ed03ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return splitmix64_mix(seed ^ (std::uint64_t{writer} << 48) ^ (version * kGoldenGamma) ^ (i * 0xd1b54a32d192ed03ULL));
 }
 
-std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
-                                  std::uint64_t version, std::uint64_t writer, std::span<const std::uint64_t> words) {
+std::optional<std::string> region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
+                                                 std::uint64_t version, std::uint64_t writer,
+                                                 std::span<const std::uint64_t> words) {
   if (version != seqlock / 2 || writer != region) {
     return "header says writer " + std::to_string(writer) + " version " + std::to_string(version);
   }
@@ -48,7 +45,7 @@ std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std:
     if (words[i] != region_word(seed, region, version, i))
       return "word " + std::to_string(i) + " is from another version";
   }
-  return {};
+  return std::nullopt;
 }
 
 namespace {
@@ -76,14 +73,11 @@ struct Regions {
 };
 
 // The segment as this peer sees it: a process maps it itself (into `own`) — its own mapping is what
-// tests the kernel's coherence across processes; a thread uses the runner's. On failure `error`.
-std::span<std::byte> peer_mapping(const Regions& r, SharedRegion& own, std::string& error) {
+// tests the kernel's coherence across processes; a thread uses the runner's.
+Result<std::span<std::byte>> peer_mapping(const Regions& r, SharedRegion& own) {
   if (r.env.options.mode != PeerMode::kProcesses) return r.segment.bytes();
   auto opened = SharedRegion::open(r.segment.address());
-  if (!opened) {
-    error = "open " + r.segment.address() + ": " + opened.error().message();
-    return {};
-  }
+  if (!opened) return opened.error();
   own = std::move(*opened);
   return own.bytes();
 }
@@ -92,12 +86,11 @@ ChildReport writer_body(const Regions& r, std::uint32_t w) {
   PeerRecord& rec = r.board.writer(w);
   rec.begin(PeerOp::kOpen);
   SharedRegion own;
-  std::string error;
-  const std::span<std::byte> bytes = peer_mapping(r, own, error);
-  if (!error.empty()) return ChildReport{1, error};
-  const RegionView view(bytes, r.layout);
+  auto bytes = peer_mapping(r, own);
+  if (!bytes) return ChildReport{1, "open " + r.segment.address() + ": " + bytes.error().message()};
+  const RegionView view(*bytes, r.layout);
   const std::uint64_t seed = r.env.seed;
-  const std::uint64_t quota = r.env.phase.messages ? *r.env.phase.messages / r.board.writers() + 1 : ~std::uint64_t{0};
+  const std::uint64_t quota = writer_quota(r.env.phase.messages, r.board.writers(), w);
   // A killed incarnation may have left the word odd: finish that write even if the run is stopping,
   // or readers would wait for it forever.
   bool repair = (view.word(w, kSeq).load(std::memory_order_relaxed) & 1U) != 0;
@@ -124,15 +117,14 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
   PeerRecord& rec = r.board.reader(reader);
   rec.begin(PeerOp::kOpen);
   SharedRegion own;
-  std::string error;
-  const std::span<std::byte> bytes = peer_mapping(r, own, error);
-  if (!error.empty()) return ChildReport{1, error};
-  const RegionView view(bytes, r.layout);
+  auto bytes = peer_mapping(r, own);
+  if (!bytes) return ChildReport{1, "open " + r.segment.address() + ": " + bytes.error().message()};
+  const RegionView view(*bytes, r.layout);
   const std::uint64_t seed = r.env.seed;
   const std::uint32_t writers = r.board.writers();
   std::vector<std::uint64_t> last(writers, 0);
   std::vector<std::uint64_t> copy(r.layout.words);
-  std::mt19937_64 rng(seed ^ (std::uint64_t{reader} + 1) * 0x51ed27ULL ^ rec.incarnation.load());
+  SplitMix64 rng(derive_seed(seed, (std::uint64_t{rec.incarnation.load()} << 16) | reader));
   // After the writers are done, one last pass over every region, then end.
   std::uint32_t final_pass = 0;
   for (;;) {
@@ -154,11 +146,10 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
     if (view.word(w, kSeq).load(std::memory_order_relaxed) != s1) continue;  // changed meanwhile: retry
     if (done) ++final_pass;
     // Accepted: it must be one whole record of version s1/2 by writer w.
-    const std::string bad = region_record_problem(seed, w, s1, version, writer, copy);
-    if (!bad.empty()) {
+    if (const auto bad = region_record_problem(seed, w, s1, version, writer, copy)) {
       PeerRecord::add(rec.corrupt, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " at seqlock " +
-                       std::to_string(s1) + ": " + bad);
+                       std::to_string(s1) + ": " + *bad);
     } else if (version < last[w]) {
       PeerRecord::add(rec.reordered, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " version " +
@@ -176,10 +167,13 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
   return {};
 }
 
-std::string unsupported(const WorkloadEnv& env) {
+std::optional<std::string> unsupported(const WorkloadEnv& env) {
   if (env.phase.writers == 0 || env.phase.readers == 0) return "needs at least one writer and one reader";
-  if (env.phase.kill_rate > 0 && env.options.mode == PeerMode::kThreads) return "--kill needs processes";
-  return {};
+  return std::nullopt;
+}
+
+std::string describe(const Phase& p, const StressOptions& /*options*/) {
+  return std::to_string(p.writers) + "w/" + std::to_string(p.readers) + "r " + std::to_string(p.msg_max) + " B records";
 }
 
 PhaseOutcome run(WorkloadEnv& env) {
@@ -187,13 +181,13 @@ PhaseOutcome run(WorkloadEnv& env) {
   out.result.phase = env.phase;
   auto board = PeerBoard::create(env.phase.writers, env.phase.readers);
   if (!board) {
-    out.error = board.error().message();
+    out.error = board.error();
     return out;
   }
   const RegionLayout layout = layout_for(env.phase.msg_max);
   auto segment = SharedRegion::create(env.options.backend, layout.stride * env.phase.writers);
   if (!segment) {
-    out.error = "regions segment: " + segment.error().message();
+    out.error = segment.error();
     return out;
   }
   Regions r{.env = env, .board = std::move(*board), .segment = std::move(*segment), .layout = layout};
@@ -221,15 +215,16 @@ PhaseOutcome run(WorkloadEnv& env) {
     if (rec.first_problem_set.load() != 0) (rec.corrupt.load() != 0 ? torn : stale) = rec.first_problem;
   }
   if (auto removed = r.segment.remove(); !removed) {
-    out.findings.push_back(Finding{.kind = "leak", .phase = env.phase.name, .detail = removed.error().message()});
+    out.findings.push_back(
+        Finding{.kind = FindingKind::kLeak, .phase = env.phase.name, .detail = removed.error().message()});
   }
   if (c.corrupt > 0) {
-    out.findings.push_back(Finding{.kind = "torn-read",
+    out.findings.push_back(Finding{.kind = FindingKind::kTornRead,
                                    .phase = env.phase.name,
                                    .detail = std::to_string(c.corrupt) + " torn record(s) accepted: " + torn});
   }
   if (c.reordered > 0) {
-    out.findings.push_back(Finding{.kind = "stale-read",
+    out.findings.push_back(Finding{.kind = FindingKind::kStaleRead,
                                    .phase = env.phase.name,
                                    .detail = std::to_string(c.reordered) + " stale record(s) accepted: " + stale});
   }
@@ -243,6 +238,12 @@ const WorkloadDescriptor& regions_workload() {
       .name = "regions",
       .help = "writers rewrite their regions of one segment under a seqlock; readers must never accept a torn record",
       .uses_channel = false,
+      .has_readers = true,
+      .unit = "records/s",
+      .backends = kAllBackends,
+      .defaults = {},
+      .options = {},
+      .describe = describe,
       .unsupported = unsupported,
       .run = run,
   };

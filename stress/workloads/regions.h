@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -21,8 +22,9 @@ const WorkloadDescriptor& regions_workload();
 std::uint64_t region_word(std::uint64_t seed, std::uint32_t writer, std::uint64_t version, std::size_t i) noexcept;
 
 // Why a copy a reader accepted (the seqlock word was `seqlock`, even, before and after) is not one
-// whole record of region `region` at version seqlock / 2 — "" when it is. What a reader checks.
-std::string region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
-                                  std::uint64_t version, std::uint64_t writer, std::span<const std::uint64_t> words);
+// whole record of region `region` at version seqlock / 2 — nullopt when it is. What a reader checks.
+std::optional<std::string> region_record_problem(std::uint64_t seed, std::uint32_t region, std::uint64_t seqlock,
+                                                 std::uint64_t version, std::uint64_t writer,
+                                                 std::span<const std::uint64_t> words);
 
 }  // namespace shmh::stress

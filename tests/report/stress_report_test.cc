@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+#include <string_view>
+
 #include "report/stress_json.h"
 #include "report/stress_junit.h"
 #include "report/stress_text.h"
@@ -25,6 +28,8 @@ stress::StressResult fixed_result(bool with_finding) {
   a.phase.workload = "queue";
   a.phase.msg_min = 24;
   a.phase.msg_max = 1024;
+  a.shape = "1w/1r 24..1024 B cap 64";  // what the workload's describe() makes of it
+  a.unit = "msg/s";
   a.ran = true;
   a.seconds = 1.1;
   a.active_seconds = 1.0;
@@ -43,6 +48,8 @@ stress::StressResult fixed_result(bool with_finding) {
   b.phase.writers = 2;
   b.phase.readers = 2;
   b.phase.kill_rate = 20;
+  b.shape = "2w/2r 64..64 B cap 64";
+  b.unit = "msg/s";
   b.ran = true;
   b.seconds = 1.1;
   b.active_seconds = 1.0;
@@ -59,11 +66,15 @@ stress::StressResult fixed_result(bool with_finding) {
   stress::PhaseResult c;
   c.phase.name = "broadcast";
   c.phase.workload = "broadcast";
+  c.shape = "1w/1r 64..64 B cap 64";
+  c.unit = "msg/s";
   c.skipped = "channel x takes one reader";
   r.phases = {a, b, c};
   r.latency = a.latency;
   if (with_finding) {
-    r.findings.push_back({.kind = "lost", .phase = "kill", .detail = "1 message(s) <lost> & \"gone\": writer 0 seq 7"});
+    r.findings.push_back({.kind = stress::FindingKind::kLost,
+                          .phase = "kill",
+                          .detail = "1 message(s) <lost> & \"gone\": writer 0 seq 7"});
   }
   return r;
 }
@@ -89,8 +100,30 @@ TEST(StressReport, JsonVerdictFollowsTheFindings) {
   interrupted.interrupted = true;
   EXPECT_EQ(nlohmann::json::parse(render_stress_json(interrupted))["verdict"], "interrupted");
   auto error = fixed_result(false);
-  error.error = "channel failed";
+  error.error = logic_error("channel ring", "failed");
   EXPECT_EQ(nlohmann::json::parse(render_stress_json(error))["verdict"], "error");
+  EXPECT_EQ(nlohmann::json::parse(render_stress_json(error))["error"], "channel ring: failed");
+}
+
+TEST(StressReport, QuietVerdictIsTheSummarysLastLine) {
+  const auto r = fixed_result(true);
+  const std::string text = render_stress_text(r);
+  const std::string verdict = render_stress_verdict(r);
+  ASSERT_GE(text.size(), verdict.size());
+  EXPECT_EQ(text.substr(text.size() - verdict.size()), verdict);
+  EXPECT_EQ(verdict.rfind("verdict: fail (1 finding(s)); seed 1234", 0), 0U) << verdict;
+}
+
+TEST(StressReport, EveryFindingKindHasItsStableName) {
+  // The names are the reports' vocabulary: each is unique, and looks itself up.
+  std::set<std::string_view> names;
+  for (const auto& k : stress::kFindingKinds) {
+    EXPECT_TRUE(names.insert(k.name).second) << k.name;
+    EXPECT_EQ(stress::finding_kind_named(k.name), k.kind);
+    EXPECT_FALSE(k.meaning.empty()) << k.name;
+  }
+  EXPECT_EQ(stress::to_string(stress::FindingKind::kPeerCrash), "peer-crash");
+  EXPECT_EQ(stress::finding_kind_named("no-such-kind"), std::nullopt);
 }
 
 TEST(StressReport, ProgressLine) {
@@ -102,10 +135,11 @@ TEST(StressReport, ProgressLine) {
   s.total_s = 30;
   s.operations = 1'234'567;
   s.kills = 4;
-  EXPECT_EQ(render_stress_progress(s, 850'000),
-            "[12.3/30.0 s] phase 3/6 edges  1.23 Mops  850.0 kops/s  4 kills  0 findings");
+  s.ops_per_s = 850'000;
+  EXPECT_EQ(render_stress_progress(s), "[12.3/30.0 s] phase 3/6 edges  1.23 Mops  850.0 kops/s  4 kills  0 findings");
   s.total_s = 86400;  // --messages alone
-  EXPECT_EQ(render_stress_progress(s, 0).rfind("[12.3 s] phase 3/6", 0), 0U);
+  s.ops_per_s = 0;
+  EXPECT_EQ(render_stress_progress(s).rfind("[12.3 s] phase 3/6", 0), 0U);
 }
 
 TEST(StressReport, JunitEscapesFindingText) {

@@ -33,11 +33,11 @@ StressResult run(const std::string& channel, double kill_rate = 0, std::uint32_t
 
 std::string kinds(const StressResult& r) {
   std::string out;
-  for (const auto& f : r.findings) out += f.kind + ": " + f.detail + "\n";
-  return out + r.error;
+  for (const auto& f : r.findings) out += std::string(to_string(f.kind)) + ": " + f.detail + "\n";
+  return out + r.error_message();
 }
 
-bool has_kind(const StressResult& r, const std::string& kind) {
+bool has_kind(const StressResult& r, FindingKind kind) {
   for (const auto& f : r.findings) {
     if (f.kind == kind) return true;
   }
@@ -46,7 +46,7 @@ bool has_kind(const StressResult& r, const std::string& kind) {
 
 struct Case {
   const char* plugin;
-  const char* kind;
+  FindingKind kind;
 };
 
 class Broken : public ::testing::TestWithParam<Case> {};
@@ -54,13 +54,15 @@ class Broken : public ::testing::TestWithParam<Case> {};
 TEST_P(Broken, IsCaughtWithTheRightKind) {
   const auto r = run(plugin(GetParam().plugin));
   EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
-  EXPECT_TRUE(has_kind(r, GetParam().kind)) << "expected " << GetParam().kind << ", got:\n" << kinds(r);
+  EXPECT_TRUE(has_kind(r, GetParam().kind)) << "expected " << to_string(GetParam().kind) << ", got:\n" << kinds(r);
   EXPECT_EQ(r.leaked_segments, 0U) << kinds(r);
 }
 
 INSTANTIATE_TEST_SUITE_P(Each, Broken,
-                         ::testing::Values(Case{"drop", "lost"}, Case{"publish-before-copy", "corrupt"},
-                                           Case{"corrupt", "corrupt"}, Case{"duplicate", "duplicated"}),
+                         ::testing::Values(Case{"drop", FindingKind::kLost},
+                                           Case{"publish-before-copy", FindingKind::kCorrupt},
+                                           Case{"corrupt", FindingKind::kCorrupt},
+                                           Case{"duplicate", FindingKind::kDuplicated}),
                          [](const auto& param_info) {
                            std::string n = param_info.param.plugin;
                            for (auto& ch : n) ch = ch == '-' ? '_' : ch;
@@ -68,13 +70,12 @@ INSTANTIATE_TEST_SUITE_P(Each, Broken,
                          });
 
 TEST(Broken, DeadlockAfterAKilledWriterIsAStallNamingWhoIsStuck) {
-  const auto start = std::chrono::steady_clock::now();
+  // The run ends (never a hang: ctest's timeout is the bound) with a stall naming the writer.
   const auto r = run(plugin("deadlock"), 20, 3);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "never a hang";
   EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
-  ASSERT_TRUE(has_kind(r, "stall")) << kinds(r);
+  ASSERT_TRUE(has_kind(r, FindingKind::kStall)) << kinds(r);
   for (const auto& f : r.findings) {
-    if (f.kind != "stall") continue;
+    if (f.kind != FindingKind::kStall) continue;
     EXPECT_NE(f.detail.find("writer"), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("pid "), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("in send"), std::string::npos) << f.detail;
@@ -97,18 +98,16 @@ TEST(Broken, ASendThatNeverReturnsIsAStallNotAHang) {
     o.mode = mode;
     o.seed = 3;
     Quiet quiet;
-    const auto start = std::chrono::steady_clock::now();
     const auto r = run_stress(o, quiet);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15)) << to_string(mode);
     EXPECT_EQ(r.verdict(), Verdict::kFail) << to_string(mode) << kinds(r);
-    ASSERT_TRUE(has_kind(r, "stall")) << to_string(mode) << kinds(r);
+    ASSERT_TRUE(has_kind(r, FindingKind::kStall)) << to_string(mode) << kinds(r);
     for (const auto& f : r.findings) {
-      if (f.kind == "stall") {
+      if (f.kind == FindingKind::kStall) {
         EXPECT_NE(f.detail.find("writer 0"), std::string::npos) << f.detail;
       }
     }
     if (mode == PeerMode::kThreads) {
-      EXPECT_NE(r.error.find("stuck"), std::string::npos) << r.error;
+      EXPECT_NE(r.error_message().find("stuck"), std::string::npos) << r.error_message();
     }
   }
 }

@@ -21,7 +21,7 @@ TEST(CampaignPlan, TheDefaultCampaignExploresAndSharesTheDuration) {
     kill = kill || p.kill_rate > 0;
     poll = poll || p.op_timeout_ns == 0;
     pause = pause || p.reader_pause_us > 0;
-    EXPECT_EQ(p.duration, std::chrono::milliseconds(6000) / static_cast<long>(phases.size()));
+    EXPECT_EQ(p.duration, std::chrono::milliseconds(6000) / static_cast<long>(phases.size())) << "equal weights";
   }
   EXPECT_TRUE(many && kill && poll && pause && one);
   EXPECT_EQ(workloads, (std::set<std::string>{"queue", "broadcast"}));

@@ -15,7 +15,9 @@ std::vector<std::uint64_t> record(std::uint64_t seed, std::uint32_t writer, std:
   return words;
 }
 
-TEST(RegionsCheck, AWholeRecordPasses) { EXPECT_EQ(region_record_problem(7, 2, 10, 5, 2, record(7, 2, 5, 32)), ""); }
+TEST(RegionsCheck, AWholeRecordPasses) {
+  EXPECT_EQ(region_record_problem(7, 2, 10, 5, 2, record(7, 2, 5, 32)), std::nullopt);
+}
 
 TEST(RegionsCheck, OneWordOfTheNextVersionIsTorn) {
   auto words = record(7, 2, 5, 32);
@@ -24,10 +26,10 @@ TEST(RegionsCheck, OneWordOfTheNextVersionIsTorn) {
 }
 
 TEST(RegionsCheck, AHeaderThatDisagreesWithTheSeqlockIsTorn) {
-  EXPECT_NE(region_record_problem(7, 2, 12, 5, 2, record(7, 2, 5, 8)), "") << "version 5 under seqlock 12";
-  EXPECT_NE(region_record_problem(7, 2, 10, 5, 3, record(7, 2, 5, 8)), "") << "another writer's header";
-  EXPECT_NE(region_record_problem(7, 2, 10, 5, 2, record(7, 3, 5, 8)), "") << "another writer's words";
-  EXPECT_NE(region_record_problem(8, 2, 10, 5, 2, record(7, 2, 5, 8)), "") << "another run's words";
+  EXPECT_NE(region_record_problem(7, 2, 12, 5, 2, record(7, 2, 5, 8)), std::nullopt) << "version 5 under seqlock 12";
+  EXPECT_NE(region_record_problem(7, 2, 10, 5, 3, record(7, 2, 5, 8)), std::nullopt) << "another writer's header";
+  EXPECT_NE(region_record_problem(7, 2, 10, 5, 2, record(7, 3, 5, 8)), std::nullopt) << "another writer's words";
+  EXPECT_NE(region_record_problem(8, 2, 10, 5, 2, record(7, 2, 5, 8)), std::nullopt) << "another run's words";
 }
 
 TEST(RegionsCheck, WordsDifferByVersionWriterAndIndex) {

@@ -4,9 +4,12 @@
 // fraction of a second so the whole label stays far below its 3-minute budget.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "stress/runner.h"
+#include "stress/workload.h"
 
 namespace shmh::stress {
 namespace {
@@ -21,13 +24,16 @@ StressOptions base(const std::string& workload, std::uint64_t seed = 1) {
   o.duration = std::chrono::milliseconds(250);
   o.watchdog = std::chrono::milliseconds(3000);
   o.seed = seed;
-  o.segment_mib = 1;
+  if (workload == "churn") {  // workers only (--writers), 1 MiB segments
+    o.readers.reset();
+    o.workload_options = {{.option = find_workload_option("--segment-size"), .value = 1}};
+  }
   return o;
 }
 
 std::string findings_of(const StressResult& r) {
-  std::string out = r.error;
-  for (const auto& f : r.findings) out += "\n" + f.kind + " [" + f.phase + "]: " + f.detail;
+  std::string out = r.error_message();
+  for (const auto& f : r.findings) out += "\n" + std::string(to_string(f.kind)) + " [" + f.phase + "]: " + f.detail;
   return out;
 }
 
@@ -99,7 +105,6 @@ INSTANTIATE_TEST_SUITE_P(All, Backends, ::testing::Values("sysv", "posix", "memf
 TEST(Churn, EveryPredictionHoldsInProcessesAndThreads) {
   for (const PeerMode mode : {PeerMode::kProcesses, PeerMode::kThreads}) {
     StressOptions o = base("churn");
-    o.readers = 0;
     o.mode = mode;
     Quiet quiet;
     const auto r = run_stress(o, quiet);
@@ -141,7 +146,6 @@ TEST(Kill, RegionsAndChurnSurviveKills) {
     StressOptions o = base(workload, 9);
     o.kill_rate = 30;
     o.duration = std::chrono::milliseconds(800);
-    if (std::string(workload) == "churn") o.readers = 0;
     Quiet quiet;
     const auto r = run_stress(o, quiet);
     EXPECT_EQ(r.verdict(), Verdict::kPass) << workload << findings_of(r);
@@ -195,28 +199,69 @@ TEST(Interrupt, EndsEarlyWithAPartialResult) {
   EXPECT_EQ(r.leaked_segments, 0U);
 }
 
+// The message of the error validate() gives, or "" when the options are valid.
+std::string refusal(const StressOptions& o) {
+  auto v = validate(o);
+  return v ? std::string() : v.error().message();
+}
+
 TEST(Validate, RefusesNonsense) {
   StressOptions o;
   o.writers = 0;
-  EXPECT_NE(validate(o), "");
+  EXPECT_NE(refusal(o), "");
   o = {};
   o.capacity = 0;
-  EXPECT_NE(validate(o), "");
+  EXPECT_NE(refusal(o), "");
   o = {};
   o.msg_min = 8;
-  EXPECT_NE(validate(o).find("24"), std::string::npos);
+  EXPECT_NE(refusal(o).find("24"), std::string::npos);
   o = {};
   o.msg_min = 100;
   o.msg_max = 50;
-  EXPECT_NE(validate(o), "");
+  EXPECT_NE(refusal(o), "");
   o = {};
   o.workload = "nope";
-  EXPECT_NE(validate(o).find("queue"), std::string::npos) << "names the choices";
+  EXPECT_NE(refusal(o).find("queue"), std::string::npos) << "names the choices";
   o = {};
   o.kill_rate = 5;
   o.mode = PeerMode::kThreads;
-  EXPECT_NE(validate(o).find("threads"), std::string::npos);
-  EXPECT_EQ(validate(StressOptions{}), "");
+  EXPECT_NE(refusal(o).find("threads"), std::string::npos);
+  EXPECT_EQ(refusal(StressOptions{}), "");
+}
+
+TEST(Validate, RefusesWhatTheWorkloadDoesNotTake) {
+  StressOptions o;
+  o.kill_rate = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_NE(refusal(o).find("--kill"), std::string::npos) << "NaN is not a rate";
+  o = {};
+  o.kill_rate = std::numeric_limits<double>::infinity();
+  EXPECT_NE(refusal(o).find("--kill"), std::string::npos);
+  o = {};
+  o.workload = "churn";
+  o.backend = Backend::kPosix;
+  EXPECT_NE(refusal(o).find("sysv"), std::string::npos) << "churn is System V only: no silent fallback";
+  o.backend = Backend::kSysv;
+  EXPECT_EQ(refusal(o), "");
+  o.readers = 2;
+  EXPECT_NE(refusal(o).find("--readers"), std::string::npos) << "churn has no readers";
+  o = {};
+  o.workload_options = {{.option = find_workload_option("--segment-size"), .value = 1}};
+  EXPECT_NE(refusal(o).find("--workload churn"), std::string::npos) << "a churn option without churn";
+  o.workload = "queue";
+  EXPECT_NE(refusal(o).find("--workload churn"), std::string::npos);
+  o.workload = "churn";
+  EXPECT_EQ(refusal(o), "");
+}
+
+TEST(WriterQuota, SplitsTheTotalExactlyInEveryWorkload) {
+  for (std::uint32_t writers = 1; writers <= 7; ++writers) {
+    for (const std::uint64_t total : {1ULL, 6ULL, 7ULL, 100ULL, 1001ULL}) {
+      std::uint64_t sum = 0;
+      for (std::uint32_t w = 0; w < writers; ++w) sum += writer_quota(total, writers, w);
+      EXPECT_EQ(sum, total) << total << " over " << writers;
+    }
+  }
+  EXPECT_EQ(writer_quota(std::nullopt, 3, 0), ~std::uint64_t{0});
 }
 
 }  // namespace

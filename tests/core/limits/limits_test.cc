@@ -57,6 +57,10 @@ TEST_F(KnownLimits, ReportShowsWhatWasSet) {
   EXPECT_TRUE(s.dev_shm_mounted);
   EXPECT_EQ(s.dev_shm_fstype, "tmpfs");
   EXPECT_NE(s.dev_shm_options.find("size=4096k"), std::string::npos) << s.dev_shm_options;
+  // The mount's and the superblock's options both say "rw": the report says it once.
+  EXPECT_EQ(s.dev_shm_options.rfind("rw,", 0), 0U) << s.dev_shm_options;
+  EXPECT_EQ(s.dev_shm_options.find(",rw,"), std::string::npos) << s.dev_shm_options;
+  EXPECT_FALSE(s.dev_shm_options.ends_with(",rw")) << s.dev_shm_options;
   EXPECT_GT(s.mem_available, 0U);
 }
 

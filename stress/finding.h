@@ -1,0 +1,80 @@
+// Finding: one thing a stress run proved wrong, and FindingKind, the closed list of what can be
+// wrong. The kinds are the stable vocabulary of the reports: each has a name (the JSON "kind", the
+// JUnit failure type, the text report's "FINDING <name>") that never changes once released, and a
+// one-line meaning that the README's schema table repeats.
+//
+//   out.findings.push_back(Finding{FindingKind::kLost, phase.name, "3 message(s) sent and never received: ..."});
+//   to_string(FindingKind::kLost)   // "lost"
+//
+// Adding a kind: one enumerator and one row of kFindingKinds below (the static_asserts keep the two
+// in step); reporters and schema pick it up from here.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace shmh::stress {
+
+enum class FindingKind {
+  kLost,
+  kDuplicated,
+  kCorrupt,
+  kReordered,
+  kStall,
+  kPeerCrash,
+  kChannelError,
+  kTornRead,
+  kStaleRead,
+  kChurnMismatch,
+  kLeak,
+  kSetup,
+  kMaxValue = kSetup,
+};
+
+struct FindingKindInfo {
+  FindingKind kind;
+  std::string_view name;     // stable: JSON, JUnit, text
+  std::string_view meaning;  // one line, for --help and the README
+};
+
+inline constexpr std::array<FindingKindInfo, static_cast<std::size_t>(FindingKind::kMaxValue) + 1> kFindingKinds{{
+    {FindingKind::kLost, "lost", "a message sent (send returned OK) was never received, and no kill explains it"},
+    {FindingKind::kDuplicated, "duplicated", "an intact message was received more than once"},
+    {FindingKind::kCorrupt, "corrupt",
+     "a received message failed its checksum, length or identity check, or carried a sequence never sent"},
+    {FindingKind::kReordered, "reordered", "a message arrived after a later one of its writer (FIFO channels)"},
+    {FindingKind::kStall, "stall", "no peer made progress for the watchdog's time; names who is stuck in what"},
+    {FindingKind::kPeerCrash, "peer-crash", "a peer died on its own (a signal, a sanitizer, a failed open)"},
+    {FindingKind::kChannelError, "channel-error", "a channel call failed with an error other than a timeout"},
+    {FindingKind::kTornRead, "torn-read", "regions: a reader accepted a record mixing two versions"},
+    {FindingKind::kStaleRead, "stale-read", "regions: a reader accepted a record older than one it had accepted"},
+    {FindingKind::kChurnMismatch, "churn-mismatch", "churn: the kernel's answer differed from the predicted one"},
+    {FindingKind::kLeak, "leak", "a shared-memory object outlived the run"},
+    {FindingKind::kSetup, "setup", "a peer could not be started"},
+}};
+
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < kFindingKinds.size(); ++i) {
+        if (static_cast<std::size_t>(kFindingKinds[i].kind) != i) return false;
+      }
+      return true;
+    }(),
+    "kFindingKinds rows must follow the enumerators' order");
+
+// The stable name ("lost", "peer-crash", ...).
+constexpr std::string_view to_string(FindingKind kind) { return kFindingKinds[static_cast<std::size_t>(kind)].name; }
+
+// The kind with that stable name, if any.
+std::optional<FindingKind> finding_kind_named(std::string_view name);
+
+struct Finding {
+  FindingKind kind = FindingKind::kSetup;
+  std::string phase;   // the phase it was found in; "end" for the run's final checks
+  std::string detail;  // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
+};
+
+}  // namespace shmh::stress

@@ -1,0 +1,73 @@
+// Flow: the state one phase of the message flow (queue, broadcast) shares between the runner and
+// its peers — the channels' addresses, the peer board with each peer's typed state, the delivery
+// ledger — and the per-peer states themselves. Built by run_message_flow (message_flow.h) before
+// any peer starts; peers (flow_peers.h) only read it, and write their own board record.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/channel/channel.h"
+#include "stress/delivery_ledger.h"
+#include "stress/peer_board.h"
+#include "stress/workload.h"
+
+namespace shmh::stress {
+
+// kQueue — one channel, every reader competes, each message must reach exactly one reader;
+// kBroadcast — one channel per reader, each writer sends every message to every reader's channel,
+// each reader must see every message exactly once.
+enum class Topology { kQueue, kBroadcast };
+
+// A writer's resume point, in its board record. Every sequence below next_seq was sent (send
+// returned OK), except those in flight in a killed incarnation; in_flight is the sequence a send
+// is under way for (kNoSequence between sends).
+struct SendCursor {
+  std::atomic<std::uint64_t> next_seq{0};
+  std::atomic<std::uint64_t> in_flight{kNoSequence};
+};
+
+// Where a reader is with the message at hand, in its board record, so a kill can be accounted.
+enum class ReceiveStep : std::uint32_t {
+  kIdle = 0,     // between messages: a kill takes nothing with it
+  kInRecv = 1,   // inside recv: a kill may take one message with it
+  kPending = 2,  // the message is known intact as (writer, sequence), maybe not yet recorded
+};
+struct ReceiveCursor {
+  std::atomic<std::uint32_t> step{0};  // ReceiveStep
+  std::atomic<std::uint32_t> pending_writer{0};
+  std::atomic<std::uint64_t> pending_sequence{0};
+
+  void set(ReceiveStep s) noexcept { step.store(static_cast<std::uint32_t>(s), std::memory_order_relaxed); }
+  [[nodiscard]] ReceiveStep get() const noexcept { return static_cast<ReceiveStep>(step.load()); }
+};
+
+// Latency is sampled: the sequences that are multiples of kStampEvery carry their send time
+// (others carry 0), so the clock is read for 1 message in 16 on each side.
+inline constexpr std::uint64_t kStampEvery = 16;
+
+// Readers end after this long with an empty channel once the writers are done.
+inline constexpr std::uint64_t kDrainIdleNs = 100'000'000;
+
+struct Flow {
+  WorkloadEnv& env;
+  Topology topology;
+  const shmh_channel_vtable* vtable = nullptr;
+  bool fifo = false;
+  bool exclusive_lanes = false;   // one reader per lane: arrivals need no atomic read-modify-write
+  std::vector<Channel> channels;  // the runner's (creator's) handles, one per lane
+  std::vector<std::string> addresses;
+  PeerBoard board;
+  DeliveryLedger ledger;
+  SendRecord sends;
+
+  [[nodiscard]] std::uint32_t lanes() const { return static_cast<std::uint32_t>(channels.size()); }
+  // The lane reader r takes its messages from.
+  [[nodiscard]] std::uint32_t lane_of(std::uint32_t r) const { return topology == Topology::kQueue ? 0 : r; }
+  [[nodiscard]] SendCursor& send_cursor(std::uint32_t w) const { return board.writer(w).state<SendCursor>(); }
+  [[nodiscard]] ReceiveCursor& receive_cursor(std::uint32_t r) const { return board.reader(r).state<ReceiveCursor>(); }
+};
+
+}  // namespace shmh::stress

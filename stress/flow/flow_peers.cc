@@ -1,0 +1,122 @@
+#include "stress/flow/flow_peers.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/framing/frame.h"
+#include "core/random/splitmix.h"
+#include "stress/flow/receive_check.h"
+#include "stress/flow/size_picker.h"
+#include "stress/peer_group.h"
+
+namespace shmh::stress {
+namespace {
+
+// A peer's random stream: distinct for each role, index and incarnation (a restarted writer must
+// not replay its predecessor's sizes from the start).
+std::uint64_t peer_seed(std::uint64_t seed, PeerId id, std::uint32_t incarnation) {
+  const std::uint64_t role = id.role == Role::kReader ? 1 : 0;
+  return derive_seed(seed, (role << 48) | (std::uint64_t{incarnation} << 16) | id.index);
+}
+
+void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const std::string& who) {
+  PeerRecord::add(rec.errors, 1);
+  rec.note_problem(who + ": " + what + ": " + ch.last_error().message);
+}
+
+}  // namespace
+
+ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
+  const PeerId id{Role::kWriter, w};
+  PeerRecord& rec = flow.board.writer(w);
+  SendCursor& cursor = flow.send_cursor(w);
+  const Phase& phase = flow.env.phase;
+  rec.begin(PeerOp::kOpen);
+  std::vector<Channel> out;
+  for (const auto& address : flow.addresses) {
+    auto ch = Channel::open(*flow.vtable, address);
+    if (!ch) return ChildReport{1, "open " + address + ": " + ch.error().message()};
+    out.push_back(std::move(*ch));
+  }
+  FrameWriter frames(flow.env.seed, w, phase.msg_max);
+  SplitMix64 rng(peer_seed(flow.env.seed, id, rec.incarnation.load()));
+  SizePicker sizes(phase.msg_min, phase.msg_max);
+  const std::uint64_t quota = std::min(writer_quota(phase.messages, flow.board.writers(), w), flow.ledger.capacity());
+  for (std::uint64_t seq = cursor.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
+    const std::uint32_t size = sizes(rng);
+    cursor.in_flight.store(seq, std::memory_order_relaxed);
+    rec.begin(PeerOp::kSend, seq);
+    const auto frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
+    for (auto& ch : out) {
+      for (;;) {
+        const int rc = ch.send(frame, phase.op_timeout_ns);
+        if (rc == SHMH_OK) break;
+        if (flow.board.aborted()) return {};
+        if (rc != SHMH_ETIMEOUT) {
+          channel_problem(rec, "send", ch, describe(id));
+          rec.finish();
+          return {};
+        }
+        if (phase.op_timeout_ns == 0) ::sched_yield();
+      }
+    }
+    // next_seq before in_flight: a kill between the two must not make the restart resend `seq`.
+    cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
+    cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
+    rec.done_one(std::uint64_t{size} * out.size());
+    ++seq;
+    if (phase.burst != 0 && seq % phase.burst == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  rec.finish();
+  return {};
+}
+
+ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
+  const PeerId id{Role::kReader, r};
+  PeerRecord& rec = flow.board.reader(r);
+  ReceiveCursor& cursor = flow.receive_cursor(r);
+  const Phase& phase = flow.env.phase;
+  const std::uint32_t lane = flow.lane_of(r);
+  rec.begin(PeerOp::kOpen);
+  auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);
+  if (!ch) return ChildReport{1, "open " + flow.addresses[lane] + ": " + ch.error().message()};
+  std::vector<std::byte> buffer(phase.msg_max);
+  std::uint64_t idle_since = 0;
+  std::uint64_t count = 0;
+  while (!flow.board.aborted()) {
+    cursor.set(ReceiveStep::kInRecv);
+    rec.begin(PeerOp::kRecv);
+    const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
+    if (n >= 0) {
+      idle_since = 0;
+      rec.begin(PeerOp::kVerify);
+      check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      cursor.set(ReceiveStep::kIdle);
+      rec.done_one(static_cast<std::uint64_t>(n));
+      if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(phase.reader_pause_us));
+      }
+      continue;
+    }
+    cursor.set(ReceiveStep::kIdle);
+    if (n == SHMH_ETIMEOUT) {
+      if (flow.board.writers_done()) {
+        const std::uint64_t now = monotonic_ns();
+        if (idle_since == 0) idle_since = now;
+        if (now - idle_since > kDrainIdleNs) break;
+      }
+      if (phase.op_timeout_ns == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      continue;
+    }
+    channel_problem(rec, "recv", *ch, describe(id));
+    if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
+  }
+  rec.finish();
+  return {};
+}
+
+}  // namespace shmh::stress

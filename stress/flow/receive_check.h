@@ -1,0 +1,24 @@
+// The check of one received message: its bytes are hostile (another process wrote them, maybe
+// a dying or buggy one). The frame is verified (core/framing), its identity bounds-checked, its
+// arrival marked in the delivery ledger (duplicates), its order checked per writer (FIFO channels)
+// and, for sampled sequences, its latency recorded. Problems count in the reader's record, with
+// the first one's text. The per-message path allocates nothing: texts are built for a problem only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "stress/flow/flow.h"
+
+namespace shmh::stress {
+
+// The reader index of the runner's own final drain (no per-reader order, no cursor).
+inline constexpr std::uint32_t kDrainReader = ~std::uint32_t{0};
+
+// Checks `message`, received by `reader` (or kDrainReader) on `lane`, into `rec`. With `cursor`,
+// the reader's ReceiveCursor is moved to kPending once the message is known intact.
+void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader, std::uint32_t lane,
+                    std::span<const std::byte> message);
+
+}  // namespace shmh::stress
