@@ -86,6 +86,10 @@ Outcome run_smoke_command(const SmokeOptions& options) {
     if (auto limits = read_limits(); limits && limits->mem_available > 0) check.memory_budget = limits->mem_available;
   }
   for (const auto& b : options.backends) check.backends.push_back(*parse_backend(b));
+  if (auto valid = check_share_options(check); !valid) {
+    std::fprintf(stderr, "shmharness smoke: %s\n", valid.error().message().c_str());
+    return Outcome::kError;
+  }
 
   std::string where = "no sandbox (tagged objects)";
   bool sandboxed = false;

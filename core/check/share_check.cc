@@ -97,7 +97,7 @@ Outcome ShareCheckResult::outcome() const {
   return Outcome::kPass;
 }
 
-Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options) {
+Result<void> check_share_options(const ShareCheckOptions& options) {
   if (options.size == 0) return logic_error("share check", "size must be at least 1 byte");
   if (options.backends.empty()) return logic_error("share check", "no backend selected");
   if (options.memory_budget && options.size > *options.memory_budget) {
@@ -106,6 +106,11 @@ Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options) {
                                           " of memory is available (MemAvailable); use a smaller --size, or add "
                                           "--force to try anyway");
   }
+  return {};
+}
+
+Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options) {
+  if (auto valid = check_share_options(options); !valid) return valid.error();
   ShareCheckResult result{.seed = options.seed};
   for (const Backend b : options.backends) result.backends.push_back(check_backend(b, options));
   return result;

@@ -59,4 +59,8 @@ struct ShareCheckResult {
 // backend, a size beyond memory_budget).
 [[nodiscard]] Result<ShareCheckResult> run_share_check(const ShareCheckOptions& options);
 
+// The option checks run_share_check starts with, alone (so a caller can refuse before it prints
+// anything). Errors: size 0, no backend, a size beyond memory_budget.
+[[nodiscard]] Result<void> check_share_options(const ShareCheckOptions& options);
+
 }  // namespace shmh

@@ -108,7 +108,34 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"stress", "--threads", "--kill", "5"},
         std::vector<std::string>{"stress", "--messages", "0"}, std::vector<std::string>{"stress", "--channel", "rnig"},
         std::vector<std::string>{"stress", "--channel", "/no/such/libchannel.so"},
-        std::vector<std::string>{"stress", "--channel", "/etc/hostname"}));
+        std::vector<std::string>{"stress", "--channel", "/etc/hostname"},
+        // Bad inputs that once ran anyway (issue 11): NaN and infinite rates, a System V workload
+        // asked for another backend, readers for a workload without any, a workload's option
+        // without its workload, a segment size that is not whole MiB, a segment beyond memory.
+        std::vector<std::string>{"stress", "--kill", "nan"}, std::vector<std::string>{"stress", "--kill", "inf"},
+        std::vector<std::string>{"stress", "--workload", "churn", "--backend", "posix"},
+        std::vector<std::string>{"stress", "--workload", "churn", "--readers", "2"},
+        std::vector<std::string>{"stress", "--segment-size", "4MiB"},
+        std::vector<std::string>{"stress", "--workload", "queue", "--segment-size", "4MiB"},
+        std::vector<std::string>{"stress", "--workload", "churn", "--segment-size", "3k"},
+        std::vector<std::string>{"smoke", "--size", "1T"}));
+
+TEST(Cli, SmokeBeyondMemoryIsRefusedNotAFailedCheck) {
+  // 1 TiB cannot be held here: refused before anything runs (like limits --probe), with the way out.
+  const CliRun r = shmharness({"smoke", "--size", "1T", "--backend", "memfd"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("MemAvailable"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << "nothing was shared wrongly: " << r.out;
+}
+
+TEST(Cli, ChurnTakesItsOwnOption) {
+  const CliRun r =
+      shmharness({"stress", "--workload", "churn", "--segment-size", "2MiB", "--duration", "300ms", "--json", "-"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"segment_size_mib\": 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("2 MiB segments"), std::string::npos) << "the text (on stderr with --json -):\n" << r.err;
+}
 
 TEST(Cli, FuzzListNamesEveryTarget) {
   const CliRun r = shmharness({"fuzz", "list"});

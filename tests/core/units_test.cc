@@ -58,5 +58,11 @@ TEST(FormatBytes, PicksTheUnit) {
   EXPECT_EQ(format_bytes(3ULL << 30), "3.0 GiB");
 }
 
+TEST(FormatMode, OctalAsChmodWritesIt) {
+  EXPECT_EQ(format_mode(0600), "0600");
+  EXPECT_EQ(format_mode(0), "0000");
+  EXPECT_EQ(format_mode(01777), "01777");
+}
+
 }  // namespace
 }  // namespace shmh

@@ -72,6 +72,13 @@ TEST(SysvSegment, SizeBoundsAreEinval) {
   EXPECT_TRUE(FailsWith(SysvSegment::create({.size = 64 * kPage + 1}), EINVAL)) << "size > SHMMAX";
 }
 
+TEST(SysvSegment, AnErrorNamesTheModeInOctal) {
+  auto failed = SysvSegment::create({.size = 0, .mode = 0600});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("mode 0600"), std::string::npos) << failed.error().message();
+  EXPECT_EQ(failed.error().message().find("0384"), std::string::npos) << "0600 in decimal";
+}
+
 TEST(SysvSegment, KeysExistOrNot) {
   const key_t key = 0x4242;
   EXPECT_TRUE(FailsWith(SysvSegment::open(key), ENOENT));
