@@ -15,7 +15,8 @@ cmake -S "$src" -B "$WORK/shmh-build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DSHMH_XXHASH_INLINE=ON -DXXHASH_INCLUDE_DIR="$xxhash"
 cmake --build "$WORK/shmh-build" --target shmh_core
 
-for target in sysv_api posix_api channel_image channel_ops; do
+# The targets: the names of fuzz/targets.tsv (the one list).
+for target in $(grep -v '^#' "$src/fuzz/targets.tsv" | cut -f1); do
   $CXX $CXXFLAGS -std=c++20 -I"$src" -I"$xxhash" -DXXH_INLINE_ALL \
     "$src/fuzz/$target/$target.cc" -o "$OUT/$target" \
     $LIB_FUZZING_ENGINE "$WORK/shmh-build/core/libshmh_core.a" -ldl -lrt -lpthread

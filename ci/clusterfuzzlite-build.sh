@@ -16,7 +16,7 @@ flags+=" -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer
 env CC=clang CXX=clang++ CFLAGS="$flags" CXXFLAGS="$flags" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
   SRC="$tmp/src" OUT="$tmp/out" WORK="$tmp/work" SANITIZER=address FUZZING_ENGINE=libfuzzer ARCHITECTURE=x86_64 \
   bash "$root/.clusterfuzzlite/build.sh" > "$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; exit 1; }
-for target in sysv_api posix_api channel_image channel_ops; do
+for target in $(grep -v '^#' fuzz/targets.tsv | cut -f1); do  # the one list of targets
   for f in "$target" "$target.dict" "$target.options" "${target}_seed_corpus.zip"; do
     [ -e "$tmp/out/$f" ] || { echo "clusterfuzzlite-build: \$OUT/$f missing" >&2; exit 1; }
   done

@@ -2,7 +2,8 @@
 # Builds the fuzz preset (clang, libFuzzer, ASan + UBSan), replays every corpus and regression
 # (ctest -L fuzz-regress), runs each fuzz target for SHMH_FUZZ_SECONDS (default 30) from its corpus
 # with `shmharness fuzz run` (a crash is triaged into build/fuzz/campaign/crashes with its repro
-# command, and fails the script), and checks the corpora's line coverage of core/ (>= 90%).
+# command, and fails the script), checks the corpora's line coverage of core/ (>= 90%), and runs a
+# short campaign from the fuzz preset's install with the checkout hidden.
 # Needs the default build (build/default/cli/shmharness): .ci/run runs ci/test-all.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +18,9 @@ build/default/cli/shmharness fuzz run --time "${seconds}s" --no-merge --out buil
 
 # Line coverage of core/ model + segment + ring by the corpora: the coverage preset, llvm-cov.
 build/default/cli/shmharness fuzz coverage --out build/fuzz/campaign --fail-under 89  # measured 90.8%; 89 leaves room for timing-dependent lines
+# The installed fuzz CLI (the fuzz preset's install: CLI, libFuzzer and replay binaries, corpora)
+# runs a campaign and a repro with the checkout hidden.
+rm -rf build/fuzz-install
+cmake --install build/fuzz --prefix build/fuzz-install > /dev/null
+tests/install/installed_fuzz_test.sh build/fuzz-install "$(pwd)" --run
 echo "fuzz smoke: no finding"

@@ -19,9 +19,17 @@
 namespace shmh::cli {
 namespace {
 
+// Where the fuzz pieces are: --prefix, else --source (a checkout), else the default (catalog.h);
+// --fuzzers overrides where the libFuzzer binaries are.
 fuzz::FuzzLayout layout_for(const FuzzOptions& o) {
   fuzz::FuzzLayout layout = fuzz::default_layout();
-  if (!o.source.empty()) layout.source_dir = o.source;
+  if (!o.prefix.empty()) layout = fuzz::prefix_layout(o.prefix);
+  if (!o.source.empty()) {
+    layout.source_dir = o.source;
+    layout.data_dir = o.source + "/fuzz";
+    layout.coverage_dir = o.source + "/build/coverage";
+    layout.where = "checkout " + o.source;
+  }
   if (!o.fuzzers.empty()) layout.fuzzer_dir = o.fuzzers;
   return layout;
 }
@@ -58,7 +66,8 @@ Outcome run_list(const FuzzOptions& o) {
     std::printf("%-14s %7zu %11zu %7s  %s\n", t.name.c_str(), fuzz::count_inputs(layout.corpus(t.name)),
                 fuzz::count_inputs(layout.regressions(t.name)), built ? "yes" : "no", t.summary.c_str());
   }
-  std::printf("\nlibFuzzer binaries: %s%s\n", layout.fuzzer_dir.c_str(), "  (build: cmake --workflow --preset fuzz)");
+  std::printf("\nfuzz pieces from the %s\nlibFuzzer binaries: %s  (build: cmake --workflow --preset fuzz)\n",
+              layout.where.c_str(), layout.fuzzer_dir.c_str());
   return Outcome::kPass;
 }
 
@@ -147,7 +156,10 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
               "before it found anything (it still prints what it did).");
   auto common = [&](CLI::App* c) {
     c->add_option("--out", o->out, "Working directory: logs, new inputs, crashes/, coverage/")->capture_default_str();
-    c->add_option("--source", o->source, "The checkout holding fuzz/<target>/ (default: the one built from)");
+    c->add_option("--prefix", o->prefix,
+                  "An install prefix holding share/shmharness/fuzz and libexec/shmharness/fuzz (default: "
+                  "$SHMH_FUZZ_PREFIX, this binary's prefix, or the tree it was built from)");
+    c->add_option("--source", o->source, "A checkout holding fuzz/<target>/ (default: the one built from)");
     c->add_option("--fuzzers", o->fuzzers, "Directory of the <target>_fuzzer binaries (default: build/fuzz/fuzz)");
   };
   CLI::App* list = sub->add_subcommand("list", "List the targets, their corpora and whether they are built");

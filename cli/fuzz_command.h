@@ -24,6 +24,7 @@ struct FuzzOptions {
   std::uint64_t seed = 0;
   std::string fuzzers;  // override: the directory of <target>_fuzzer binaries
   std::string source;   // override: the checkout holding fuzz/<target>/
+  std::string prefix;   // override: an install prefix (share/shmharness/fuzz, libexec/shmharness/fuzz)
   bool no_build = false;
   double fail_under = 0;  // coverage: exit 1 when an area of core/ is below this percentage
 };

@@ -1,4 +1,5 @@
 # One-line helpers so each library, test and benchmark entry stays one line in its folder's list.
+include(GNUInstallDirs)
 
 # shmh_add_library(name alias SOURCES... [DEPS ...]) — a static library with the build options.
 function(shmh_add_library name)
@@ -75,5 +76,30 @@ function(shmh_add_fuzzer name)
     target_compile_features(${name}_fuzzer PRIVATE cxx_std_20)
     target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
     target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
+    install(TARGETS ${name}_fuzzer RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/shmharness/fuzz)
   endif()
+  # Installed beside the CLI's prefix: `shmharness fuzz` finds them there (fuzz/campaign/catalog.h).
+  install(TARGETS ${name}_replay RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/shmharness/fuzz)
+endfunction()
+
+# shmh_fuzz_targets(NAMES SUMMARIES) — the fuzz targets of fuzz/targets.tsv (the one list of them):
+# their names and one-line summaries, in the file's order. Re-runs the configure when it changes.
+function(shmh_fuzz_targets names_var summaries_var)
+  set(_file ${PROJECT_SOURCE_DIR}/fuzz/targets.tsv)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_file})
+  file(STRINGS ${_file} _lines)
+  set(_names "")
+  set(_summaries "")
+  foreach(_line IN LISTS _lines)
+    if(_line MATCHES "^#" OR _line STREQUAL "")
+      continue()
+    endif()
+    if(NOT _line MATCHES "^([a-z0-9_]+)\t([^\"\\\\]+)$")
+      message(FATAL_ERROR "fuzz/targets.tsv: '${_line}' is not NAME<TAB>SUMMARY (lowercase name, no quotes)")
+    endif()
+    list(APPEND _names ${CMAKE_MATCH_1})
+    list(APPEND _summaries "${CMAKE_MATCH_2}")
+  endforeach()
+  set(${names_var} ${_names} PARENT_SCOPE)
+  set(${summaries_var} "${_summaries}" PARENT_SCOPE)
 endfunction()

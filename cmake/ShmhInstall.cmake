@@ -1,5 +1,7 @@
-# `cmake --install`: the CLI, the channel ABI header, and a CMake package (find_package(shmharness))
-# with shmharness_add_stress_test() for users' own ctest (cmake/package/).
+# `cmake --install`: the CLI, the channel ABI header, a CMake package (find_package(shmharness))
+# with shmharness_add_stress_test() for users' own ctest (cmake/package/), and each fuzz target's
+# corpus, regressions, dictionary and options under share/shmharness/fuzz/<target>/ (the fuzzer and
+# replay binaries go to libexec/shmharness/fuzz/ from fuzz/CMakeLists.txt).
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
@@ -22,3 +24,10 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/shmharnessConfigVersion.c
 install(FILES ${PROJECT_BINARY_DIR}/shmharnessConfig.cmake ${PROJECT_BINARY_DIR}/shmharnessConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/package/ShmharnessStressTest.cmake
         DESTINATION ${_pkg})
+
+shmh_fuzz_targets(_fuzz_targets _fuzz_summaries)
+foreach(_t IN LISTS _fuzz_targets)
+  set(_dir ${PROJECT_SOURCE_DIR}/fuzz/${_t})
+  install(DIRECTORY ${_dir}/corpus ${_dir}/regressions DESTINATION ${CMAKE_INSTALL_DATADIR}/shmharness/fuzz/${_t})
+  install(FILES ${_dir}/${_t}.dict ${_dir}/${_t}.options DESTINATION ${CMAKE_INSTALL_DATADIR}/shmharness/fuzz/${_t})
+endforeach()

@@ -78,10 +78,15 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     fs::create_directories(d, ec);
     if (ec) return sys_error(ec.value(), "mkdir", d);
   }
+  // A checkout's corpus grows in place (and is committed); an installed one is read-only to its
+  // users: the campaign keeps and grows its own copy under --out, reading the installed one too.
+  const bool installed = layout.source_dir.empty();
+  const std::string corpus = installed ? work + "/corpus" : layout.corpus(target);
+  fs::create_directories(corpus, ec);
   TargetReport report;
   report.target = target;
   report.log = work + "/fuzz.log";
-  report.corpus_before = count_inputs(layout.corpus(target));
+  report.corpus_before = count_inputs(corpus);
   const std::size_t fresh_before = count_inputs(fresh);
   fs::remove(report.log, ec);
 
@@ -96,7 +101,8 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
                                    "-print_final_stats=1"};
   if (options.seed != 0) argv.push_back("-seed=" + std::to_string(options.seed));
   for (std::string& f : option_flags(layout, target)) argv.push_back(std::move(f));
-  argv.insert(argv.end(), {fresh, layout.corpus(target), layout.regressions(target)});
+  argv.insert(argv.end(), {fresh, corpus, layout.regressions(target)});
+  if (installed) argv.push_back(layout.corpus(target));
   const auto start = std::chrono::steady_clock::now();
   // In a process group of its own: libFuzzer's -fork parent counts a job killed by the terminal's
   // Ctrl-C as a crash and goes on, so the interrupt is ours to handle, by ending the whole group.
@@ -116,14 +122,14 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   if (options.merge && count_inputs(fresh) > 0) {
     std::vector<std::string> merge = {fuzzer, "-merge=1"};
     for (std::string& f : option_flags(layout, target)) merge.push_back(std::move(f));
-    merge.insert(merge.end(), {layout.corpus(target), fresh});
+    merge.insert(merge.end(), {corpus, fresh});
     auto merged = run_command(merge, {.output = work + "/merge.log",
                                       .timeout = std::chrono::minutes(30),
                                       .should_stop = interrupted,
                                       .own_process_group = true});
     if (!merged) return merged.error();
   }
-  report.corpus_after = count_inputs(layout.corpus(target));
+  report.corpus_after = count_inputs(corpus);
   // Merged: what the corpus gained; not merged: what this run found (kept in `fresh`).
   const std::size_t found = count_inputs(fresh);
   report.new_inputs = options.merge ? report.corpus_after - std::min(report.corpus_after, report.corpus_before)

@@ -23,7 +23,7 @@ struct CampaignOptions {
   std::uint64_t seconds = 60;  // per target
   unsigned jobs = 1;           // libFuzzer -fork=N
   std::string out_dir = "fuzz-out";
-  bool merge = true;       // merge new inputs into fuzz/<target>/corpus
+  bool merge = true;  // merge new inputs into the corpus (a checkout's, or <out_dir>/<target>/corpus when installed)
   std::uint64_t seed = 0;  // 0 = libFuzzer picks
 };
 

@@ -1,5 +1,6 @@
 #include "fuzz/campaign/catalog.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -7,10 +8,7 @@ namespace shmh::fuzz {
 
 const std::vector<FuzzTarget>& fuzz_targets() {
   static const std::vector<FuzzTarget> targets = {
-      {"sysv_api", "System V shmget/shmat/shmdt/shmctl sequences, kernel vs. model (core/model/sysv_model)"},
-      {"posix_api", "shm_open/ftruncate/mmap/munmap/shm_unlink and memfd sequences, kernel vs. model"},
-      {"channel_image", "a hostile ring segment image: the reader must not crash, hang or read outside it"},
-      {"channel_ops", "ring send/recv/kill-a-peer sequences vs. a model queue (exactly once, in order)"},
+#include "fuzz/campaign/fuzz_targets.inc"
   };
   return targets;
 }
@@ -22,13 +20,36 @@ const FuzzTarget* find_target(const std::string& name) {
   return nullptr;
 }
 
-FuzzLayout default_layout() {
+FuzzLayout prefix_layout(const std::string& prefix) {
+  FuzzLayout l;
+  l.data_dir = prefix + "/share/shmharness/fuzz";
+  l.fuzzer_dir = prefix + "/libexec/shmharness/fuzz";
+  l.replay_dir = l.fuzzer_dir;
+  l.where = "installed prefix " + prefix;
+  return l;
+}
+
+FuzzLayout build_tree_layout() {
   FuzzLayout l;
   l.source_dir = SHMH_SOURCE_DIR;
-  l.fuzzer_dir = std::string(SHMH_SOURCE_DIR) + "/build/fuzz/fuzz";
+  l.data_dir = l.source_dir + "/fuzz";
+  l.fuzzer_dir = l.source_dir + "/build/fuzz/fuzz";
   l.replay_dir = std::string(SHMH_BINARY_DIR) + "/fuzz";
-  l.coverage_dir = std::string(SHMH_SOURCE_DIR) + "/build/coverage";
+  l.coverage_dir = l.source_dir + "/build/coverage";
+  l.where = "build tree " + l.source_dir;
   return l;
+}
+
+FuzzLayout default_layout() {
+  if (const char* env = std::getenv("SHMH_FUZZ_PREFIX"); env != nullptr && *env != '\0') return prefix_layout(env);
+  // Installed: <prefix>/bin/shmharness beside <prefix>/share/shmharness/fuzz.
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto prefix = exe.parent_path().parent_path();
+    if (std::filesystem::is_directory(prefix / "share/shmharness/fuzz", ec)) return prefix_layout(prefix.string());
+  }
+  return build_tree_layout();
 }
 
 std::map<std::string, std::string> read_options(const std::string& path) {

@@ -1,9 +1,13 @@
-// The fuzz targets shmharness knows and where their pieces live: the libFuzzer binary (fuzz
-// preset), the replay binary (any preset), and beside the target's source its corpus, regressions,
-// dictionary and .options.
+// The fuzz targets shmharness knows (generated from fuzz/targets.tsv, the one list) and where their
+// pieces live: the libFuzzer binary (fuzz preset), the replay binary (any preset), and each
+// target's corpus, regressions, dictionary and .options.
 //
-//   FuzzLayout layout = default_layout();       // the source tree and build/ trees it was built from
-//   for (const FuzzTarget& t : fuzz_targets()) layout.fuzzer(t.name);   // build/fuzz/fuzz/<name>_fuzzer
+//   FuzzLayout layout = default_layout();   // an installed prefix beside this binary, or its build tree
+//   for (const FuzzTarget& t : fuzz_targets()) layout.fuzzer(t.name);
+//
+// Where the pieces are, first match wins: $SHMH_FUZZ_PREFIX (an install prefix); the prefix this
+// binary is installed in (<bin>/../share/shmharness/fuzz exists); the source and build trees it
+// was built from. The CLI's --prefix, --source and --fuzzers override it.
 #pragma once
 
 #include <cstdint>
@@ -18,17 +22,19 @@ struct FuzzTarget {
   std::string summary;
 };
 
-// Every target, in a stable order.
+// Every target, in fuzz/targets.tsv's order.
 const std::vector<FuzzTarget>& fuzz_targets();
 const FuzzTarget* find_target(const std::string& name);
 
 struct FuzzLayout {
-  std::string source_dir;    // the checkout: fuzz/<name>/{corpus,regressions,<name>.dict,<name>.options}
+  std::string data_dir;      // <name>/{corpus,regressions,<name>.dict,<name>.options}
   std::string fuzzer_dir;    // libFuzzer binaries: <name>_fuzzer
-  std::string replay_dir;    // replay binaries of the same build as this CLI: <name>_replay
-  std::string coverage_dir;  // the coverage preset's build tree
+  std::string replay_dir;    // replay binaries: <name>_replay
+  std::string source_dir;    // the checkout (for `fuzz coverage`); "" for an installed prefix
+  std::string coverage_dir;  // the coverage preset's build tree; "" for an installed prefix
+  std::string where;         // "installed prefix /opt/x" or "build tree /src": for messages
 
-  [[nodiscard]] std::string target_dir(const std::string& name) const { return source_dir + "/fuzz/" + name; }
+  [[nodiscard]] std::string target_dir(const std::string& name) const { return data_dir + "/" + name; }
   [[nodiscard]] std::string corpus(const std::string& name) const { return target_dir(name) + "/corpus"; }
   [[nodiscard]] std::string regressions(const std::string& name) const { return target_dir(name) + "/regressions"; }
   [[nodiscard]] std::string dict(const std::string& name) const { return target_dir(name) + "/" + name + ".dict"; }
@@ -36,10 +42,14 @@ struct FuzzLayout {
   [[nodiscard]] std::string replay(const std::string& name) const { return replay_dir + "/" + name + "_replay"; }
 };
 
-// The layout of the tree this binary was configured from (SHMH_SOURCE_DIR, SHMH_BINARY_DIR).
+// The layout of an install prefix (share/shmharness/fuzz, libexec/shmharness/fuzz).
+FuzzLayout prefix_layout(const std::string& prefix);
+// The layout of the checkout and build tree this binary was configured from.
+FuzzLayout build_tree_layout();
+// As the header says: $SHMH_FUZZ_PREFIX, the prefix beside this executable, the build tree.
 FuzzLayout default_layout();
 
-// The [libfuzzer] section of fuzz/<name>/<name>.options as flag → value ("max_len" → "512").
+// The [libfuzzer] section of <name>.options as flag → value ("max_len" → "512").
 std::map<std::string, std::string> read_options(const std::string& path);
 
 // Regular files in a directory (0 when it does not exist); dot files are not inputs.

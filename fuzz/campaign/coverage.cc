@@ -32,6 +32,13 @@ Result<CoverageReport> run_coverage(const FuzzLayout& layout, const std::vector<
       return logic_error("fuzz coverage", std::string(tool) + " not found; install Debian's llvm package");
     }
   }
+  if (layout.source_dir.empty() || layout.coverage_dir.empty()) {
+    return logic_error("fuzz coverage",
+                       "needs a checkout (it builds the coverage preset and maps lines to sources); "
+                       "run it from a checkout's build, or pass --source DIR; the fuzz pieces here "
+                       "are an " +
+                           layout.where);
+  }
   std::error_code ec;
   const std::string out = fs::absolute(options.out_dir, ec).string();
   const std::string profiles = out + "/profiles";

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The installed `shmharness fuzz`, used with the checkout and its build trees out of sight: a copy of
+# the install prefix in /tmp, and a private mount namespace that hides the checkout under an empty
+# tmpfs (root: its own mount namespace; anyone else: a user namespace mapped to root). It lists the
+# targets from the prefix, replays a regression input through the installed binaries, says plainly
+# that coverage needs a checkout, and — with --run, for a prefix that holds libFuzzer binaries (the
+# fuzz preset's install) — runs a short campaign and a repro of one of its corpus inputs.
+# Usage: installed_fuzz_test.sh <install prefix> <source dir> [--run]
+set -euo pipefail
+installed=$1 src=$2 run=${3:-}
+prefix=$(mktemp -d /tmp/shmh-prefix-XXXXXX)
+trap 'rm -rf "$prefix"' EXIT
+cp -a "$installed/." "$prefix/"
+unshare_flags=(--mount --propagation private)
+[ "$(id -u)" -eq 0 ] || unshare_flags+=(--map-root-user)
+unshare "${unshare_flags[@]}" bash -euo pipefail -c '
+  prefix=$1 src=$2 run=$3
+  mount -t tmpfs -o size=1m shmh-hidden "$src"
+  test ! -e "$src/fuzz/targets.tsv" || { echo "installed fuzz test: the checkout is still visible" >&2; exit 1; }
+  cd /
+  shmh="$prefix/bin/shmharness"
+  data="$prefix/share/shmharness/fuzz"
+  "$shmh" fuzz list > "$prefix/list.txt"
+  grep -q "installed prefix $prefix" "$prefix/list.txt" || { cat "$prefix/list.txt" >&2; exit 1; }
+  for t in $(ls "$data"); do grep -q "^$t " "$prefix/list.txt"; done
+  regression=$(ls "$data/channel_ops/regressions/" | head -1)
+  "$shmh" fuzz repro channel_ops "$data/channel_ops/regressions/$regression" --out "$prefix/repro" | grep -q passes
+  set +e
+  "$shmh" fuzz coverage --out "$prefix/cov" 2> "$prefix/cov.err"
+  code=$?
+  set -e
+  [ "$code" -eq 2 ] && grep -q "needs a checkout" "$prefix/cov.err" || { cat "$prefix/cov.err" >&2; exit 1; }
+  if [ "$run" = --run ]; then
+    "$shmh" fuzz run sysv_api --time 5s --out "$prefix/campaign" --json "$prefix/campaign.json" > "$prefix/run.txt"
+    grep -q "\"name\": \"sysv_api\"" "$prefix/campaign.json"
+    input=$(ls "$data/sysv_api/corpus" | head -1)
+    "$shmh" fuzz repro sysv_api "$data/sysv_api/corpus/$input" --out "$prefix/repro" | grep -q passes
+    echo "installed fuzz test: fuzz run and fuzz repro worked from the prefix"
+  fi
+' shmh-installed-fuzz "$prefix" "$src" "$run"
+echo "installed fuzz test: the installed fuzz CLI worked from its prefix with the checkout hidden"
