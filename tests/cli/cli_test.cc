@@ -204,16 +204,18 @@ TEST(Cli, InterruptedRunOutsideASandboxLeavesNothing) {
     ::_exit(127);
   }
   ASSERT_GT(pid, 0);
-  // Wait until the run has created something, then interrupt it.
+  // Wait until the run has created something (or ended without), then interrupt it.
   bool created = false;
-  for (int i = 0; i < 500 && !created; ++i) {
+  int status = 0;
+  bool ended = false;
+  while (!created && !ended) {
     auto left = find_leftovers();
     created = left && !left->empty();
-    if (!created) ::usleep(2000);
+    ended = !created && ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!created && !ended) ::usleep(1000);
   }
-  ASSERT_TRUE(created) << "the run never created a tagged object";
+  ASSERT_TRUE(created) << "the run ended without creating a tagged object";
   ::kill(pid, SIGTERM);
-  int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status)) << "the supervisor itself died";
   EXPECT_EQ(WEXITSTATUS(status), 2);
@@ -371,6 +373,7 @@ TEST(CliStress, QuietPrintsOnlyTheVerdict) {
 
 // Starts shmharness stress in its own process group with stdout into a file; returns its pid.
 pid_t start_stress(const std::vector<std::string>& args, const std::string& out_path) {
+  ::unlink(out_path.c_str());  // a previous run's header must not read as this run's readiness
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -387,6 +390,19 @@ pid_t start_stress(const std::vector<std::string>& args, const std::string& out_
   return pid;
 }
 
+// Waits until the run `pid` writing to `path` has printed its header (it is running: the seed line
+// is flushed before the first phase), or has ended. No time bound: the condition, not a clock, ends it.
+bool wait_until_running(pid_t pid, const std::string& path) {
+  for (;;) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("shmharness stress: seed") != std::string::npos) return true;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;  // ended before it ran
+    ::usleep(1000);                                             // polling a condition, not waiting for time
+  }
+}
+
 std::set<std::string> shm_objects() {
   std::set<std::string> out;
   if (auto rows = read_sysvipc_shm()) {
@@ -401,7 +417,7 @@ TEST(CliStress, CtrlCEndsWithAPartialReport) {
   const std::string out = ::testing::TempDir() + "/interrupted.txt";
   const pid_t pid = start_stress({"--duration", "60s", "--seed", "5"}, out);
   ASSERT_GT(pid, 0);
-  ::usleep(1'500'000);
+  ASSERT_TRUE(wait_until_running(pid, out)) << "the run ended before it was interrupted";
   ::kill(-pid, SIGINT);  // the whole group, as a terminal's Ctrl-C does
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
@@ -419,19 +435,26 @@ TEST(CliStress, SigkillOfTheWholeRunLeaksNothing) {
     const auto before = shm_objects();
     std::vector<std::string> args{"--duration", "60s", "--backend", "posix"};
     if (!sandbox) args.push_back("--no-sandbox");
-    const pid_t pid = start_stress(args, ::testing::TempDir() + "/killed.txt");
+    const std::string out = ::testing::TempDir() + "/killed.txt";
+    const pid_t pid = start_stress(args, out);
     ASSERT_GT(pid, 0);
-    ::usleep(800'000);
+    ASSERT_TRUE(wait_until_running(pid, out));
+    if (!sandbox) {
+      // Mid-run: wait until it has created its tagged objects (outside a sandbox they are visible).
+      while (shm_objects() == before) ::usleep(1000);
+    }
     ::kill(-pid, SIGKILL);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     if (!sandbox) {
       // Outside a sandbox the objects are tagged: `shmharness clean` removes what a SIGKILL left.
-      const CliRun clean = shmharness({"clean"});
-      EXPECT_NE(clean.code, 2) << clean.out << clean.err;
-      for (int i = 0; i < 100 && shm_objects() != before; ++i) {
-        ::usleep(20'000);
-        (void)shmharness({"clean"});
+      // Peers die with the run (PR_SET_PDEATHSIG) but not at the same instant: an object still
+      // attached is kept; clean again until nothing is left in use.
+      for (;;) {
+        const CliRun clean = shmharness({"clean"});
+        ASSERT_NE(clean.code, 2) << clean.out << clean.err;
+        if (clean.out.find("kept 0 in use") != std::string::npos) break;
+        ::usleep(1000);
       }
     }
     EXPECT_EQ(shm_objects(), before) << (sandbox ? "sandboxed" : "tagged, after clean");

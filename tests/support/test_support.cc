@@ -69,6 +69,19 @@ ScopedDevShmSize::~ScopedDevShmSize() {
   if (saved_ != 0) (void)remount_dev_shm(saved_);
 }
 
+void wait_until_sleeping(pid_t pid) {
+  for (;;) {
+    auto stat = sys::read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return;
+    // "pid (comm) S ...": the state follows the last ')' (comm may hold spaces and parentheses).
+    const auto close = stat->rfind(')');
+    if (close == std::string::npos || close + 2 >= stat->size()) return;
+    const char state = (*stat)[close + 2];
+    if (state == 'S' || state == 'Z' || state == 'X') return;
+    ::usleep(200);  // polling a condition, not waiting for time
+  }
+}
+
 std::uint64_t meminfo_shmem_bytes() {
   auto text = sys::read_file("/proc/meminfo");
   if (!text) return 0;

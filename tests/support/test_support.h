@@ -96,6 +96,11 @@ class ScopedDevShmSize {
   std::uint64_t saved_ = 0;
 };
 
+// Waits until process `pid` sleeps in the kernel (state S in /proc/<pid>/stat): it is blocked in a
+// call (a futex, a read), not merely about to make it. No time bound: the condition ends the wait
+// (ctest's timeout bounds a process that never blocks). Returns at once if the process is gone.
+void wait_until_sleeping(pid_t pid);
+
 // Shmem from /proc/meminfo in bytes: memory held by shm segments, tmpfs and memfds machine-wide.
 std::uint64_t meminfo_shmem_bytes();
 

@@ -144,21 +144,29 @@ TEST_P(ChannelContract, BlockedReaderWakesOnSend) {
   ASSERT_TRUE(Succeeds(ch));
   const std::string address = ch->address();
   const auto* vt = source_.vtable;
+  auto ready = sys::pipe();
+  ASSERT_TRUE(Succeeds(ready));
+  // The reader waits with a timeout far beyond the test's: a lost wake-up would keep it asleep
+  // until ctest's timeout fails the test — no clock is read here.
   auto reader = ChildProcess::spawn([&]() -> ChildReport {
+    sys::close(ready->read);
     auto peer = Channel::open(*vt, address);
     if (!peer) return peer.error().message();
     std::vector<std::byte> buf(64);
-    const auto start = std::chrono::steady_clock::now();
-    const std::int64_t n = peer->recv(buf, 10'000 * kMs);
-    const auto waited = std::chrono::steady_clock::now() - start;
+    (void)sys::write_all(ready->write, "r");
+    const std::int64_t n = peer->recv(buf, std::int64_t{3600} * 1000 * kMs);
     if (n != 64) return std::string("recv: ") + peer->last_error().message;
-    if (waited > milliseconds(5000)) return "woke only after " + std::to_string(waited.count()) + " ns";
     return check_frame(buf, kSeed).status == FrameStatus::kOk ? "" : "corrupt frame";
   });
   ASSERT_TRUE(Succeeds(reader));
-  ::usleep(100'000);  // let it block
+  sys::close(ready->write);
+  char c = 0;
+  ASSERT_EQ(::read(ready->read, &c, 1), 1) << "the reader did not start";
+  sys::close(ready->read);
+  // Blocked: the reader sleeps in the kernel (state S), not merely about to call recv.
+  test::wait_until_sleeping(reader->pid());
   ASSERT_EQ(ch->send(frame(64, 0, 0), 0), SHMH_OK);
-  auto exit = reader->wait(milliseconds(10'000));
+  auto exit = reader->wait();
   ASSERT_TRUE(Succeeds(exit));
   EXPECT_TRUE(exit->ok()) << exit->describe();
   EXPECT_TRUE(Succeeds(ch->destroy()));

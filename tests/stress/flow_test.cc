@@ -1,0 +1,150 @@
+// The message flow's pieces on their own, on a real `ring` channel: the runner's final drain checks
+// what the readers left (intact, duplicate, corrupt) in a child process and in this thread, and a
+// kill's accounting reads only what a victim's cursor allows, bounds-checked.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/channel/channel_registry.h"
+#include "core/framing/frame.h"
+#include "stress/flow/final_drain.h"
+#include "stress/flow/kill_accounting.h"
+#include "tests/support/test_support.h"
+
+namespace shmh::stress {
+namespace {
+
+class Quiet : public RunObserver {};
+
+constexpr std::uint64_t kSeed = 99;
+
+// A one-lane queue flow over a fresh ring, with 2 writers and 1 reader on its board.
+struct FlowFixture {
+  StressOptions options;
+  Phase phase;
+  Quiet observer;
+  ChannelSource source;
+  std::unique_ptr<WorkloadEnv> env;
+  std::unique_ptr<Flow> flow;
+
+  explicit FlowFixture(PeerMode mode) {
+    options.mode = mode;
+    phase.name = "test";
+    phase.writers = 2;
+    phase.readers = 1;
+    phase.msg_max = 128;
+    auto s = resolve_channel("ring");
+    EXPECT_TRUE(s.ok());
+    source = *s;
+    env = std::make_unique<WorkloadEnv>(
+        WorkloadEnv{.options = options, .phase = phase, .seed = kSeed, .channel = &source, .observer = observer});
+    auto board = PeerBoard::create(2, 1);
+    auto ledger = DeliveryLedger::create(1, 2);
+    EXPECT_TRUE(board.ok() && ledger.ok());
+    board->init_states<SendCursor, ReceiveCursor>();
+    flow = std::unique_ptr<Flow>(new Flow{.env = *env,
+                                          .topology = Topology::kQueue,
+                                          .vtable = source.vtable,
+                                          .fifo = true,
+                                          .exclusive_lanes = true,
+                                          .channels = {},
+                                          .addresses = {},
+                                          .board = std::move(*board),
+                                          .ledger = std::move(*ledger),
+                                          .sends = {}});
+    flow->sends.in_doubt.resize(2);
+    flow->sends.reader_kills_receiving.resize(1);
+    auto ch = Channel::create(*source.vtable,
+                              {.capacity = 16, .max_message = 128, .backend = 0, .mode = 0600, .name = "flow-test"});
+    EXPECT_TRUE(ch.ok());
+    flow->addresses.push_back(ch->address());
+    flow->channels.push_back(std::move(*ch));
+  }
+  ~FlowFixture() {
+    for (auto& c : flow->channels) (void)c.destroy();
+  }
+  FlowFixture(const FlowFixture&) = delete;
+  FlowFixture& operator=(const FlowFixture&) = delete;
+
+  void send(std::uint32_t writer, std::uint64_t seq) {
+    FrameWriter frames(kSeed, writer, 128);
+    ASSERT_EQ(flow->channels[0].send(frames.encode(seq, 40 + seq, 0), 0), SHMH_OK);
+  }
+};
+
+class Drain : public ::testing::TestWithParam<PeerMode> {};
+
+TEST_P(Drain, ChecksEveryLeftoverLikeAnArrival) {
+  FlowFixture f(GetParam());
+  f.send(0, 0);
+  f.send(1, 0);
+  f.send(0, 1);
+  f.send(0, 1);  // the same message twice: a duplicate
+  std::vector<std::byte> junk(64, std::byte{0x5a});
+  ASSERT_EQ(f.flow->channels[0].send(junk, 0), SHMH_OK);  // not a frame: corrupt
+  auto leftovers = std::make_unique<PeerRecord>();
+  auto drained = drain_leftovers(*f.flow, *leftovers);
+  ASSERT_TRUE(drained.ok()) << drained.error().message();
+  EXPECT_EQ(leftovers->ok.load(), 3U);
+  EXPECT_EQ(leftovers->duplicated.load(), 1U);
+  EXPECT_EQ(leftovers->corrupt.load(), 1U);
+  EXPECT_TRUE(f.flow->ledger.has(0, 0, 0));
+  EXPECT_TRUE(f.flow->ledger.has(0, 1, 0));
+  EXPECT_TRUE(f.flow->ledger.has(0, 0, 1));
+  EXPECT_FALSE(f.flow->ledger.has(0, 1, 1));
+  std::vector<std::byte> buf(128);
+  EXPECT_EQ(f.flow->channels[0].recv(buf, 0), SHMH_ETIMEOUT) << "the drain emptied the channel";
+}
+
+INSTANTIATE_TEST_SUITE_P(PeerModes, Drain, ::testing::Values(PeerMode::kProcesses, PeerMode::kThreads),
+                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+
+TEST(KillAccounting, AWriterKilledInsideSendLeavesThatSequenceInDoubt) {
+  FlowFixture f(PeerMode::kProcesses);
+  SendCursor& c = f.flow->send_cursor(1);
+  c.next_seq.store(7);
+  c.in_flight.store(7);
+  account_flow_kill(*f.flow, {Role::kWriter, 1});
+  EXPECT_EQ(f.flow->sends.in_doubt[1], std::vector<std::uint64_t>{7});
+  EXPECT_EQ(c.next_seq.load(), 8U) << "the restart does not resend it";
+  EXPECT_EQ(c.in_flight.load(), kNoSequence);
+  // Between sends: nothing in doubt.
+  account_flow_kill(*f.flow, {Role::kWriter, 1});
+  EXPECT_EQ(f.flow->sends.in_doubt[1].size(), 1U);
+}
+
+TEST(KillAccounting, AGarbledCursorIsNotTrusted) {
+  FlowFixture f(PeerMode::kProcesses);
+  SendCursor& c = f.flow->send_cursor(0);
+  c.next_seq.store(10);
+  c.in_flight.store(f.flow->ledger.capacity() + 5);  // beyond anything a writer may send
+  account_flow_kill(*f.flow, {Role::kWriter, 0});
+  EXPECT_TRUE(f.flow->sends.in_doubt[0].empty());
+  EXPECT_EQ(c.next_seq.load(), 10U);
+  c.in_flight.store(3);  // behind next_seq: already sent, not in doubt
+  account_flow_kill(*f.flow, {Role::kWriter, 0});
+  EXPECT_TRUE(f.flow->sends.in_doubt[0].empty());
+  ReceiveCursor& r = f.flow->receive_cursor(0);
+  r.step.store(77);  // no such step
+  account_flow_kill(*f.flow, {Role::kReader, 0});
+  EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 0U);
+  EXPECT_EQ(r.get(), ReceiveStep::kIdle);
+}
+
+TEST(KillAccounting, AReaderKilledWithAnIdentifiedMessageHasItRecorded) {
+  FlowFixture f(PeerMode::kProcesses);
+  ReceiveCursor& r = f.flow->receive_cursor(0);
+  r.pending_writer.store(1);
+  r.pending_sequence.store(4);
+  r.set(ReceiveStep::kPending);
+  account_flow_kill(*f.flow, {Role::kReader, 0});
+  EXPECT_TRUE(f.flow->ledger.has(0, 1, 4));
+  EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 0U);
+  r.set(ReceiveStep::kInRecv);
+  account_flow_kill(*f.flow, {Role::kReader, 0});
+  EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 1U) << "inside recv: one message may have gone with it";
+}
+
+}  // namespace
+}  // namespace shmh::stress

@@ -1,0 +1,171 @@
+// The concurrency core on its own, with fake peers that touch no channel: the phase driver starts
+// every peer, stops writers before readers drain, kills and restarts peers (a new incarnation,
+// on_kill after the victim is reaped), ends a phase whose peers stop progressing with a stall that
+// names who is stuck in what, and reports a peer that dies on its own. Every end is a condition
+// the peers reach (a quota of kills, the stop words), never a time: the phase duration is long and
+// only the watchdog test uses a short time, whose firing is what it checks.
+#include "stress/phase_driver.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "core/sys/sys.h"
+
+namespace shmh::stress {
+namespace {
+
+class Quiet : public RunObserver {};
+
+struct Fixture {
+  StressOptions options;
+  Phase phase;
+  Quiet observer;
+  PeerBoard board;
+
+  Fixture(std::uint32_t writers, std::uint32_t readers, PeerMode mode) {
+    options.mode = mode;
+    options.watchdog = std::chrono::milliseconds(60'000);
+    phase.name = "test";
+    phase.writers = writers;
+    phase.readers = readers;
+    phase.duration = std::chrono::milliseconds(600'000);  // the peers end the phase, not the clock
+    auto b = PeerBoard::create(writers, readers);
+    EXPECT_TRUE(b.ok());
+    board = std::move(*b);
+  }
+  DriveOutcome drive(const PeerGroup::Body& body, const DriveConfig& config = {}) {
+    const WorkloadEnv env{.options = options, .phase = phase, .seed = 7, .channel = nullptr, .observer = observer};
+    PeerGroup group(options.mode, board, body);
+    return drive_phase(group, board, env, config);
+  }
+};
+
+std::string findings(const DriveOutcome& d) {
+  std::string out;
+  for (const auto& f : d.findings) out += std::string(to_string(f.kind)) + ": " + f.detail + "\n";
+  return out;
+}
+
+class Modes : public ::testing::TestWithParam<PeerMode> {};
+
+// Writers end on their own after 20 operations; each reader, once told the writers are done,
+// checks that every writer's record says it finished: the driver stops writers before readers.
+TEST_P(Modes, WritersEndBeforeReadersDrainAndEveryRecordSaysSo) {
+  Fixture f(3, 2, GetParam());
+  const auto d = f.drive([&f](PeerId id) -> ChildReport {
+    PeerRecord& rec = f.board.record(id.role, id.index);
+    if (id.role == Role::kWriter) {
+      for (int i = 0; i < 20; ++i) rec.done_one(8);
+      rec.finish();
+      return {};
+    }
+    while (!f.board.writers_done() && !f.board.aborted()) ::sched_yield();
+    bool all = true;
+    for (std::uint32_t w = 0; w < f.board.writers(); ++w) all = all && f.board.writer(w).finished.load() == 1;
+    PeerRecord::add(all ? rec.ok : rec.corrupt, 1);
+    rec.finish();
+    return {};
+  });
+  EXPECT_TRUE(d.findings.empty()) << findings(d);
+  EXPECT_FALSE(d.aborted);
+  for (std::uint32_t w = 0; w < 3; ++w) {
+    EXPECT_EQ(f.board.writer(w).progress.load(), 20U);
+    EXPECT_EQ(f.board.writer(w).finished.load(), 1U);
+    EXPECT_NE(f.board.writer(w).pid.load(), 0) << "the record names its process or thread";
+  }
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    EXPECT_EQ(f.board.reader(r).ok.load(), 1U) << "reader " << r << " saw a writer still running after writers_done";
+    EXPECT_EQ(f.board.reader(r).corrupt.load(), 0U);
+  }
+}
+
+TEST_P(Modes, APeerThatStopsProgressingIsAStallNamingItsOperation) {
+  Fixture f(1, 1, GetParam());
+  f.options.watchdog = std::chrono::milliseconds(300);
+  std::atomic<bool> release{false};  // threads cannot be killed: let the stuck one go at the end
+  const auto d = f.drive(
+      [&](PeerId id) -> ChildReport {
+        PeerRecord& rec = f.board.record(id.role, id.index);
+        if (id.role == Role::kWriter) rec.begin(PeerOp::kSend, 42);
+        if (id.role == Role::kReader) rec.begin(PeerOp::kRecv);
+        while (!release.load() && !(GetParam() == PeerMode::kThreads && f.board.aborted())) ::usleep(1000);
+        rec.finish();
+        return {};
+      },
+      DriveConfig{.on_kill = {}, .describe_op = [](PeerId id, const PeerRecord& rec) -> std::string {
+                    return id.role == Role::kWriter ? "of seq " + std::to_string(rec.op_arg.load()) : "";
+                  }});
+  release.store(true);
+  EXPECT_TRUE(d.aborted);
+  ASSERT_EQ(d.findings.size(), 1U) << findings(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kStall);
+  EXPECT_NE(d.findings[0].detail.find("writer 0"), std::string::npos) << d.findings[0].detail;
+  EXPECT_NE(d.findings[0].detail.find("in send of seq 42"), std::string::npos) << d.findings[0].detail;
+  EXPECT_NE(d.findings[0].detail.find("reader 0"), std::string::npos) << d.findings[0].detail;
+}
+
+TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
+  Fixture f(1, 1, GetParam());
+  const auto d = f.drive([&f](PeerId id) -> ChildReport {
+    PeerRecord& rec = f.board.record(id.role, id.index);
+    if (id.role == Role::kWriter) return ChildReport{3, "the writer gave up"};
+    while (!f.board.writers_done() && !f.board.aborted()) ::sched_yield();
+    rec.finish();
+    return {};
+  });
+  ASSERT_EQ(d.findings.size(), 1U) << findings(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kPeerCrash);
+  EXPECT_NE(d.findings[0].detail.find("writer 0"), std::string::npos) << d.findings[0].detail;
+  EXPECT_NE(d.findings[0].detail.find("the writer gave up"), std::string::npos) << d.findings[0].detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(PeerGroups, Modes, ::testing::Values(PeerMode::kProcesses, PeerMode::kThreads),
+                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+
+// Kills (processes only): each victim is reaped before on_kill sees it, and restarts as the next
+// incarnation. The writers end once each has been killed twice, so the phase's end is a count of
+// kills, not a time.
+TEST(PhaseDriver, KilledPeersAreReapedThenRestartedAsTheirNextIncarnation) {
+  Fixture f(2, 1, PeerMode::kProcesses);
+  f.phase.kill_rate = 200;
+  std::vector<PeerId> killed;
+  std::vector<bool> reaped;
+  const auto d = f.drive(
+      [&f](PeerId id) -> ChildReport {
+        PeerRecord& rec = f.board.record(id.role, id.index);
+        if (id.role == Role::kWriter && rec.incarnation.load() >= 2) {
+          rec.finish();
+          return {};
+        }
+        while (!(id.role == Role::kWriter ? f.board.stop_writing() : f.board.writers_done()) && !f.board.aborted()) {
+          rec.done_one(1);
+          ::usleep(100);
+        }
+        rec.finish();
+        return {};
+      },
+      DriveConfig{.on_kill =
+                      [&](PeerId id) {
+                        killed.push_back(id);
+                        const pid_t pid = f.board.record(id.role, id.index).pid.load();
+                        reaped.push_back(::kill(pid, 0) != 0 && errno == ESRCH);
+                      },
+                  .describe_op = {}});
+  EXPECT_TRUE(d.findings.empty()) << findings(d);
+  ASSERT_EQ(d.kills, killed.size());
+  EXPECT_GE(d.kills, 4U) << "each writer was killed at least twice before it ended";
+  for (const bool r : reaped) EXPECT_TRUE(r) << "on_kill ran before the victim was reaped";
+  std::uint64_t incarnations = 0;
+  for (std::uint32_t w = 0; w < 2; ++w) incarnations += f.board.writer(w).incarnation.load();
+  incarnations += f.board.reader(0).incarnation.load();
+  EXPECT_EQ(incarnations, d.kills) << "every kill restarted its victim once";
+  for (std::uint32_t w = 0; w < 2; ++w) EXPECT_GE(f.board.writer(w).incarnation.load(), 2U);
+}
+
+}  // namespace
+}  // namespace shmh::stress
