@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <random>
+#include <memory>
 #include <thread>
 #include <vector>
+
+#include "stress/perturbation.h"
 
 namespace shmh::stress {
 namespace {
@@ -21,10 +23,27 @@ std::string format_seconds(double s) {
   return buf;
 }
 
-class Driver {
+class Driver final : public PeerControl {
  public:
   Driver(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config)
-      : group_(group), board_(board), env_(env), config_(config), rng_(env.seed ^ 0x6b696c6cULL) {}
+      : group_(group), board_(board), env_(env), config_(config) {
+    for (const auto* p : perturbations()) {
+      if (auto perturber = p->make(env.phase, env.seed)) perturbers_.push_back(std::move(perturber));
+    }
+  }
+
+  [[nodiscard]] std::vector<PeerId> running_peers() const override { return group_.running_peers(); }
+
+  bool kill_and_restart(PeerId victim) override {
+    auto pid = group_.kill(victim);
+    if (!pid) return false;  // it ended on its own meanwhile
+    ++out_.kills;
+    if (config_.on_kill) config_.on_kill(victim);
+    PeerRecord& rec = board_.record(victim.role, victim.index);
+    rec.incarnation.fetch_add(1, std::memory_order_relaxed);
+    start_peer(victim);
+    return true;
+  }
 
   DriveOutcome run() {
     start_ = Clock::now();
@@ -32,12 +51,11 @@ class Driver {
     last_report_ = start_;
     for (std::uint32_t i = 0; i < board_.writers(); ++i) start_peer({Role::kWriter, i});
     for (std::uint32_t i = 0; i < board_.readers(); ++i) start_peer({Role::kReader, i});
-    schedule_kill();
 
     const auto deadline = start_ + env_.phase.duration;
     // 1. Run: until the time is up, the writers have met their quota, or something ends it.
     while (!ended_ && Clock::now() < deadline && group_.any_running(Role::kWriter)) {
-      tick(/*kills=*/true);
+      tick(/*perturb=*/true);
     }
     // 2. Writers stop; 3. readers drain what is queued and stop. Both under the watchdog.
     board_.set_stop_writing();
@@ -83,13 +101,7 @@ class Driver {
     }
   }
 
-  void schedule_kill() {
-    if (env_.phase.kill_rate <= 0) return;
-    std::exponential_distribution<double> gap(env_.phase.kill_rate);
-    next_kill_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng_)));
-  }
-
-  void tick(bool kills) {
+  void tick(bool perturb) {
     std::this_thread::sleep_for(kTick);
     group_.poll();
     const auto now = Clock::now();
@@ -108,9 +120,8 @@ class Driver {
       ended_ = true;
       return;
     }
-    if (kills && env_.phase.kill_rate > 0 && now >= next_kill_) {
-      kill_one();
-      schedule_kill();
+    if (perturb) {
+      for (auto& p : perturbers_) p->tick(*this, now);
     }
     if (now - last_report_ >= kProgressEvery) {
       const double dt = std::chrono::duration<double>(now - last_report_).count();
@@ -162,20 +173,6 @@ class Driver {
     }
   }
 
-  void kill_one() {
-    auto peers = group_.running_peers();
-    if (peers.empty()) return;
-    std::uniform_int_distribution<std::size_t> pick(0, peers.size() - 1);
-    const PeerId victim = peers[pick(rng_)];
-    auto pid = group_.kill(victim);
-    if (!pid) return;  // it ended on its own meanwhile
-    ++out_.kills;
-    if (config_.on_kill) config_.on_kill(victim);
-    PeerRecord& rec = board_.record(victim.role, victim.index);
-    rec.incarnation.fetch_add(1, std::memory_order_relaxed);
-    start_peer(victim);
-  }
-
   void report_stall(Clock::time_point now) {
     std::string who;
     for (const PeerId id : group_.running_peers()) {
@@ -202,10 +199,10 @@ class Driver {
   const PeerBoard& board_;
   const WorkloadEnv& env_;
   const DriveConfig& config_;
-  std::mt19937_64 rng_;
+  std::vector<std::unique_ptr<Perturber>> perturbers_;
   DriveOutcome out_;
   bool ended_ = false;
-  Clock::time_point start_, last_progress_at_, last_report_, next_kill_;
+  Clock::time_point start_, last_progress_at_, last_report_;
   std::uint64_t last_progress_ = 0;
   std::uint64_t reported_progress_ = 0;  // at the last progress report
   std::vector<Watch> watches_;

@@ -1,6 +1,7 @@
 // The phase driver: the loop every workload runs its peers under. It starts them, runs the phase
-// for its duration (or until the writers finish a --messages quota), injects SIGKILLs at the
-// phase's rate and restarts the victims, ends the phase in order (writers stop, then readers drain
+// for its duration (or until the writers finish a --messages quota), ticks the phase's
+// perturbations (perturbation.h: SIGKILL and restart, ...) through the PeerControl it implements,
+// ends the phase in order (writers stop, then readers drain
 // and stop), and watches progress: no progress for the watchdog's time ends the phase with a
 // "stall" finding that names each peer still running, its pid, role and the operation it is in.
 // It also ends early when the observer reports an interrupt.

@@ -11,6 +11,7 @@
 #include "stress/campaign_plan.h"
 #include "stress/channel_preflight.h"
 #include "stress/latency_summary.h"
+#include "stress/perturbation.h"
 #include "stress/phase_descriptor.h"
 #include "stress/segment_census.h"
 #include "stress/workload.h"
@@ -129,13 +130,19 @@ PhaseResult phase_record(const Phase& phase, const StressOptions& options) {
   return r;
 }
 
-// Why the phase cannot run here: its own fit (phase descriptor), then its workload's.
+// Why the phase cannot run here: its own fit (phase descriptor), its perturbations', then its
+// workload's.
 std::optional<std::string> why_not(const WorkloadEnv& env, const WorkloadDescriptor& workload) {
+  const PhaseFit fit{
+      .channel_flags = env.channel != nullptr && env.channel->vtable != nullptr ? env.channel->vtable->flags : 0U,
+      .mode = env.options.mode};
   if (const PhaseDescriptor* d = find_phase(env.phase.name); d != nullptr && d->applies_to != nullptr) {
-    const PhaseFit fit{
-        .channel_flags = env.channel != nullptr && env.channel->vtable != nullptr ? env.channel->vtable->flags : 0U,
-        .mode = env.options.mode};
     if (auto why = d->applies_to(fit)) return why;
+  }
+  for (const auto* p : perturbations()) {
+    if (p->applies_to != nullptr && p->make(env.phase, env.seed) != nullptr) {
+      if (auto why = p->applies_to(fit)) return why;
+    }
   }
   return workload.unsupported(env);
 }

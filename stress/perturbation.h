@@ -1,0 +1,61 @@
+// Perturbation: something the phase driver does to running peers on purpose, to expose what plain
+// load does not — today SIGKILL and restart (`kill`). One file each under stress/perturbations/,
+// the same shape: a descriptor whose make() returns the phase's perturber (or null when the phase
+// does not ask for it) and, optionally, why it cannot run in a mode. The driver ticks every active
+// perturber while the writers run; a perturber acts only through PeerControl.
+//
+// Adding a perturbation: stress/perturbations/<name>.cc defining
+// `const PerturbationDescriptor& <name>_perturbation()`, its declaration and place in the list in
+// stress/perturbations/perturbations.cc, and a field in PhaseShape for its parameter.
+//
+//   for (const auto* p : perturbations()) if (auto one = p->make(phase, seed)) active.push_back(std::move(one));
+//   ... every tick: one->tick(control, now);
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stress/peer_group.h"
+#include "stress/phase_descriptor.h"
+#include "stress/stress_options.h"
+
+namespace shmh::stress {
+
+// What a perturbation may do to the phase's peers; the phase driver implements it.
+class PeerControl {
+ public:
+  virtual ~PeerControl() = default;
+  [[nodiscard]] virtual std::vector<PeerId> running_peers() const = 0;
+  // SIGKILLs the peer, reaps it, lets the workload account for what it had in flight (on_kill),
+  // counts the kill and restarts the peer as its next incarnation. False when it had already ended.
+  virtual bool kill_and_restart(PeerId id) = 0;
+};
+
+// One phase's running perturbation.
+class Perturber {
+ public:
+  virtual ~Perturber() = default;
+  // Called about every 5 ms while the writers run (not while the phase drains).
+  virtual void tick(PeerControl& peers, std::chrono::steady_clock::time_point now) = 0;
+};
+
+struct PerturbationDescriptor {
+  std::string_view name;
+  std::string_view help;
+  // The perturber `phase` asks for (from its PhaseShape parameters), or null. `seed` is the phase's:
+  // the same seed gives the same schedule and choices.
+  std::unique_ptr<Perturber> (*make)(const Phase& phase, std::uint64_t seed) = nullptr;
+  // Why it cannot act in this fit, nullopt when it can; may be null.
+  std::optional<std::string> (*applies_to)(const PhaseFit& fit) = nullptr;
+};
+
+// Every perturbation, in the order the driver ticks them.
+std::span<const PerturbationDescriptor* const> perturbations();
+
+}  // namespace shmh::stress

@@ -1,0 +1,15 @@
+// Every perturbation the phase driver can apply, in the order it ticks them.
+#include <array>
+
+#include "stress/perturbation.h"
+
+namespace shmh::stress {
+
+const PerturbationDescriptor& kill_perturbation();
+
+std::span<const PerturbationDescriptor* const> perturbations() {
+  static const std::array<const PerturbationDescriptor*, 1> all = {&kill_perturbation()};
+  return all;
+}
+
+}  // namespace shmh::stress
