@@ -3,33 +3,18 @@
 #include <nlohmann/json.hpp>
 
 namespace shmh {
-namespace {
-
-const char* outcome_name(Outcome o) {
-  switch (o) {
-    case Outcome::kPass:
-      return "pass";
-    case Outcome::kFail:
-      return "fail";
-    case Outcome::kError:
-      return "error";
-  }
-  return "?";
-}
-
-}  // namespace
 
 std::string render_smoke_json(const ShareCheckResult& r, std::uint64_t size, const std::string& sandbox) {
   nlohmann::ordered_json doc;
   doc["schema"] = "shmharness-smoke/1";
-  doc["verdict"] = outcome_name(r.outcome());
+  doc["verdict"] = to_string(r.outcome());
   doc["seed"] = r.seed;
   doc["size"] = size;
   doc["sandbox"] = sandbox;
   auto backends = nlohmann::ordered_json::array();
   for (const auto& b : r.backends) {
     backends.push_back({{"backend", std::string(to_string(b.backend))},
-                        {"outcome", outcome_name(b.outcome)},
+                        {"outcome", to_string(b.outcome)},
                         {"bytes_checked", b.bytes_checked},
                         {"seconds", b.seconds},
                         {"detail", b.detail}});

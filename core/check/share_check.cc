@@ -97,6 +97,18 @@ Outcome ShareCheckResult::outcome() const {
   return Outcome::kPass;
 }
 
+const char* to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kError:
+      return "error";
+  }
+  return "?";
+}
+
 Result<void> check_share_options(const ShareCheckOptions& options) {
   if (options.size == 0) return logic_error("share check", "size must be at least 1 byte");
   if (options.backends.empty()) return logic_error("share check", "no backend selected");

@@ -39,6 +39,9 @@ struct ShareCheckOptions {
 // call failed: no memory, a full /dev/shm, a missing permission) — the detail says what to do.
 enum class Outcome { kPass, kFail, kError };
 
+// "pass", "fail", "error" (the JSON report's words; the text report shows them upper-case).
+const char* to_string(Outcome outcome);
+
 struct BackendVerdict {
   Backend backend = Backend::kSysv;
   Outcome outcome = Outcome::kError;
