@@ -99,9 +99,10 @@ struct alignas(64) PeerRecord {
 
   template <class S>
   static constexpr void check_state_type() noexcept {
-    static_assert(sizeof(S) <= kStateBytes && alignof(S) <= 8, "a workload's peer state must fit its 64 bytes");
-    static_assert(std::is_standard_layout_v<S> && std::is_trivially_destructible_v<S>,
-                  "a workload's peer state lives in shared memory: standard layout, nothing to destroy");
+    static_assert(sizeof(S) <= kStateBytes, "a workload's peer state must fit its 64 bytes");
+    static_assert(alignof(S) <= 8, "a workload's peer state is aligned to 8 bytes at most");
+    static_assert(std::is_standard_layout_v<S>, "a workload's peer state lives in shared memory: standard layout");
+    static_assert(std::is_trivially_destructible_v<S>, "a workload's peer state is never destroyed: nothing to free");
   }
   alignas(8) std::byte state_[kStateBytes] = {};
 };
