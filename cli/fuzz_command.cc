@@ -60,14 +60,7 @@ std::string target_names() {
 
 Outcome run_list(const FuzzOptions& o) {
   const fuzz::FuzzLayout layout = layout_for(o);
-  std::printf("%-14s %7s %11s %7s  %s\n", "target", "corpus", "regressions", "binary", "what it checks");
-  for (const auto& t : fuzz::fuzz_targets()) {
-    const bool built = ::access(layout.fuzzer(t.name).c_str(), X_OK) == 0;
-    std::printf("%-14s %7zu %11zu %7s  %s\n", t.name.c_str(), fuzz::count_inputs(layout.corpus(t.name)),
-                fuzz::count_inputs(layout.regressions(t.name)), built ? "yes" : "no", t.summary.c_str());
-  }
-  std::printf("\nfuzz pieces from the %s\nlibFuzzer binaries: %s  (build: cmake --workflow --preset fuzz)\n",
-              layout.where.c_str(), layout.fuzzer_dir.c_str());
+  std::fputs(render_fuzz_list(fuzz::target_status(layout), layout).c_str(), stdout);
   return Outcome::kPass;
 }
 
@@ -131,16 +124,8 @@ Outcome run_coverage(const FuzzOptions& o) {
   if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
   auto r = fuzz::run_coverage(layout_for(o), targets, {.out_dir = o.out + "/coverage", .build = !o.no_build});
   if (!r) return fail(r.error().message());
-  bool below = false;
-  std::printf("line coverage of core/ by the corpora of %zu target(s):\n", targets.size());
-  for (const auto& a : r->areas) {
-    const bool low = a.percent() < o.fail_under && a.prefix == "model+segment+ring";
-    below = below || low;
-    std::printf("  %-20s %6.1f%%  (%llu of %llu lines)%s\n", a.prefix.c_str(), a.percent(),
-                static_cast<unsigned long long>(a.covered), static_cast<unsigned long long>(a.lines),
-                low ? "  below --fail-under" : "");
-  }
-  std::printf("html: %s\nlcov: %s\n", r->html.c_str(), r->lcov.c_str());
+  std::fputs(render_fuzz_coverage(*r, targets.size(), o.fail_under).c_str(), stdout);
+  const bool below = r->below(o.fail_under);
   return below ? Outcome::kFinding : Outcome::kPass;
 }
 

@@ -30,4 +30,25 @@ std::string render_fuzz_text(const std::vector<fuzz::TargetReport>& reports) {
   return out;
 }
 
+std::string render_fuzz_list(const std::vector<fuzz::TargetStatus>& targets, const fuzz::FuzzLayout& layout) {
+  std::string out =
+      fmt::format("{:<14} {:>7} {:>11} {:>7}  {}\n", "target", "corpus", "regressions", "binary", "what it checks");
+  for (const auto& t : targets) {
+    out += fmt::format("{:<14} {:>7} {:>11} {:>7}  {}\n", t.target.name, t.corpus, t.regressions,
+                       t.built ? "yes" : "no", t.target.summary);
+  }
+  return out +
+         fmt::format("\nfuzz pieces from the {}\nlibFuzzer binaries: {}  (build: cmake --workflow --preset fuzz)\n",
+                     layout.where, layout.fuzzer_dir);
+}
+
+std::string render_fuzz_coverage(const fuzz::CoverageReport& report, std::size_t targets, double fail_under) {
+  std::string out = fmt::format("line coverage of core/ by the corpora of {} target(s):\n", targets);
+  for (const auto& a : report.areas) {
+    out += fmt::format("  {:<20} {:6.1f}%  ({} of {} lines){}\n", a.prefix, a.percent(), a.covered, a.lines,
+                       a.below(fail_under) ? "  below --fail-under" : "");
+  }
+  return out + fmt::format("html: {}\nlcov: {}\n", report.html, report.lcov);
+}
+
 }  // namespace shmh

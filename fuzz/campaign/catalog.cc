@@ -1,5 +1,7 @@
 #include "fuzz/campaign/catalog.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +52,17 @@ FuzzLayout default_layout() {
     if (std::filesystem::is_directory(prefix / "share/shmharness/fuzz", ec)) return prefix_layout(prefix.string());
   }
   return build_tree_layout();
+}
+
+std::vector<TargetStatus> target_status(const FuzzLayout& layout) {
+  std::vector<TargetStatus> out;
+  for (const FuzzTarget& t : fuzz_targets()) {
+    out.push_back({.target = t,
+                   .corpus = count_inputs(layout.corpus(t.name)),
+                   .regressions = count_inputs(layout.regressions(t.name)),
+                   .built = ::access(layout.fuzzer(t.name).c_str(), X_OK) == 0});
+  }
+  return out;
 }
 
 std::map<std::string, std::string> read_options(const std::string& path) {

@@ -49,6 +49,17 @@ FuzzLayout build_tree_layout();
 // As the header says: $SHMH_FUZZ_PREFIX, the prefix beside this executable, the build tree.
 FuzzLayout default_layout();
 
+// What `fuzz list` shows of one target in a layout.
+struct TargetStatus {
+  FuzzTarget target;
+  std::size_t corpus = 0;       // inputs in its corpus
+  std::size_t regressions = 0;  // inputs in its regressions
+  bool built = false;           // its libFuzzer binary is there and executable
+};
+
+// Every target's status in `layout`.
+std::vector<TargetStatus> target_status(const FuzzLayout& layout);
+
 // The [libfuzzer] section of <name>.options as flag → value ("max_len" → "512").
 std::map<std::string, std::string> read_options(const std::string& path);
 

@@ -129,7 +129,7 @@ Result<CoverageReport> run_coverage(const FuzzLayout& layout, const std::vector<
     }
   }
   // The figure the fuzzing goal names: model, segments and ring together.
-  AreaCoverage named{"model+segment+ring"};
+  AreaCoverage named{kGatedArea};
   for (std::size_t i = 0; i < 3; ++i) {
     named.lines += report.areas[i].lines;
     named.covered += report.areas[i].covered;

@@ -21,6 +21,9 @@ struct CoverageOptions {
   bool build = true;  // configure and build the coverage preset first
 };
 
+// The area --fail-under gates: the model, the segments and the ring together.
+inline constexpr const char* kGatedArea = "model+segment+ring";
+
 struct AreaCoverage {
   std::string prefix;  // "core/model/"
   std::uint64_t lines = 0;
@@ -28,6 +31,8 @@ struct AreaCoverage {
   [[nodiscard]] double percent() const {
     return lines == 0 ? 0.0 : 100.0 * static_cast<double>(covered) / static_cast<double>(lines);
   }
+  // Whether this is the gated area and its coverage is below `fail_under` percent.
+  [[nodiscard]] bool below(double fail_under) const { return prefix == kGatedArea && percent() < fail_under; }
 };
 
 struct CoverageReport {
@@ -36,6 +41,14 @@ struct CoverageReport {
   std::vector<AreaCoverage> areas;
   std::string html;  // index.html
   std::string lcov;  // lcov.info
+
+  // Whether the gated area is below `fail_under` percent (a finding).
+  [[nodiscard]] bool below(double fail_under) const {
+    for (const auto& a : areas) {
+      if (a.below(fail_under)) return true;
+    }
+    return false;
+  }
 };
 
 // Errors: clang / llvm-profdata / llvm-cov missing (install clang and llvm), a build that fails, a
