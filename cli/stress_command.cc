@@ -79,7 +79,7 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   o.seed = f.seed.value_or(random_seed());
   if (auto valid = stress::validate(o); !valid) return valid.error();
   // A channel that cannot even load is a usage error before anything starts.
-  if (!o.workload || stress::find_workload(*o.workload)->uses_channel) {
+  if (stress::chosen_workload(o)->uses_channel) {
     if (auto channel = resolve_channel(o.channel); !channel) {
       return logic_error("--channel " + o.channel, channel.error().message());
     }
@@ -130,7 +130,7 @@ Outcome run_and_report(const stress::StressOptions& options, const StressFlags& 
   catch_interrupts();
   const ReportOutput out("stress", {flags.json, flags.junit});
   if (!flags.quiet) {
-    const bool channel = !options.workload || stress::find_workload(*options.workload)->uses_channel;
+    const bool channel = stress::chosen_workload(options)->uses_channel;
     const std::string what = channel ? "channel " + options.channel : "workload " + *options.workload + " (no channel)";
     std::fprintf(out.human(), "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
                  static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(options.seed),

@@ -16,7 +16,7 @@ std::vector<Phase> plan_phases(const StressOptions& o) {
   std::vector<Phase> phases;
   std::vector<double> weights;
   if (narrows(o)) {
-    const WorkloadDescriptor* w = find_workload(o.workload.value_or("queue"));
+    const WorkloadDescriptor* w = chosen_workload(o);
     SHMH_CHECK(w != nullptr, "plan_phases: unknown workload (validate first)");
     const PhaseDefaults& d = w->defaults;
     Phase p;

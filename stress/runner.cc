@@ -33,7 +33,7 @@ Result<void> bad(const std::string& flag, const std::string& what) { return logi
 }  // namespace
 
 Result<void> validate(const StressOptions& o) {
-  const WorkloadDescriptor* workload = find_workload(o.workload.value_or("queue"));
+  const WorkloadDescriptor* workload = chosen_workload(o);
   if (workload == nullptr) return bad("--workload " + *o.workload, "unknown (one of " + workload_names() + ")");
   if (o.writers && (*o.writers == 0 || *o.writers > kMaxPeersPerRole)) {
     return bad("--writers " + std::to_string(*o.writers), "must be 1..64");

@@ -79,9 +79,12 @@ struct WorkloadDescriptor {
   PhaseOutcome (*run)(WorkloadEnv& env) = nullptr;
 };
 
-// Every workload, in the order --help lists them.
+// Every workload, in the order --help lists them. The first is the one a narrowed run without
+// --workload runs.
 std::span<const WorkloadDescriptor* const> workloads();
 const WorkloadDescriptor* find_workload(std::string_view name);
+// The workload `options` names, or the first of the list; null when the name is unknown.
+const WorkloadDescriptor* chosen_workload(const StressOptions& options);
 
 // The workload option behind a flag ("--segment-size"), if a workload declares it.
 const WorkloadOption* find_workload_option(std::string_view flag);

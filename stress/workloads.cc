@@ -25,6 +25,10 @@ const WorkloadDescriptor* find_workload(std::string_view name) {
   return nullptr;
 }
 
+const WorkloadDescriptor* chosen_workload(const StressOptions& options) {
+  return options.workload ? find_workload(*options.workload) : workloads().front();
+}
+
 const WorkloadOption* find_workload_option(std::string_view flag) {
   for (const auto* w : workloads()) {
     for (const auto* o : w->options) {
