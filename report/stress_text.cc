@@ -68,7 +68,6 @@ std::string render_stress_text(const stress::StressResult& r) {
   for (const auto& p : r.phases) {
     const auto& ph = p.phase;
     std::string head = fmt::format("  {:<13} {:<9} {}", ph.name, ph.workload, p.shape);
-    if (ph.kill_rate > 0) head += fmt::format(" kill {}/s", ph.kill_rate);
     if (!p.ran) {
       out += fmt::format("{}  skipped: {}\n", head, p.skipped);
       continue;

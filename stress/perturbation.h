@@ -53,6 +53,8 @@ struct PerturbationDescriptor {
   std::unique_ptr<Perturber> (*make)(const Phase& phase, std::uint64_t seed) = nullptr;
   // Why it cannot act in this fit, nullopt when it can; may be null.
   std::optional<std::string> (*applies_to)(const PhaseFit& fit) = nullptr;
+  // How the report names it in a phase that uses it: "kill 20/s".
+  std::string (*describe)(const Phase& phase) = nullptr;
 };
 
 // Every perturbation, in the order the driver ticks them.

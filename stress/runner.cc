@@ -126,6 +126,9 @@ PhaseResult phase_record(const Phase& phase, const StressOptions& options) {
   PhaseResult r;
   r.phase = phase;
   r.shape = w->describe(phase, options);
+  for (const auto* p : perturbations()) {
+    if (p->make(phase, 0) != nullptr) r.shape += " " + p->describe(phase);
+  }
   r.unit = std::string(w->unit);
   return r;
 }

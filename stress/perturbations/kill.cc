@@ -1,6 +1,7 @@
 // `kill`: SIGKILL a random running peer at exponentially distributed intervals (PhaseShape::kill_rate
 // per second across the phase's peers) and restart it. What the victim had in flight is the
 // workload's to account for (DriveConfig::on_kill), after the victim is reaped.
+#include <cstdio>
 #include <random>
 
 #include "stress/perturbation.h"
@@ -46,6 +47,12 @@ std::optional<std::string> applies_to(const PhaseFit& fit) {
   return std::nullopt;
 }
 
+std::string describe(const Phase& phase) {
+  char rate[32];
+  (void)std::snprintf(rate, sizeof rate, "%g", phase.kill_rate);
+  return std::string("kill ") + rate + "/s";
+}
+
 }  // namespace
 
 const PerturbationDescriptor& kill_perturbation() {
@@ -54,6 +61,7 @@ const PerturbationDescriptor& kill_perturbation() {
       .help = "SIGKILL random peers (--kill RATE per second) and restart them",
       .make = make,
       .applies_to = applies_to,
+      .describe = describe,
   };
   return descriptor;
 }

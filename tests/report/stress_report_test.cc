@@ -48,7 +48,7 @@ stress::StressResult fixed_result(bool with_finding) {
   b.phase.writers = 2;
   b.phase.readers = 2;
   b.phase.kill_rate = 20;
-  b.shape = "2w/2r 64..64 B cap 64";
+  b.shape = "2w/2r 64..64 B cap 64 kill 20/s";  // the perturbations' descriptions follow
   b.unit = "msg/s";
   b.ran = true;
   b.seconds = 1.1;
