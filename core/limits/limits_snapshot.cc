@@ -67,7 +67,7 @@ void read_mountinfo(const std::string& text, const std::string& mount_point, Lim
     s.dev_shm_fstype = fstype;
     // Both lists carry "rw" (and may repeat others): each option once, in the order first seen.
     s.dev_shm_options.clear();
-    std::istringstream all(options + "," + super);
+    std::istringstream all(options.append(",").append(super));
     std::vector<std::string> seen;
     for (std::string opt; std::getline(all, opt, ',');) {
       if (opt.empty() || std::find(seen.begin(), seen.end(), opt) != seen.end()) continue;
