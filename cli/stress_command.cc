@@ -57,6 +57,7 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   o.readers = f.readers;
   o.capacity = f.capacity;
   o.kill_rate = f.kill_rate;
+  o.pause_rate = f.pause_rate;
   o.messages = f.messages;
   auto duration = parse_duration_ms(f.duration);
   if (!duration) return logic_error("--duration", duration.error().detail);
@@ -179,7 +180,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
   CLI::App* sub = app.add_subcommand(
       "stress", "Stress a channel (or the kernel's shm) with many processes and check every message");
   sub->footer("With only --channel, a campaign explores, phase by phase:\n" + phase_help() +
-              "Any of --workload/--writers/--readers/--msg-size/--capacity/--kill narrows it to one configuration.\n"
+              "Any of --workload/--writers/--readers/--msg-size/--capacity/--kill/--pause narrows it to one\n"
+              "configuration.\n"
               "Workloads:\n" +
               workload_help() +
               "Runs in a private IPC + /dev/shm namespace (nothing can leak). Exit 0 pass, 1 finding, 2 usage or\n"
@@ -199,6 +201,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_option("--msg-size", flags->msg_size, "Message sizes MIN[:MAX] in bytes, MIN >= 24 (e.g. 24:4k)");
   sub->add_option("--capacity", flags->capacity, "Channel capacity in messages");
   sub->add_option("--kill", flags->kill_rate, "SIGKILL this many random peers per second and restart them");
+  sub->add_option("--pause", flags->pause_rate,
+                  "SIGSTOP this many random peers per second (inside their calls) for 1 ms..2 s, then SIGCONT");
   sub->add_option("--seed", flags->seed, "Replay a run: the same sizes, choices and kill schedule");
   sub->add_option("--watchdog", flags->watchdog, "No progress for this long ends the run with a 'stall' finding")
       ->capture_default_str();

@@ -29,6 +29,7 @@ struct StressFlags {
   std::optional<std::string> msg_size;  // MIN or MIN:MAX
   std::optional<std::uint32_t> capacity;
   std::optional<double> kill_rate;
+  std::optional<double> pause_rate;
   std::optional<std::uint64_t> seed;
   std::string watchdog = "5s";
   // Workloads' own options (churn's --segment-size ...) as typed, by flag; only those given.

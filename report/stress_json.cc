@@ -42,6 +42,7 @@ std::string render_stress_json(const stress::StressResult& r) {
                     {"msg_size_max", optional_json(o.msg_max)},
                     {"capacity", optional_json(o.capacity)},
                     {"kill_rate", optional_json(o.kill_rate)},
+                    {"pause_rate", optional_json(o.pause_rate)},
                     {"duration_ms", o.duration.count()},
                     {"messages", optional_json(o.messages)},
                     {"watchdog_ms", o.watchdog.count()}};
@@ -67,6 +68,7 @@ std::string render_stress_json(const stress::StressResult& r) {
               {"msg_size_max", ph.msg_max},
               {"capacity", ph.capacity},
               {"kill_rate", ph.kill_rate},
+              {"pause_rate", ph.pause_rate},
               {"op_timeout_ns", ph.op_timeout_ns},
               {"ran", p.ran}};
     if (p.ran) {
@@ -75,6 +77,7 @@ std::string render_stress_json(const stress::StressResult& r) {
       j["counts"] = counts_json(p.counts);
       j["latency_ns"] = latency_json(p.latency);
       j["kills"] = p.kills;
+      j["pauses"] = p.pauses;
       j["channel_abandoned"] = p.channel_abandoned;
       j["rss_anon_kib"] = {{"runner", p.runner_rss_anon_kib}, {"peers", p.peers_rss_anon_kib}};
     } else {

@@ -76,6 +76,7 @@ std::string render_stress_text(const stress::StressResult& r) {
     out += fmt::format("      {}\n", counts_line(p.counts));
     std::string extra = latency_line(p.latency);
     if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
+    if (p.pauses > 0) extra += fmt::format("; {} pauses", p.pauses);
     if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
     out += fmt::format("      {}\n", extra);
   }

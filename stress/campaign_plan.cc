@@ -9,7 +9,7 @@
 namespace shmh::stress {
 
 bool narrows(const StressOptions& o) {
-  return o.workload || o.writers || o.readers || o.msg_min || o.msg_max || o.capacity || o.kill_rate;
+  return o.workload || o.writers || o.readers || o.msg_min || o.msg_max || o.capacity || o.kill_rate || o.pause_rate;
 }
 
 std::vector<Phase> plan_phases(const StressOptions& o) {
@@ -28,6 +28,7 @@ std::vector<Phase> plan_phases(const StressOptions& o) {
     p.msg_max = o.msg_max.value_or(std::max(d.msg_max, p.msg_min));
     p.capacity = o.capacity.value_or(d.capacity);
     p.kill_rate = o.kill_rate.value_or(0);
+    p.pause_rate = o.pause_rate.value_or(0);
     phases.push_back(p);
     weights.push_back(1);
   } else {

@@ -1,5 +1,5 @@
 // The phases a run executes. With no narrowing option (--workload, --writers, --readers,
-// --msg-size, --capacity, --kill) the run is the default campaign (phase_descriptor.h: one file per
+// --msg-size, --capacity, --kill, --pause) the run is the default campaign (phase_descriptor.h: one file per
 // phase under stress/phases/), the run's duration shared among the phases by weight. With any
 // narrowing option: one phase named after its workload, with the given values and the workload's
 // defaults (WorkloadDescriptor::defaults) for the rest.

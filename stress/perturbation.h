@@ -1,8 +1,8 @@
 // Perturbation: something the phase driver does to running peers on purpose, to expose what plain
-// load does not — today SIGKILL and restart (`kill`). One file each under stress/perturbations/,
-// the same shape: a descriptor whose make() returns the phase's perturber (or null when the phase
-// does not ask for it) and, optionally, why it cannot run in a mode. The driver ticks every active
-// perturber while the writers run; a perturber acts only through PeerControl.
+// load does not — SIGKILL and restart (`kill`), SIGSTOP and SIGCONT (`pause`). One file each under
+// stress/perturbations/, the same shape: a descriptor whose make() returns the phase's perturber (or null when the
+// phase does not ask for it) and, optionally, why it cannot run in a mode. The driver ticks every active perturber
+// while the writers run; a perturber acts only through PeerControl.
 //
 // Adding a perturbation: stress/perturbations/<name>.cc defining
 // `const PerturbationDescriptor& <name>_perturbation()`, its declaration and place in the list in
@@ -35,6 +35,14 @@ class PeerControl {
   // SIGKILLs the peer, reaps it, lets the workload account for what it had in flight (on_kill),
   // counts the kill and restarts the peer as its next incarnation. False when it had already ended.
   virtual bool kill_and_restart(PeerId id) = 0;
+  // SIGSTOPs the peer and SIGCONTs it `duration` later: alive, holding whatever it holds, making no
+  // progress — as if preempted, throttled by its cgroup or stalled by its VM. The watchdog does not
+  // count time while any peer is paused; every pause ends before the writers are told to stop.
+  // False when the peer is not running or already paused.
+  virtual bool pause(PeerId id, std::chrono::nanoseconds duration) = 0;
+  [[nodiscard]] virtual bool paused(PeerId id) const = 0;
+  // The operation the peer's record says it is in (to aim at peers inside a channel call).
+  [[nodiscard]] virtual PeerOp current_op(PeerId id) const = 0;
 };
 
 // One phase's running perturbation.

@@ -1,5 +1,7 @@
 #include "stress/phase_driver.h"
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -35,6 +37,7 @@ class Driver final : public PeerControl {
   [[nodiscard]] std::vector<PeerId> running_peers() const override { return group_.running_peers(); }
 
   bool kill_and_restart(PeerId victim) override {
+    forget_pause(victim);  // SIGKILL ends a stopped process too
     auto pid = group_.kill(victim);
     if (!pid) return false;  // it ended on its own meanwhile
     ++out_.kills;
@@ -43,6 +46,28 @@ class Driver final : public PeerControl {
     rec.incarnation.fetch_add(1, std::memory_order_relaxed);
     start_peer(victim);
     return true;
+  }
+
+  bool pause(PeerId id, std::chrono::nanoseconds duration) override {
+    if (!group_.running(id) || paused(id)) return false;
+    const pid_t pid = board_.record(id.role, id.index).pid.load();
+    // The record's pid is the one the runner stored when it forked the peer: still bounds-checked,
+    // since a SIGSTOP of pid 0 or -1 would stop the runner's whole group.
+    if (pid <= 0 || ::kill(pid, SIGSTOP) != 0) return false;
+    paused_.push_back(Paused{.id = id, .pid = pid, .until = Clock::now() + duration});
+    ++out_.pauses;
+    return true;
+  }
+
+  [[nodiscard]] bool paused(PeerId id) const override {
+    for (const auto& p : paused_) {
+      if (p.id.role == id.role && p.id.index == id.index) return true;
+    }
+    return false;
+  }
+
+  [[nodiscard]] PeerOp current_op(PeerId id) const override {
+    return static_cast<PeerOp>(board_.record(id.role, id.index).op.load(std::memory_order_relaxed));
   }
 
   DriveOutcome run() {
@@ -57,13 +82,15 @@ class Driver final : public PeerControl {
     while (!ended_ && Clock::now() < deadline && group_.any_running(Role::kWriter)) {
       tick(/*perturb=*/true);
     }
-    // 2. Writers stop; 3. readers drain what is queued and stop. Both under the watchdog.
+    // 2. Every pause ends; writers stop; 3. readers drain what is queued and stop. Under the watchdog.
+    resume(Clock::time_point::max());
     board_.set_stop_writing();
     while (!ended_ && group_.any_running(Role::kWriter)) tick(false);
     out_.active_seconds = seconds_since(start_);
     board_.set_writers_done();
     while (!ended_ && group_.any_running(Role::kReader)) tick(false);
     if (ended_) {
+      resume(Clock::time_point::max());
       out_.aborted = !out_.interrupted;
       board_.set_aborted();
       (void)group_.wait(std::nullopt, std::chrono::milliseconds(500));
@@ -110,8 +137,12 @@ class Driver final : public PeerControl {
       ended_ = true;
       return;
     }
+    resume(now);
     watch_peers(now);
     const std::uint64_t progress = board_.total_progress();
+    // A paused peer may hold what everyone else waits for: no progress then is the pause's doing,
+    // not a stall. The watchdog's clock starts again once every pause has ended.
+    if (!paused_.empty()) last_progress_at_ = now;
     if (progress != last_progress_) {
       last_progress_ = progress;
       last_progress_at_ = now;
@@ -173,6 +204,33 @@ class Driver final : public PeerControl {
     }
   }
 
+  struct Paused {
+    PeerId id;
+    pid_t pid = 0;
+    Clock::time_point until{};
+  };
+
+  // SIGCONTs every pause that ends by `now`.
+  void resume(Clock::time_point now) {
+    for (auto it = paused_.begin(); it != paused_.end();) {
+      if (it->until <= now) {
+        (void)::kill(it->pid, SIGCONT);
+        it = paused_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void forget_pause(PeerId id) {
+    for (auto it = paused_.begin(); it != paused_.end(); ++it) {
+      if (it->id.role == id.role && it->id.index == id.index) {
+        paused_.erase(it);
+        return;
+      }
+    }
+  }
+
   void report_stall(Clock::time_point now) {
     std::string who;
     for (const PeerId id : group_.running_peers()) {
@@ -200,6 +258,7 @@ class Driver final : public PeerControl {
   const WorkloadEnv& env_;
   const DriveConfig& config_;
   std::vector<std::unique_ptr<Perturber>> perturbers_;
+  std::vector<Paused> paused_;
   DriveOutcome out_;
   bool ended_ = false;
   Clock::time_point start_, last_progress_at_, last_report_;
@@ -218,6 +277,7 @@ void take_drive(DriveOutcome& drive, PhaseOutcome& out) {
   out.result.active_seconds = drive.active_seconds;
   out.result.kills = drive.kills;
   out.result.restarts = drive.kills;  // every kill restarts its victim
+  out.result.pauses = drive.pauses;
   out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
   out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
 }

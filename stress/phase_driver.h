@@ -32,6 +32,7 @@ struct DriveOutcome {
   double seconds = 0;         // start of the peers to the end of the drain
   double active_seconds = 0;  // start of the peers until the last writer ended: what rates divide by
   std::uint64_t kills = 0;
+  std::uint64_t pauses = 0;
   bool interrupted = false;
   bool aborted = false;  // ended by the watchdog or a failed start: the channel's state is suspect
   // Threads still inside a channel call after the stall (a channel that ignores its timeouts):

@@ -78,6 +78,12 @@ Result<void> validate(const StressOptions& o) {
   if (o.kill_rate && *o.kill_rate > 0 && o.mode == PeerMode::kThreads) {
     return bad("--kill", "needs peers as processes (a thread cannot be killed): drop --threads or --kill");
   }
+  if (o.pause_rate && !(std::isfinite(*o.pause_rate) && *o.pause_rate >= 0 && *o.pause_rate <= 1000)) {
+    return bad("--pause", "RATE must be a number of pauses per second, 0..1000");
+  }
+  if (o.pause_rate && *o.pause_rate > 0 && o.mode == PeerMode::kThreads) {
+    return bad("--pause", "needs peers as processes (SIGSTOP stops the whole process): drop --threads or --pause");
+  }
   if (o.duration.count() <= 0 && !o.messages) return bad("--duration", "must be positive");
   if (o.messages && *o.messages == 0) return bad("--messages", "must be at least 1");
   if (o.watchdog.count() < 100) return bad("--watchdog", "must be at least 100ms");

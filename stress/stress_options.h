@@ -1,7 +1,7 @@
 // StressOptions: what one `shmharness stress` run does, as the CLI parsed it — and Phase, one
 // configuration of a workload that the runner executes. A run is a list of phases: the options
 // either name one configuration (any of --workload, --writers, --readers, --msg-size, --capacity,
-// --kill given) or leave the campaign to explore (campaign_plan.h, phase_descriptor.h).
+// --kill, --pause given) or leave the campaign to explore (campaign_plan.h, phase_descriptor.h).
 //
 //   shmh::stress::StressOptions o;            // defaults: the exploring campaign on `ring`
 //   o.channel = "boost-mq";
@@ -58,6 +58,7 @@ struct StressOptions {
   std::optional<std::uint32_t> msg_max;
   std::optional<std::uint32_t> capacity;
   std::optional<double> kill_rate;             // SIGKILLs per second across all peers (processes only)
+  std::optional<double> pause_rate;            // SIGSTOP pauses per second across all peers (processes only)
   std::chrono::milliseconds duration{10'000};  // the whole run, shared among its phases
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;
@@ -84,6 +85,7 @@ struct PhaseShape {
   std::uint32_t msg_max = 64;
   std::uint32_t capacity = 64;
   double kill_rate = 0;                     // SIGKILLs per second across the phase's peers
+  double pause_rate = 0;                    // SIGSTOP/SIGCONT pauses per second across the phase's peers
   std::int64_t op_timeout_ns = 20'000'000;  // per send/recv attempt; 0 = poll (the full/empty paths)
   std::uint32_t reader_pause_us = 0;        // a reader sleeps this long every 64 messages (backpressure)
   std::uint32_t burst = 0;                  // a writer sends bursts of this many, then sleeps 1 ms

@@ -45,6 +45,7 @@ struct PhaseResult {
   Latency latency;
   std::uint64_t kills = 0;
   std::uint64_t restarts = 0;
+  std::uint64_t pauses = 0;             // peers SIGSTOPped and SIGCONTed by the pause perturbation
   std::uint64_t channel_abandoned = 0;  // what the channel itself counted (stats), when it has any
   // Memory the harness itself used (private resident memory; segments are shared and not counted):
   // the runner's at the end of the phase, and the sum over peer processes as each ended (0 for

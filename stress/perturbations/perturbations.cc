@@ -6,9 +6,10 @@
 namespace shmh::stress {
 
 const PerturbationDescriptor& kill_perturbation();
+const PerturbationDescriptor& pause_perturbation();
 
 std::span<const PerturbationDescriptor* const> perturbations() {
-  static const std::array<const PerturbationDescriptor*, 1> all = {&kill_perturbation()};
+  static const std::array<const PerturbationDescriptor*, 2> all = {&kill_perturbation(), &pause_perturbation()};
   return all;
 }
 

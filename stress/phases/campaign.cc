@@ -10,11 +10,13 @@ const PhaseDescriptor& many_phase();
 const PhaseDescriptor& edges_phase();
 const PhaseDescriptor& backpressure_phase();
 const PhaseDescriptor& kill_phase();
+const PhaseDescriptor& pause_phase();
 const PhaseDescriptor& broadcast_phase();
 
 std::span<const PhaseDescriptor* const> campaign_phases() {
-  static const std::array<const PhaseDescriptor*, 6> all = {
-      &one_to_one_phase(), &many_phase(), &edges_phase(), &backpressure_phase(), &kill_phase(), &broadcast_phase(),
+  static const std::array<const PhaseDescriptor*, 7> all = {
+      &one_to_one_phase(), &many_phase(),  &edges_phase(),     &backpressure_phase(),
+      &kill_phase(),       &pause_phase(), &broadcast_phase(),
   };
   return all;
 }

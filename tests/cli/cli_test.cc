@@ -118,7 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"stress", "--segment-size", "4MiB"},
         std::vector<std::string>{"stress", "--workload", "queue", "--segment-size", "4MiB"},
         std::vector<std::string>{"stress", "--workload", "churn", "--segment-size", "3k"},
-        std::vector<std::string>{"smoke", "--size", "1T"}));
+        std::vector<std::string>{"smoke", "--size", "1T"}, std::vector<std::string>{"stress", "--pause", "nan"},
+        std::vector<std::string>{"stress", "--pause", "-2"},
+        std::vector<std::string>{"stress", "--threads", "--pause", "5"}));
 
 TEST(Cli, SmokeBeyondMemoryIsRefusedNotAFailedCheck) {
   // 1 TiB cannot be held here: refused before anything runs (like limits --probe), with the way out.

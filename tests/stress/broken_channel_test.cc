@@ -112,6 +112,34 @@ TEST(Broken, ASendThatNeverReturnsIsAStallNotAHang) {
   }
 }
 
+// A channel that takes a slow lock holder for a dead one ("recovery by timeout", 300 ms): pauses
+// find it — the paused writer resumes and sends what another staged meanwhile — while kills, which
+// it does survive, do not.
+TEST(Broken, RecoveryByTimeoutIsFoundByPausesNotByKills) {
+  StressOptions o;
+  o.channel = plugin("steal-on-timeout");
+  o.workload = "queue";
+  o.writers = 3;
+  o.readers = 1;
+  o.msg_max = 300;
+  o.duration = std::chrono::milliseconds(6000);
+  o.seed = 21;
+  Quiet quiet;
+  o.pause_rate = 20;
+  const auto paused = run_stress(o, quiet);
+  EXPECT_EQ(paused.verdict(), Verdict::kFail) << kinds(paused);
+  EXPECT_TRUE(has_kind(paused, FindingKind::kLost) || has_kind(paused, FindingKind::kDuplicated))
+      << "expected lost or duplicated messages, got:\n"
+      << kinds(paused);
+  EXPECT_FALSE(has_kind(paused, FindingKind::kStall)) << "a pause is never a stall:\n" << kinds(paused);
+  EXPECT_GT(paused.phases.at(0).pauses, 0U);
+  o.pause_rate.reset();
+  o.kill_rate = 20;
+  o.duration = std::chrono::milliseconds(2000);
+  const auto killed = run_stress(o, quiet);
+  EXPECT_EQ(killed.verdict(), Verdict::kPass) << "a dead holder's lock is rightly taken over:\n" << kinds(killed);
+}
+
 TEST(Broken, TheDeadlockNeedsTheKillToShow) {
   // Without a kill nobody dies holding the lock: the same channel passes. This is what makes the
   // finding above about the kill, not about the channel being slow.

@@ -127,6 +127,39 @@ TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
 INSTANTIATE_TEST_SUITE_P(PeerGroups, Modes, ::testing::Values(PeerMode::kProcesses, PeerMode::kThreads),
                          [](const auto& param_info) { return std::string(to_string(param_info.param)); });
 
+// Pauses (processes only): a peer stopped for longer than the watchdog's time is not a stall, and
+// every pause ends (the writer ends only after it has lived through two long ones). A writer sees a
+// pause as a gap in CLOCK_MONOTONIC between two of its steps.
+TEST(PhaseDriver, APausedPeerIsNotAStallAndIsResumed) {
+  Fixture f(1, 1, PeerMode::kProcesses);
+  f.options.watchdog = std::chrono::milliseconds(300);
+  f.phase.pause_rate = 50;
+  const auto d = f.drive([&f](PeerId id) -> ChildReport {
+    PeerRecord& rec = f.board.record(id.role, id.index);
+    if (id.role == Role::kReader) {  // makes no progress of its own: the writer's is the only one
+      while (!f.board.writers_done() && !f.board.aborted()) ::usleep(1000);
+      rec.finish();
+      return {};
+    }
+    int long_gaps = 0;
+    std::uint64_t last = monotonic_ns();
+    while (long_gaps < 2 && !f.board.stop_writing()) {
+      rec.begin(PeerOp::kSend, 0);
+      rec.done_one(1);
+      ::usleep(100);
+      const std::uint64_t now = monotonic_ns();
+      if (now - last > 400'000'000) ++long_gaps;  // stopped longer than the watchdog
+      last = now;
+    }
+    rec.finish();
+    return {};
+  });
+  EXPECT_TRUE(d.findings.empty()) << findings(d);
+  EXPECT_FALSE(d.aborted);
+  EXPECT_GE(d.pauses, 1U);
+  EXPECT_EQ(f.board.writer(0).finished.load(), 1U) << "the paused writer was resumed and ended";
+}
+
 // Kills (processes only): each victim is reaped before on_kill sees it, and restarts as the next
 // incarnation. The writers end once each has been killed twice, so the phase's end is a count of
 // kills, not a time.

@@ -13,6 +13,11 @@
  *                                                                                   (preflight)
  *   BROKEN_KIND=7  hang                 the 2000th send of a handle never returns, whatever its
  *                                       timeout                                     → stall
+ *   BROKEN_KIND=8  steal-on-timeout     sends stage the message in the arena under a send lock; a
+ *                                       sender that waits 300 ms for the lock takes its holder for
+ *                                       dead and takes the lock over: right for a dead holder (kills
+ *                                       pass), wrong for a paused one, which resumes and sends what
+ *                                       is staged now                → duplicated / lost (pauses)
  *
  * Never installed, never used outside the tests. */
 #define _GNU_SOURCE
@@ -39,7 +44,10 @@ struct arena {
   pthread_mutex_t lock; /* KIND 5: deliberately not robust */
   uint64_t next_slot;   /* KIND 2 */
   uint32_t max_message;
-  /* then ARENA_SLOTS slots of max_message bytes (KIND 2) */
+  uint32_t steal_lock;    /* KIND 8: 1 while a sender holds it */
+  uint64_t lock_since;    /* KIND 8: when the holder took it (CLOCK_MONOTONIC ns), 0 when free */
+  uint64_t staged_length; /* KIND 8: the staged message's length (in slot 0) */
+  /* then ARENA_SLOTS slots of max_message bytes (KIND 2; KIND 8 stages in slot 0) */
 };
 
 struct shmh_channel {
@@ -128,6 +136,15 @@ static int broken_open(const char* address, shmh_channel** out, shmh_error* err)
   return SHMH_OK;
 }
 
+#if BROKEN_KIND == 8
+#define STEAL_NS 300000000LL /* "a holder this slow must be dead" */
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+#endif
+
 #if BROKEN_KIND == 5
 static struct timespec deadline_after(int64_t ns) {
   struct timespec ts;
@@ -191,8 +208,31 @@ static int broken_send(shmh_channel* ch, const void* data, size_t length, int64_
     for (;;) pause(); /* the bug: the timeout is ignored */
   }
   return inner()->send(ch->inner, data, length, timeout_ns, err);
+#elif BROKEN_KIND == 8
+  (void)n;
+  struct arena* a = ch->arena;
+  if (length > a->max_message) return fail(err, SHMH_ETOOBIG, "too big");
+  const int64_t start = now_ns();
+  for (;;) {
+    uint32_t expected = 0;
+    if (__atomic_compare_exchange_n(&a->steal_lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) break;
+    const int64_t since = (int64_t)__atomic_load_n(&a->lock_since, __ATOMIC_ACQUIRE);
+    if (since != 0 && now_ns() - since > STEAL_NS) break; /* the bug: a slow holder is not a dead one */
+    if (now_ns() - start >= timeout_ns) return fail(err, SHMH_ETIMEOUT, "send lock busy");
+    sched_yield();
+  }
+  __atomic_store_n(&a->lock_since, (uint64_t)now_ns(), __ATOMIC_RELEASE);
+  unsigned char* staging = (unsigned char*)(a + 1);
+  memcpy(staging, data, length);
+  __atomic_store_n(&a->staged_length, (uint64_t)length, __ATOMIC_RELAXED);
+  usleep(200); /* the window a pause lands in */
+  const uint64_t staged = __atomic_load_n(&a->staged_length, __ATOMIC_RELAXED);
+  int r = inner()->send(ch->inner, staging, staged <= a->max_message ? staged : 0, timeout_ns, err);
+  __atomic_store_n(&a->lock_since, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&a->steal_lock, 0, __ATOMIC_RELEASE);
+  return r;
 #else
-#error "BROKEN_KIND must be 1..7"
+#error "BROKEN_KIND must be 1..8"
 #endif
 }
 
