@@ -59,7 +59,9 @@ Result<void> validate(const StressOptions& o) {
         if (std::find(w->options.begin(), w->options.end(), v.option) != w->options.end())
           owners += (owners.empty() ? "" : ", ") + std::string(w->name);
       }
-      return bad(std::string(v.option->flag), "applies to workload " + owners + " only: add --workload " + owners);
+      std::string why = "applies to workload ";
+      why.append(owners).append(" only: add --workload ").append(owners);
+      return bad(std::string(v.option->flag), why);
     }
   }
   if (o.capacity && (*o.capacity == 0 || *o.capacity > (1U << 24))) {
