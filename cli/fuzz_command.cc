@@ -19,11 +19,20 @@
 namespace shmh::cli {
 namespace {
 
-// Where the fuzz pieces are: --prefix, else --source (a checkout), else the default (catalog.h);
-// --fuzzers overrides where the libFuzzer binaries are.
-fuzz::FuzzLayout layout_for(const FuzzOptions& o) {
+// Where the fuzz pieces are: --prefix (or $SHMH_FUZZ_PREFIX), else --source (a checkout), else the
+// default (catalog.h); --fuzzers overrides where the libFuzzer binaries are. A prefix without the
+// pieces is a usage error, not an empty list.
+Result<fuzz::FuzzLayout> layout_for(const FuzzOptions& o) {
   fuzz::FuzzLayout layout = fuzz::default_layout();
-  if (!o.prefix.empty()) layout = fuzz::prefix_layout(o.prefix);
+  if (!o.prefix.empty()) {
+    layout = fuzz::prefix_layout(o.prefix);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(layout.data_dir, ec)) {
+      return logic_error("--prefix " + o.prefix,
+                         "no share/shmharness/fuzz there; give the prefix shmharness was installed to "
+                         "(cmake --install BUILD --prefix DIR)");
+    }
+  }
   if (!o.source.empty()) {
     layout.source_dir = o.source;
     layout.data_dir = o.source + "/fuzz";
@@ -59,7 +68,9 @@ std::string target_names() {
 }
 
 Outcome run_list(const FuzzOptions& o) {
-  const fuzz::FuzzLayout layout = layout_for(o);
+  const auto found = layout_for(o);
+  if (!found) return fail(found.error().message());
+  const fuzz::FuzzLayout& layout = *found;
   std::fputs(render_fuzz_list(fuzz::target_status(layout), layout).c_str(), stdout);
   return Outcome::kPass;
 }
@@ -70,7 +81,9 @@ Outcome run_run(const FuzzOptions& o) {
   auto seconds = parse_duration(o.time);
   if (!seconds) return fail(seconds.error().message());
   if (o.jobs == 0 || o.jobs > 256) return fail("--jobs must be 1..256");
-  const fuzz::FuzzLayout layout = layout_for(o);
+  const auto found = layout_for(o);
+  if (!found) return fail(found.error().message());
+  const fuzz::FuzzLayout& layout = *found;
   for (const std::string& t : targets) {
     if (::access(layout.fuzzer(t).c_str(), X_OK) != 0) {
       return fail("no libFuzzer binary at " + layout.fuzzer(t) +
@@ -106,7 +119,9 @@ Outcome run_repro(const FuzzOptions& o) {
   const std::string log = o.out + "/repro.log";
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
-  auto signature = fuzz::reproduce(layout_for(o), o.target, o.input, log);
+  const auto layout = layout_for(o);
+  if (!layout) return fail(layout.error().message());
+  auto signature = fuzz::reproduce(*layout, o.target, o.input, log);
   if (!signature) return fail(signature.error().message());
   std::ifstream in(log);
   std::string line;
@@ -122,7 +137,9 @@ Outcome run_repro(const FuzzOptions& o) {
 Outcome run_coverage(const FuzzOptions& o) {
   std::vector<std::string> targets;
   if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
-  auto r = fuzz::run_coverage(layout_for(o), targets, {.out_dir = o.out + "/coverage", .build = !o.no_build});
+  const auto layout = layout_for(o);
+  if (!layout) return fail(layout.error().message());
+  auto r = fuzz::run_coverage(*layout, targets, {.out_dir = o.out + "/coverage", .build = !o.no_build});
   if (!r) return fail(r.error().message());
   std::fputs(render_fuzz_coverage(*r, targets.size(), o.fail_under).c_str(), stdout);
   const bool below = r->below(o.fail_under);
@@ -143,7 +160,8 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
     c->add_option("--out", o->out, "Working directory: logs, new inputs, crashes/, coverage/")->capture_default_str();
     c->add_option("--prefix", o->prefix,
                   "An install prefix holding share/shmharness/fuzz and libexec/shmharness/fuzz (default: "
-                  "$SHMH_FUZZ_PREFIX, this binary's prefix, or the tree it was built from)");
+                  "this binary's prefix, or the tree it was built from)")
+        ->envname("SHMH_FUZZ_PREFIX");
     c->add_option("--source", o->source, "A checkout holding fuzz/<target>/ (default: the one built from)");
     c->add_option("--fuzzers", o->fuzzers, "Directory of the <target>_fuzzer binaries (default: build/fuzz/fuzz)");
   };

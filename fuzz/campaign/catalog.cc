@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -43,7 +42,6 @@ FuzzLayout build_tree_layout() {
 }
 
 FuzzLayout default_layout() {
-  if (const char* env = std::getenv("SHMH_FUZZ_PREFIX"); env != nullptr && *env != '\0') return prefix_layout(env);
   // Installed: <prefix>/bin/shmharness beside <prefix>/share/shmharness/fuzz.
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -5,9 +5,9 @@
 //   FuzzLayout layout = default_layout();   // an installed prefix beside this binary, or its build tree
 //   for (const FuzzTarget& t : fuzz_targets()) layout.fuzzer(t.name);
 //
-// Where the pieces are, first match wins: $SHMH_FUZZ_PREFIX (an install prefix); the prefix this
-// binary is installed in (<bin>/../share/shmharness/fuzz exists); the source and build trees it
-// was built from. The CLI's --prefix, --source and --fuzzers override it.
+// Where the pieces are: the prefix this binary is installed in (<bin>/../share/shmharness/fuzz
+// exists), else the source and build trees it was built from. The CLI's --prefix (or
+// $SHMH_FUZZ_PREFIX), --source and --fuzzers override it.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +46,7 @@ struct FuzzLayout {
 FuzzLayout prefix_layout(const std::string& prefix);
 // The layout of the checkout and build tree this binary was configured from.
 FuzzLayout build_tree_layout();
-// As the header says: $SHMH_FUZZ_PREFIX, the prefix beside this executable, the build tree.
+// As the header says: the prefix beside this executable, else the build tree.
 FuzzLayout default_layout();
 
 // What `fuzz list` shows of one target in a layout.

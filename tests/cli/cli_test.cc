@@ -120,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"stress", "--workload", "churn", "--segment-size", "3k"},
         std::vector<std::string>{"smoke", "--size", "1T"}, std::vector<std::string>{"stress", "--pause", "nan"},
         std::vector<std::string>{"stress", "--pause", "-2"},
-        std::vector<std::string>{"stress", "--threads", "--pause", "5"}));
+        std::vector<std::string>{"stress", "--threads", "--pause", "5"},
+        std::vector<std::string>{"fuzz", "list", "--prefix", "/no/such/prefix"}));
 
 TEST(Cli, SmokeBeyondMemoryIsRefusedNotAFailedCheck) {
   // 1 TiB cannot be held here: refused before anything runs (like limits --probe), with the way out.
