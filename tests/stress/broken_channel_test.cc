@@ -113,9 +113,11 @@ TEST(Broken, ASendThatNeverReturnsIsAStallNotAHang) {
 }
 
 // A channel that takes a slow lock holder for a dead one ("recovery by timeout", 300 ms): pauses
-// find it — the paused writer resumes and sends what another staged meanwhile — while kills, which
-// it does survive, do not.
-TEST(Broken, RecoveryByTimeoutIsFoundByPausesNotByKills) {
+// find it — the paused writer resumes and sends what another staged meanwhile. (Kills alone do not
+// show it on a machine with time to spare: a dead holder's lock is rightly taken over. But a live
+// holder preempted for 300 ms — an overloaded machine, a sanitizer build — is taken for dead too,
+// which is the same true bug; so nothing here asserts that kills miss it.)
+TEST(Broken, RecoveryByTimeoutIsFoundByPauses) {
   StressOptions o;
   o.channel = plugin("steal-on-timeout");
   o.workload = "queue";
@@ -124,20 +126,15 @@ TEST(Broken, RecoveryByTimeoutIsFoundByPausesNotByKills) {
   o.msg_max = 300;
   o.duration = std::chrono::milliseconds(6000);
   o.seed = 21;
-  Quiet quiet;
   o.pause_rate = 20;
-  const auto paused = run_stress(o, quiet);
-  EXPECT_EQ(paused.verdict(), Verdict::kFail) << kinds(paused);
-  EXPECT_TRUE(has_kind(paused, FindingKind::kLost) || has_kind(paused, FindingKind::kDuplicated))
+  Quiet quiet;
+  const auto r = run_stress(o, quiet);
+  EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
+  EXPECT_TRUE(has_kind(r, FindingKind::kLost) || has_kind(r, FindingKind::kDuplicated))
       << "expected lost or duplicated messages, got:\n"
-      << kinds(paused);
-  EXPECT_FALSE(has_kind(paused, FindingKind::kStall)) << "a pause is never a stall:\n" << kinds(paused);
-  EXPECT_GT(paused.phases.at(0).pauses, 0U);
-  o.pause_rate.reset();
-  o.kill_rate = 20;
-  o.duration = std::chrono::milliseconds(2000);
-  const auto killed = run_stress(o, quiet);
-  EXPECT_EQ(killed.verdict(), Verdict::kPass) << "a dead holder's lock is rightly taken over:\n" << kinds(killed);
+      << kinds(r);
+  EXPECT_FALSE(has_kind(r, FindingKind::kStall)) << "a pause is never a stall:\n" << kinds(r);
+  EXPECT_GT(r.phases.at(0).pauses, 0U);
 }
 
 TEST(Broken, TheDeadlockNeedsTheKillToShow) {
