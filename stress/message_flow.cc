@@ -13,12 +13,12 @@ namespace {
 
 // Creates one channel per lane; on failure destroys those already made.
 Result<void> create_lanes(Flow& flow, std::uint32_t lanes) {
-  const Phase& phase = flow.env.phase;
+  const Phase& phase = flow.phase;
   const std::string hint = "shmh-stress";
   for (std::uint32_t lane = 0; lane < lanes; ++lane) {
     const shmh_channel_config config{.capacity = phase.capacity,
                                      .max_message = phase.msg_max,
-                                     .backend = static_cast<std::uint32_t>(flow.env.options.backend),
+                                     .backend = static_cast<std::uint32_t>(flow.options.backend),
                                      .mode = 0600,
                                      .name = hint.c_str()};
     auto ch = Channel::create(*flow.vtable, config);
@@ -74,7 +74,10 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
     return out;
   }
   // On the heap: if threads stay stuck inside the channel, the flow they use is left alive (below).
-  auto owned = std::unique_ptr<Flow>(new Flow{.env = env,
+  auto owned = std::unique_ptr<Flow>(new Flow{.phase = env.phase,
+                                              .options = env.options,
+                                              .seed = env.seed,
+                                              .source = *env.channel,
                                               .topology = topology,
                                               .vtable = env.channel->vtable,
                                               .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,

@@ -14,7 +14,7 @@ namespace {
 constexpr int kMaxDrained = 1'000'000;  // per lane: a channel that never empties is not drained forever
 
 Result<void> drain_into(const Flow& flow, PeerRecord& into) {
-  std::vector<std::byte> buffer(flow.env.phase.msg_max);
+  std::vector<std::byte> buffer(flow.phase.msg_max);
   for (std::uint32_t lane = 0; lane < flow.lanes(); ++lane) {
     auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);
     if (!ch) return logic_error("final drain", "open " + flow.addresses[lane] + ": " + ch.error().message());
@@ -30,7 +30,7 @@ Result<void> drain_into(const Flow& flow, PeerRecord& into) {
 }  // namespace
 
 Result<void> drain_leftovers(const Flow& flow, PeerRecord& leftovers) {
-  if (flow.env.options.mode == PeerMode::kThreads) return drain_into(flow, leftovers);
+  if (flow.options.mode == PeerMode::kThreads) return drain_into(flow, leftovers);
   auto shared = PeerBoard::create(0, 1);
   if (!shared) return shared.error();
   auto child = ChildProcess::spawn([&]() -> ChildReport {

@@ -52,7 +52,12 @@ inline constexpr std::uint64_t kStampEvery = 16;
 inline constexpr std::uint64_t kDrainIdleNs = 100'000'000;
 
 struct Flow {
-  WorkloadEnv& env;
+  // Copies, not references to the runner's: when peer threads stay stuck inside a channel the flow
+  // is deliberately leaked to them, and whatever they read must outlive the runner's phase list.
+  Phase phase;
+  StressOptions options;
+  std::uint64_t seed = 0;
+  ChannelSource source;  // keeps a plugin loaded while stuck threads may still be inside it
   Topology topology;
   const shmh_channel_vtable* vtable = nullptr;
   bool fifo = false;

@@ -20,7 +20,7 @@ std::string first_problem(const std::vector<const PeerRecord*>& records,
 }  // namespace
 
 void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, PhaseOutcome& out) {
-  const Phase& phase = flow.env.phase;
+  const Phase& phase = flow.phase;
   auto add = [&out](FindingKind kind, std::string detail) {
     out.findings.push_back(Finding{.kind = kind, .phase = out.result.phase.name, .detail = std::move(detail)});
   };

@@ -34,7 +34,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   const PeerId id{Role::kWriter, w};
   PeerRecord& rec = flow.board.writer(w);
   SendCursor& cursor = flow.send_cursor(w);
-  const Phase& phase = flow.env.phase;
+  const Phase& phase = flow.phase;
   rec.begin(PeerOp::kOpen);
   std::vector<Channel> out;
   for (const auto& address : flow.addresses) {
@@ -42,8 +42,8 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     if (!ch) return ChildReport{1, "open " + address + ": " + ch.error().message()};
     out.push_back(std::move(*ch));
   }
-  FrameWriter frames(flow.env.seed, w, phase.msg_max);
-  SplitMix64 rng(peer_seed(flow.env.seed, id, rec.incarnation.load()));
+  FrameWriter frames(flow.seed, w, phase.msg_max);
+  SplitMix64 rng(peer_seed(flow.seed, id, rec.incarnation.load()));
   SizePicker sizes(phase.msg_min, phase.msg_max);
   const std::uint64_t quota = std::min(writer_quota(phase.messages, flow.board.writers(), w), flow.ledger.capacity());
   for (std::uint64_t seq = cursor.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
@@ -79,7 +79,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   const PeerId id{Role::kReader, r};
   PeerRecord& rec = flow.board.reader(r);
   ReceiveCursor& cursor = flow.receive_cursor(r);
-  const Phase& phase = flow.env.phase;
+  const Phase& phase = flow.phase;
   const std::uint32_t lane = flow.lane_of(r);
   rec.begin(PeerOp::kOpen);
   auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);

@@ -8,7 +8,7 @@ namespace shmh::stress {
 
 void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader, std::uint32_t lane,
                     std::span<const std::byte> message) {
-  const std::uint64_t seed = flow.env.seed;
+  const std::uint64_t seed = flow.seed;
   const auto f = check_frame(message, seed);
   auto who = [reader] {
     return reader == kDrainReader ? std::string("left in the channel") : "reader " + std::to_string(reader);

@@ -15,17 +15,13 @@
 namespace shmh::stress {
 namespace {
 
-class Quiet : public RunObserver {};
-
 constexpr std::uint64_t kSeed = 99;
 
 // A one-lane queue flow over a fresh ring, with 2 writers and 1 reader on its board.
 struct FlowFixture {
   StressOptions options;
   Phase phase;
-  Quiet observer;
   ChannelSource source;
-  std::unique_ptr<WorkloadEnv> env;
   std::unique_ptr<Flow> flow;
 
   explicit FlowFixture(PeerMode mode) {
@@ -37,13 +33,14 @@ struct FlowFixture {
     auto s = resolve_channel("ring");
     EXPECT_TRUE(s.ok());
     source = *s;
-    env = std::make_unique<WorkloadEnv>(
-        WorkloadEnv{.options = options, .phase = phase, .seed = kSeed, .channel = &source, .observer = observer});
     auto board = PeerBoard::create(2, 1);
     auto ledger = DeliveryLedger::create(1, 2);
     EXPECT_TRUE(board.ok() && ledger.ok());
     board->init_states<SendCursor, ReceiveCursor>();
-    flow = std::unique_ptr<Flow>(new Flow{.env = *env,
+    flow = std::unique_ptr<Flow>(new Flow{.phase = phase,
+                                          .options = options,
+                                          .seed = kSeed,
+                                          .source = source,
                                           .topology = Topology::kQueue,
                                           .vtable = source.vtable,
                                           .fifo = true,
