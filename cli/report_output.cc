@@ -1,8 +1,9 @@
 #include "cli/report_output.h"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+
+#include "core/result.h"
 
 namespace shmh::cli {
 
@@ -26,7 +27,7 @@ bool ReportOutput::write(const std::string& path, const std::string& text) const
   if (!out) {
     const int err = errno;
     std::fprintf(stderr, "shmharness %s: cannot write %s%s%s; check that its directory exists and is writable\n",
-                 command_, path.c_str(), err != 0 ? ": " : "", err != 0 ? std::strerror(err) : "");
+                 command_, path.c_str(), err != 0 ? ": " : "", err != 0 ? errno_name(err).c_str() : "");
     return false;
   }
   return true;
