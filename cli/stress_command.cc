@@ -152,8 +152,8 @@ Outcome run_and_report(const stress::StressOptions& options, const StressFlags& 
   }
   std::fputs((flags.quiet ? render_stress_verdict(result) : render_stress_text(result)).c_str(), out.human());
   if (result.error) std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());
-  const bool written =
-      out.write(flags.json, render_stress_json(result)) && out.write(flags.junit, render_stress_junit(result));
+  const bool json_written = out.write(flags.json, render_stress_json(result));  // both are tried
+  const bool written = out.write(flags.junit, render_stress_junit(result)) && json_written;
   const Outcome outcome = outcome_of(result.verdict());
   // A report that could not be written turns a pass into an error (CI would read nothing).
   return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
