@@ -24,17 +24,23 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
   grep -q "installed prefix $prefix" "$prefix/list.txt" || { cat "$prefix/list.txt" >&2; exit 1; }
   for t in $(ls "$data"); do grep -q "^$t " "$prefix/list.txt"; done
   regression=$(ls "$data/channel_ops/regressions/" | head -1)
-  "$shmh" fuzz repro channel_ops "$data/channel_ops/regressions/$regression" --out "$prefix/repro" | grep -q passes
+  # Outputs go to files, then grep: `cmd | grep -q` can kill cmd with SIGPIPE under pipefail.
+  "$shmh" fuzz repro channel_ops "$data/channel_ops/regressions/$regression" --out "$prefix/repro" \
+    > "$prefix/repro.txt" 2> "$prefix/repro.err"
+  grep -q passes "$prefix/repro.txt" || { cat "$prefix/repro.txt" "$prefix/repro.err" >&2; exit 1; }
   set +e
   "$shmh" fuzz coverage --out "$prefix/cov" 2> "$prefix/cov.err"
   code=$?
   set -e
   [ "$code" -eq 2 ] && grep -q "needs a checkout" "$prefix/cov.err" || { cat "$prefix/cov.err" >&2; exit 1; }
   if [ "$run" = --run ]; then
-    "$shmh" fuzz run sysv_api --time 5s --out "$prefix/campaign" --json "$prefix/campaign.json" > "$prefix/run.txt"
+    "$shmh" fuzz run sysv_api --time 5s --out "$prefix/campaign" --json "$prefix/campaign.json" > "$prefix/run.txt" \
+      || { cat "$prefix/run.txt" >&2; exit 1; }
     grep -q "\"name\": \"sysv_api\"" "$prefix/campaign.json"
     input=$(ls "$data/sysv_api/corpus" | head -1)
-    "$shmh" fuzz repro sysv_api "$data/sysv_api/corpus/$input" --out "$prefix/repro" | grep -q passes
+    "$shmh" fuzz repro sysv_api "$data/sysv_api/corpus/$input" --out "$prefix/repro" \
+      > "$prefix/repro2.txt" 2> "$prefix/repro2.err"
+    grep -q passes "$prefix/repro2.txt" || { cat "$prefix/repro2.txt" "$prefix/repro2.err" >&2; exit 1; }
     echo "installed fuzz test: fuzz run and fuzz repro worked from the prefix"
   fi
 ' shmh-installed-fuzz "$prefix" "$src" "$run"
