@@ -23,7 +23,7 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
   "$shmh" fuzz list > "$prefix/list.txt"
   grep -q "installed prefix $prefix" "$prefix/list.txt" || { cat "$prefix/list.txt" >&2; exit 1; }
   for t in $(ls "$data"); do grep -q "^$t " "$prefix/list.txt"; done
-  regression=$(ls "$data/channel_ops/regressions/" | head -1)
+  regression=$(find "$data/channel_ops/regressions" -type f -printf "%f\n" -quit)  # no pipe: pipefail
   # Outputs go to files, then grep: `cmd | grep -q` can kill cmd with SIGPIPE under pipefail.
   "$shmh" fuzz repro channel_ops "$data/channel_ops/regressions/$regression" --out "$prefix/repro" \
     > "$prefix/repro.txt" 2> "$prefix/repro.err"
@@ -37,7 +37,7 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
     "$shmh" fuzz run sysv_api --time 5s --out "$prefix/campaign" --json "$prefix/campaign.json" > "$prefix/run.txt" \
       || { cat "$prefix/run.txt" >&2; exit 1; }
     grep -q "\"name\": \"sysv_api\"" "$prefix/campaign.json"
-    input=$(ls "$data/sysv_api/corpus" | head -1)
+    input=$(find "$data/sysv_api/corpus" -type f -printf "%f\n" -quit)
     "$shmh" fuzz repro sysv_api "$data/sysv_api/corpus/$input" --out "$prefix/repro" \
       > "$prefix/repro2.txt" 2> "$prefix/repro2.err"
     grep -q passes "$prefix/repro2.txt" || { cat "$prefix/repro2.txt" "$prefix/repro2.err" >&2; exit 1; }
