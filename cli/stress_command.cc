@@ -58,6 +58,7 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   o.capacity = f.capacity;
   o.kill_rate = f.kill_rate;
   o.pause_rate = f.pause_rate;
+  o.no_kill = f.no_kill;
   o.messages = f.messages;
   auto duration = parse_duration_ms(f.duration);
   if (!duration) return logic_error("--duration", duration.error().detail);
@@ -201,6 +202,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_option("--msg-size", flags->msg_size, "Message sizes MIN[:MAX] in bytes, MIN >= 24 (e.g. 24:4k)");
   sub->add_option("--capacity", flags->capacity, "Channel capacity in messages");
   sub->add_option("--kill", flags->kill_rate, "SIGKILL this many random peers per second and restart them");
+  sub->add_flag("--no-kill", flags->no_kill,
+                "Kill no peer (for a channel not built to survive a peer's death; the kill phase is skipped)");
   sub->add_option("--pause", flags->pause_rate,
                   "SIGSTOP this many random peers per second (inside their calls) for 1 ms..2 s, then SIGCONT");
   sub->add_option("--seed", flags->seed, "Replay a run: the same sizes, choices and kill schedule");

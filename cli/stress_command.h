@@ -30,6 +30,7 @@ struct StressFlags {
   std::optional<std::uint32_t> capacity;
   std::optional<double> kill_rate;
   std::optional<double> pause_rate;
+  bool no_kill = false;
   std::optional<std::uint64_t> seed;
   std::string watchdog = "5s";
   // Workloads' own options (churn's --segment-size ...) as typed, by flag; only those given.

@@ -43,6 +43,7 @@ std::string render_stress_json(const stress::StressResult& r) {
                     {"capacity", optional_json(o.capacity)},
                     {"kill_rate", optional_json(o.kill_rate)},
                     {"pause_rate", optional_json(o.pause_rate)},
+                    {"no_kill", o.no_kill},
                     {"duration_ms", o.duration.count()},
                     {"messages", optional_json(o.messages)},
                     {"watchdog_ms", o.watchdog.count()}};
@@ -70,6 +71,7 @@ std::string render_stress_json(const stress::StressResult& r) {
               {"kill_rate", ph.kill_rate},
               {"pause_rate", ph.pause_rate},
               {"op_timeout_ns", ph.op_timeout_ns},
+              {"fitted", p.fitted},
               {"ran", p.ran}};
     if (p.ran) {
       j["seconds"] = p.seconds;

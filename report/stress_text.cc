@@ -68,6 +68,7 @@ std::string render_stress_text(const stress::StressResult& r) {
   for (const auto& p : r.phases) {
     const auto& ph = p.phase;
     std::string head = fmt::format("  {:<13} {:<9} {}", ph.name, ph.workload, p.shape);
+    if (!p.fitted.empty()) head += fmt::format(" (fitted: {})", p.fitted);
     if (!p.ran) {
       out += fmt::format("{}  skipped: {}\n", head, p.skipped);
       continue;

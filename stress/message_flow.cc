@@ -52,6 +52,19 @@ std::optional<std::string> message_flow_unsupported(const WorkloadEnv& env, Topo
   return std::nullopt;
 }
 
+std::string fit_message_phase(Phase& phase, std::uint32_t flags, Topology topology) {
+  std::string changed;
+  if (phase.writers > 1 && (flags & SHMH_CHANNEL_MULTI_WRITER) == 0) {
+    changed = std::to_string(phase.writers) + " writers → 1";
+    phase.writers = 1;
+  }
+  if (topology == Topology::kQueue && phase.readers > 1 && (flags & SHMH_CHANNEL_MULTI_READER) == 0) {
+    changed += (changed.empty() ? "" : ", ") + std::to_string(phase.readers) + " readers → 1";
+    phase.readers = 1;
+  }
+  return changed;
+}
+
 std::string describe_message_phase(const Phase& p, const StressOptions& /*options*/) {
   return std::to_string(p.writers) + "w/" + std::to_string(p.readers) + "r " + std::to_string(p.msg_min) + ".." +
          std::to_string(p.msg_max) + " B cap " + std::to_string(p.capacity);

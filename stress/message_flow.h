@@ -18,6 +18,10 @@ namespace shmh::stress {
 // channel's flags allow, sizes out of range.
 std::optional<std::string> message_flow_unsupported(const WorkloadEnv& env, Topology topology);
 
+// Fits a campaign phase to the channel: one writer without SHMH_CHANNEL_MULTI_WRITER, one reader
+// (queue) without SHMH_CHANNEL_MULTI_READER. Returns what changed ("" when nothing).
+std::string fit_message_phase(Phase& phase, std::uint32_t flags, Topology topology);
+
 // "2w/2r 24..256 B cap 64".
 std::string describe_message_phase(const Phase& phase, const StressOptions& options);
 

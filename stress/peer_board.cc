@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -149,6 +151,21 @@ std::uint64_t PeerBoard::total_progress() const {
     sum += records_[i].progress.load(std::memory_order_relaxed);
   }
   return sum;
+}
+
+std::string describe_mappings(const PeerBoard& board) {
+  std::string out;
+  for (const Role role : {Role::kWriter, Role::kReader}) {
+    const std::uint32_t n = role == Role::kWriter ? board.writers() : board.readers();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint64_t at = board.record(role, i).mapped_at.load(std::memory_order_relaxed);
+      if (at == 0) continue;
+      char hex[32];
+      (void)std::snprintf(hex, sizeof hex, " 0x%" PRIx64, at);
+      out += (out.empty() ? "" : ", ") + std::string(to_string(role)) + " " + std::to_string(i) + hex;
+    }
+  }
+  return out;
 }
 
 }  // namespace shmh::stress

@@ -61,6 +61,7 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint32_t> first_problem_set{0};
   char first_problem[256] = {};
   std::atomic<std::uint64_t> rss_anon_kib{0};  // the peer's private resident memory when it ended
+  std::atomic<std::uint64_t> mapped_at{0};     // where this incarnation's open mapped the channel (0: unknown)
   stats::LatencyHistogram latency;             // readers: send-to-receive, ns
 
   // The workload's own per-peer state, a type of its choosing (the message flow's send cursor,
@@ -169,5 +170,9 @@ std::uint64_t rss_anon_kib() noexcept;
 
 // CLOCK_MONOTONIC in ns: the same clock in every process of the machine (stamps cross processes).
 std::uint64_t monotonic_ns() noexcept;
+
+// "writer 0 0x7f3a…, reader 0 0x7f2b…": where each peer's current incarnation mapped its channel
+// (PeerRecord::mapped_at; peers that recorded none are left out); "" when none did.
+std::string describe_mappings(const PeerBoard& board);
 
 }  // namespace shmh::stress

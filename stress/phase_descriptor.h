@@ -23,7 +23,9 @@ namespace shmh::stress {
 // What a phase may depend on to decide whether it applies.
 struct PhaseFit {
   std::uint32_t channel_flags = 0;  // SHMH_CHANNEL_* of the run's channel (0 without one)
+  std::string_view channel_name;    // its vtable's name ("" without one)
   PeerMode mode = PeerMode::kProcesses;
+  bool no_kill = false;  // --no-kill
 };
 
 struct PhaseDescriptor {

@@ -101,11 +101,13 @@ class Driver final : public PeerControl {
       }
     }
     group_.poll();
+    const std::string where = group_.ends().empty() ? "" : describe_mappings(board_);
     for (const auto& end : group_.ends()) {
-      out_.findings.push_back(
-          Finding{.kind = FindingKind::kPeerCrash,
-                  .phase = env_.phase.name,
-                  .detail = describe(end.id) + " (pid " + std::to_string(end.pid) + ") " + end.exit.describe()});
+      out_.findings.push_back(Finding{.kind = FindingKind::kPeerCrash,
+                                      .phase = env_.phase.name,
+                                      .detail = describe(end.id) + " (pid " + std::to_string(end.pid) + ") " +
+                                                end.exit.describe() +
+                                                (where.empty() ? "" : "; peers mapped the channel at " + where)});
     }
     out_.seconds = seconds_since(start_);
     out_.runner_rss_anon_kib = rss_anon_kib();

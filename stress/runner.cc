@@ -80,6 +80,9 @@ Result<void> validate(const StressOptions& o) {
   if (o.kill_rate && *o.kill_rate > 0 && o.mode == PeerMode::kThreads) {
     return bad("--kill", "needs peers as processes (a thread cannot be killed): drop --threads or --kill");
   }
+  if (o.no_kill && o.kill_rate && *o.kill_rate > 0) {
+    return bad("--no-kill", "contradicts --kill: drop one of them");
+  }
   if (o.pause_rate && !(std::isfinite(*o.pause_rate) && *o.pause_rate >= 0 && *o.pause_rate <= 1000)) {
     return bad("--pause", "RATE must be a number of pauses per second, 0..1000");
   }
@@ -144,9 +147,11 @@ PhaseResult phase_record(const Phase& phase, const StressOptions& options) {
 // Why the phase cannot run here: its own fit (phase descriptor), its perturbations', then its
 // workload's.
 std::optional<std::string> why_not(const WorkloadEnv& env, const WorkloadDescriptor& workload) {
-  const PhaseFit fit{
-      .channel_flags = env.channel != nullptr && env.channel->vtable != nullptr ? env.channel->vtable->flags : 0U,
-      .mode = env.options.mode};
+  const bool has_channel = env.channel != nullptr && env.channel->vtable != nullptr;
+  const PhaseFit fit{.channel_flags = has_channel ? env.channel->vtable->flags : 0U,
+                     .channel_name = has_channel ? env.channel->vtable->name : "",
+                     .mode = env.options.mode,
+                     .no_kill = env.options.no_kill};
   if (const PhaseDescriptor* d = find_phase(env.phase.name); d != nullptr && d->applies_to != nullptr) {
     if (auto why = d->applies_to(fit)) return why;
   }
@@ -196,8 +201,13 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
   stats::LatencyHistogram latency;
   const double total_s = std::chrono::duration<double>(options.duration).count();
   for (std::size_t i = 0; i < phases.size() && !result.interrupted && !result.error; ++i) {
-    const Phase& phase = phases[i];
+    Phase phase = phases[i];
     const WorkloadDescriptor* workload = find_workload(phase.workload);
+    // The campaign fits each phase to what the channel takes; a narrowed run runs as asked.
+    std::string fitted;
+    if (!narrows(options) && workload->uses_channel && workload->fit != nullptr) {
+      fitted = workload->fit(phase, channel->vtable->flags);
+    }
     WorkloadEnv env{.options = options,
                     .phase = phase,
                     .seed = derive_seed(options.seed, i),
@@ -212,7 +222,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
         result.error = logic_error(phase.workload, *why);  // the user asked for exactly this
         break;
       }
-      PhaseResult skipped = phase_record(phase, options);
+      PhaseResult skipped = phase_record(phases[i], options);  // as planned: it was not fitted to anything
       skipped.skipped = *why;
       result.phases.push_back(skipped);
       continue;
@@ -221,6 +231,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
     const PhaseResult described = phase_record(phase, options);
     out.result.shape = described.shape;
     out.result.unit = described.unit;
+    out.result.fitted = fitted;
     if (out.error) {
       result.error = out.error;
       result.error_phase = phase.name;

@@ -57,8 +57,9 @@ struct StressOptions {
   std::optional<std::uint32_t> msg_min;
   std::optional<std::uint32_t> msg_max;
   std::optional<std::uint32_t> capacity;
-  std::optional<double> kill_rate;             // SIGKILLs per second across all peers (processes only)
-  std::optional<double> pause_rate;            // SIGSTOP pauses per second across all peers (processes only)
+  std::optional<double> kill_rate;   // SIGKILLs per second across all peers (processes only)
+  std::optional<double> pause_rate;  // SIGSTOP pauses per second across all peers (processes only)
+  bool no_kill = false;              // --no-kill: the campaign kills no peer (for a channel not built to survive it)
   std::chrono::milliseconds duration{10'000};  // the whole run, shared among its phases
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;

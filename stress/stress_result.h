@@ -37,6 +37,7 @@ struct PhaseResult {
   Phase phase;
   bool ran = false;
   std::string skipped;        // why it did not run (e.g. --kill in threads mode), when !ran
+  std::string fitted;         // how the campaign fitted it to the channel ("2 writers → 1"), "" if not
   std::string shape;          // the phase in its workload's terms ("2w/2r 24..256 B cap 64")
   std::string unit;           // what counts.received counts, per second ("msg/s", "lifecycles/s")
   double seconds = 0;         // the whole phase, drain included

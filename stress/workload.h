@@ -76,6 +76,10 @@ struct WorkloadDescriptor {
   std::string (*describe)(const Phase& phase, const StressOptions& options) = nullptr;
   // Why `env.phase` cannot run with these options and this channel; nullopt when it can.
   std::optional<std::string> (*unsupported)(const WorkloadEnv& env) = nullptr;
+  // Fits a campaign phase to what the channel takes (`flags`: SHMH_CHANNEL_*), e.g. one writer for a
+  // channel without SHMH_CHANNEL_MULTI_WRITER; returns what it changed ("" when nothing). May be null.
+  // A narrowed run is never fitted: what the user asked for runs or is refused.
+  std::string (*fit)(Phase& phase, std::uint32_t flags) = nullptr;
   PhaseOutcome (*run)(WorkloadEnv& env) = nullptr;
 };
 

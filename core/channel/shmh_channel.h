@@ -60,6 +60,11 @@ typedef enum shmh_backend { SHMH_BACKEND_SYSV = 0, SHMH_BACKEND_POSIX = 1, SHMH_
 #define SHMH_CHANNEL_MULTI_WRITER 0x2u    /* several processes may send concurrently */
 #define SHMH_CHANNEL_MULTI_READER 0x4u    /* several processes may receive concurrently */
 #define SHMH_CHANNEL_SHARED_MEMORY 0x8u   /* data crosses through shared memory */
+/* The channel is not built to survive a peer killed inside one of its calls (e.g. a writer that
+ * dies between claiming a slot and publishing it stalls every reader). The stress campaign then
+ * kills no peer and reports its kill phase as not applicable. A plugin built before this flag
+ * existed (0) is killed like any other. */
+#define SHMH_CHANNEL_NOT_CRASH_TOLERANT 0x10u
 
 typedef struct shmh_error {
   int32_t code;      /* the shmh_status returned */

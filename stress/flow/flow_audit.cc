@@ -63,10 +63,13 @@ void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, Ph
         std::to_string(c.duplicated) + " duplicate(s): " + first_problem(all, &PeerRecord::duplicated));
   }
   if (c.corrupt > 0) {
+    // A pointer stored in shared memory shows as corruption once peers map at different addresses.
+    const std::string where = describe_mappings(flow.board);
     add(FindingKind::kCorrupt,
         std::to_string(c.corrupt) + " corrupt message(s): " +
             (audit.phantom > 0 && c.corrupt == audit.phantom ? std::string("intact frames with sequences never sent")
-                                                             : first_problem(all, &PeerRecord::corrupt)));
+                                                             : first_problem(all, &PeerRecord::corrupt)) +
+            (where.empty() ? "" : "; peers mapped the channel at " + where));
   }
   if (c.reordered > 0) {
     add(FindingKind::kReordered,

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "core/framing/frame.h"
 #include "core/random/splitmix.h"
+#include "stress/flow/address_gap.h"
 #include "stress/flow/receive_check.h"
 #include "stress/flow/size_picker.h"
 #include "stress/peer_group.h"
@@ -21,6 +23,23 @@ namespace {
 std::uint64_t peer_seed(std::uint64_t seed, PeerId id, std::uint32_t incarnation) {
   const std::uint64_t role = id.role == Role::kReader ? 1 : 0;
   return derive_seed(seed, (role << 48) | (std::uint64_t{incarnation} << 16) | id.index);
+}
+
+// In a process of its own, the peer maps its channels at an address no other running peer uses
+// (address_gap.h) and records where. Threads share one address space, where each open maps anew.
+struct OwnAddress {
+  AddressGap gap;
+  std::optional<MappingsBefore> before;
+};
+OwnAddress own_address(const Flow& flow, PeerId id, std::uint32_t incarnation) {
+  OwnAddress own;
+  if (flow.options.mode != PeerMode::kProcesses) return own;
+  own.gap = AddressGap::reserve(flow.seed, id, incarnation);
+  own.before.emplace();
+  return own;
+}
+void record_address(const OwnAddress& own, PeerRecord& rec) {
+  if (own.before) rec.mapped_at.store(own.before->lowest_new(), std::memory_order_relaxed);
 }
 
 void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const std::string& who) {
@@ -36,12 +55,14 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   SendCursor& cursor = flow.send_cursor(w);
   const Phase& phase = flow.phase;
   rec.begin(PeerOp::kOpen);
+  const OwnAddress own = own_address(flow, id, rec.incarnation.load());
   std::vector<Channel> out;
   for (const auto& address : flow.addresses) {
     auto ch = Channel::open(*flow.vtable, address);
     if (!ch) return ChildReport{1, "open " + address + ": " + ch.error().message()};
     out.push_back(std::move(*ch));
   }
+  record_address(own, rec);
   FrameWriter frames(flow.seed, w, phase.msg_max);
   SplitMix64 rng(peer_seed(flow.seed, id, rec.incarnation.load()));
   SizePicker sizes(phase.msg_min, phase.msg_max);
@@ -82,8 +103,10 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   const Phase& phase = flow.phase;
   const std::uint32_t lane = flow.lane_of(r);
   rec.begin(PeerOp::kOpen);
+  const OwnAddress own = own_address(flow, id, rec.incarnation.load());
   auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);
   if (!ch) return ChildReport{1, "open " + flow.addresses[lane] + ": " + ch.error().message()};
+  record_address(own, rec);
   std::vector<std::byte> buffer(phase.msg_max);
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/channel/shmh_channel.h"
 #include "stress/perturbation.h"
 
 namespace shmh::stress {
@@ -41,9 +42,15 @@ std::unique_ptr<Perturber> make(const Phase& phase, std::uint64_t seed) {
   return std::make_unique<KillPerturber>(phase.kill_rate, seed);
 }
 
-// A thread cannot be killed on its own: the kills need peers as processes.
+// A thread cannot be killed on its own: the kills need peers as processes. A channel that declares
+// it does not survive a peer's death, or a user who says so (--no-kill), gets no kills.
 std::optional<std::string> applies_to(const PhaseFit& fit) {
   if (fit.mode == PeerMode::kThreads) return "--kill needs processes (a thread cannot be killed)";
+  if ((fit.channel_flags & SHMH_CHANNEL_NOT_CRASH_TOLERANT) != 0) {
+    return "channel " + std::string(fit.channel_name) +
+           " declares it does not survive a peer's death (SHMH_CHANNEL_NOT_CRASH_TOLERANT)";
+  }
+  if (fit.no_kill) return "--no-kill";
   return std::nullopt;
 }
 

@@ -16,6 +16,7 @@ const WorkloadDescriptor& broadcast_workload() {
       .options = {},
       .describe = describe_message_phase,
       .unsupported = [](const WorkloadEnv& env) { return message_flow_unsupported(env, Topology::kBroadcast); },
+      .fit = [](Phase& phase, std::uint32_t flags) { return fit_message_phase(phase, flags, Topology::kBroadcast); },
       .run = [](WorkloadEnv& env) { return run_message_flow(env, Topology::kBroadcast); },
   };
   return descriptor;

@@ -16,6 +16,7 @@ const WorkloadDescriptor& queue_workload() {
       .options = {},
       .describe = describe_message_phase,
       .unsupported = [](const WorkloadEnv& env) { return message_flow_unsupported(env, Topology::kQueue); },
+      .fit = [](Phase& phase, std::uint32_t flags) { return fit_message_phase(phase, flags, Topology::kQueue); },
       .run = [](WorkloadEnv& env) { return run_message_flow(env, Topology::kQueue); },
   };
   return descriptor;

@@ -49,6 +49,7 @@ stress::StressResult fixed_result(bool with_finding) {
   b.phase.readers = 2;
   b.phase.kill_rate = 20;
   b.shape = "2w/2r 64..64 B cap 64 kill 20/s";  // the perturbations' descriptions follow
+  b.fitted = "4 writers → 2";                     // the campaign fitted it to the channel
   b.unit = "msg/s";
   b.ran = true;
   b.seconds = 1.1;
@@ -96,6 +97,8 @@ TEST(StressReport, JsonVerdictFollowsTheFindings) {
   EXPECT_EQ(fail["counts"]["abandoned"], 1);
   EXPECT_EQ(fail["phases"][2]["ran"], false);
   EXPECT_EQ(fail["phases"][2]["skipped"], "channel x takes one reader");
+  EXPECT_EQ(fail["phases"][1]["fitted"], "4 writers → 2");
+  EXPECT_EQ(fail["phases"][0]["fitted"], "");
   auto interrupted = fixed_result(false);
   interrupted.interrupted = true;
   EXPECT_EQ(nlohmann::json::parse(render_stress_json(interrupted))["verdict"], "interrupted");

@@ -18,6 +18,12 @@
  *                                       dead and takes the lock over: right for a dead holder (kills
  *                                       pass), wrong for a paused one, which resumes and sends what
  *                                       is staged now                → duplicated / lost (pauses)
+ *   BROKEN_KIND=9  pointer-in-shm       payloads go through the shared arena, and the message carries
+ *                                       the sender's absolute address of its arena slot: right while
+ *                                       every peer maps the arena at the same address     → peer-crash
+ *                                                                    (SIGSEGV) or corrupt
+ *   BROKEN_KIND=10 zero-means-nothing   recv takes a 0-byte message for "nothing there" and drops it
+ *                                                                                          → lost
  *
  * Never installed, never used outside the tests. */
 #define _GNU_SOURCE
@@ -70,9 +76,7 @@ static int fail(shmh_error* err, int code, const char* what) {
   return code;
 }
 
-static size_t arena_size(uint32_t max_message) {
-  return sizeof(struct arena) + (size_t)ARENA_SLOTS * max_message;
-}
+static size_t arena_size(uint32_t max_message) { return sizeof(struct arena) + (size_t)ARENA_SLOTS * max_message; }
 
 static int map_arena(struct shmh_channel* ch, const char* address, int create, uint32_t max_message, shmh_error* err) {
   snprintf(ch->arena_name, sizeof ch->arena_name, "%.200s.arena", address);
@@ -231,8 +235,19 @@ static int broken_send(shmh_channel* ch, const void* data, size_t length, int64_
   __atomic_store_n(&a->lock_since, 0, __ATOMIC_RELEASE);
   __atomic_store_n(&a->steal_lock, 0, __ATOMIC_RELEASE);
   return r;
+#elif BROKEN_KIND == 9
+  (void)n;
+  if (length > ch->arena->max_message) return fail(err, SHMH_ETOOBIG, "too big");
+  uint64_t slot = __atomic_fetch_add(&ch->arena->next_slot, 1, __ATOMIC_RELAXED) % ARENA_SLOTS;
+  unsigned char* at = (unsigned char*)(ch->arena + 1) + slot * ch->arena->max_message;
+  memcpy(at, data, length);
+  uint64_t desc[2] = {(uint64_t)(uintptr_t)at, length}; /* the bug: an address, valid only in this process */
+  return inner()->send(ch->inner, desc, sizeof desc, timeout_ns, err);
+#elif BROKEN_KIND == 10
+  (void)n;
+  return inner()->send(ch->inner, data, length, timeout_ns, err);
 #else
-#error "BROKEN_KIND must be 1..8"
+#error "BROKEN_KIND must be 1..10"
 #endif
 }
 
@@ -246,6 +261,18 @@ static int64_t broken_recv(shmh_channel* ch, void* buffer, size_t capacity, int6
   if (desc[1] > capacity) return fail(err, SHMH_ETOOBIG, "buffer too small");
   memcpy(buffer, (unsigned char*)(ch->arena + 1) + desc[0] * ch->arena->max_message, desc[1]);
   return (int64_t)desc[1];
+#elif BROKEN_KIND == 9
+  uint64_t desc[2];
+  int64_t n = inner()->recv(ch->inner, desc, sizeof desc, timeout_ns, err);
+  if (n < 0) return n;
+  if (n != (int64_t)sizeof desc || desc[1] > ch->arena->max_message) return fail(err, SHMH_ECORRUPT, "bad descriptor");
+  if (desc[1] > capacity) return fail(err, SHMH_ETOOBIG, "buffer too small");
+  memcpy(buffer, (const void*)(uintptr_t)desc[0], desc[1]); /* the bug: the sender's address */
+  return (int64_t)desc[1];
+#elif BROKEN_KIND == 10
+  int64_t n = inner()->recv(ch->inner, buffer, capacity, timeout_ns, err);
+  if (n == 0) return fail(err, SHMH_ETIMEOUT, "nothing there"); /* the bug: length 0 taken for "no message" */
+  return n;
 #else
   return inner()->recv(ch->inner, buffer, capacity, timeout_ns, err);
 #endif
@@ -270,16 +297,16 @@ static int broken_destroy(shmh_channel* ch, shmh_error* err) {
   return r;
 }
 
-static const shmh_channel_vtable kBroken = {SHMH_CHANNEL_ABI_VERSION,
-                                            SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER |
-                                                SHMH_CHANNEL_MULTI_READER | SHMH_CHANNEL_SHARED_MEMORY,
-                                            "broken",
-                                            broken_create,
-                                            broken_open,
-                                            broken_send,
-                                            broken_recv,
-                                            broken_close,
-                                            broken_destroy,
-                                            NULL};
+static const shmh_channel_vtable kBroken = {
+    SHMH_CHANNEL_ABI_VERSION,
+    SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER | SHMH_CHANNEL_SHARED_MEMORY,
+    "broken",
+    broken_create,
+    broken_open,
+    broken_send,
+    broken_recv,
+    broken_close,
+    broken_destroy,
+    NULL};
 
 const shmh_channel_vtable* shmh_channel_entry(void) { return &kBroken; }
