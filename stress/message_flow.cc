@@ -1,7 +1,9 @@
 #include "stress/message_flow.h"
 
+#include <algorithm>
 #include <memory>
 
+#include "core/framing/small_message.h"
 #include "stress/flow/final_drain.h"
 #include "stress/flow/flow_audit.h"
 #include "stress/flow/flow_peers.h"
@@ -48,7 +50,21 @@ std::optional<std::string> message_flow_unsupported(const WorkloadEnv& env, Topo
   if (topology == Topology::kQueue && p.readers > 1 && (flags & SHMH_CHANNEL_MULTI_READER) == 0) {
     return "channel " + name + " takes one reader";
   }
-  if (p.msg_min < kMinMessage || p.msg_min > p.msg_max) return "message sizes must be 24 ≤ MIN ≤ MAX";
+  if (p.msg_min > p.msg_max || p.msg_max == 0) return "message sizes must be MIN ≤ MAX, MAX ≥ 1";
+  if (p.msg_min < kCompactMin) {
+    if (auto why = tiny_sizes_unsupported(p, flags, topology)) {
+      return "messages below 8 bytes (--msg-size " + std::to_string(p.msg_min) + ":...) " + *why +
+             "; use --msg-size 8:MAX";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> tiny_sizes_unsupported(const Phase& phase, std::uint32_t flags, Topology topology) {
+  if ((flags & SHMH_CHANNEL_FIFO_PER_WRITER) == 0) return "need a FIFO channel";
+  if (phase.writers != 1) return "need one writer";
+  if (topology == Topology::kQueue && phase.readers != 1) return "need one reader per channel";
+  if (phase.kill_rate > 0) return "cannot be checked across kills";
   return std::nullopt;
 }
 
@@ -61,6 +77,10 @@ std::string fit_message_phase(Phase& phase, std::uint32_t flags, Topology topolo
   if (topology == Topology::kQueue && phase.readers > 1 && (flags & SHMH_CHANNEL_MULTI_READER) == 0) {
     changed += (changed.empty() ? "" : ", ") + std::to_string(phase.readers) + " readers → 1";
     phase.readers = 1;
+  }
+  if (phase.msg_min < kCompactMin && tiny_sizes_unsupported(phase, flags, topology)) {
+    changed += (changed.empty() ? "" : ", ") + std::string("sizes from 8");
+    phase.msg_min = std::min<std::uint32_t>(kCompactMin, phase.msg_max);
   }
   return changed;
 }
@@ -101,6 +121,9 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
                                               .ledger = std::move(*ledger),
                                               .sends = {}});
   Flow& flow = *owned;
+  flow.tiny = !tiny_sizes_unsupported(phase, env.channel->vtable->flags, topology);
+  flow.sizes =
+      SizePicker(flow.tiny ? phase.msg_min : std::max<std::uint32_t>(phase.msg_min, kCompactMin), phase.msg_max);
   flow.sends.in_doubt.resize(phase.writers);
   flow.sends.reader_kills_receiving.resize(lanes);
   if (auto made = create_lanes(flow, lanes); !made) {

@@ -19,8 +19,14 @@ namespace shmh::stress {
 std::optional<std::string> message_flow_unsupported(const WorkloadEnv& env, Topology topology);
 
 // Fits a campaign phase to the channel: one writer without SHMH_CHANNEL_MULTI_WRITER, one reader
-// (queue) without SHMH_CHANNEL_MULTI_READER. Returns what changed ("" when nothing).
+// (queue) without SHMH_CHANNEL_MULTI_READER, sizes from 8 where tiny ones cannot be checked.
+// Returns what changed ("" when nothing).
 std::string fit_message_phase(Phase& phase, std::uint32_t flags, Topology topology);
+
+// Why messages below 8 bytes cannot be checked in this phase (nullopt when they can): a tiny
+// message does not say whose it is, so its lane must have one writer, one reader, FIFO order and
+// no kills (after which the next message is in doubt).
+std::optional<std::string> tiny_sizes_unsupported(const Phase& phase, std::uint32_t flags, Topology topology);
 
 // "2w/2r 24..256 B cap 64".
 std::string describe_message_phase(const Phase& phase, const StressOptions& options);

@@ -56,7 +56,8 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint64_t> corrupt{0};
   std::atomic<std::uint64_t> duplicated{0};
   std::atomic<std::uint64_t> reordered{0};
-  std::atomic<std::uint64_t> errors{0};  // channel errors, failed checks
+  std::atomic<std::uint64_t> errors{0};        // channel errors, failed checks
+  std::atomic<std::uint64_t> lost_wakeups{0};  // waits that ended without what was there (lockstep)
   // The first problem the peer saw, NUL-terminated (written once: first_problem_set 0 → 1).
   std::atomic<std::uint32_t> first_problem_set{0};
   char first_problem[256] = {};

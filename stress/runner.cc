@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/channel/channel_registry.h"
+#include "core/framing/frame.h"
 #include "core/random/splitmix.h"
 #include "stress/campaign_plan.h"
 #include "stress/channel_preflight.h"
@@ -67,12 +68,10 @@ Result<void> validate(const StressOptions& o) {
   if (o.capacity && (*o.capacity == 0 || *o.capacity > (1U << 24))) {
     return bad("--capacity " + std::to_string(*o.capacity), "must be 1..16777216 messages");
   }
-  const std::uint32_t min = o.msg_min.value_or(kMinMessage);
+  const std::uint32_t min = o.msg_min.value_or(0);
   const std::uint32_t max = o.msg_max.value_or(std::max<std::uint32_t>(256, min));
-  if (min < kMinMessage) {
-    return bad("--msg-size " + std::to_string(min), "every message carries a 24-byte integrity frame; use 24 or more");
-  }
-  if (min > max || max > kMaxMessage) return bad("--msg-size MIN:MAX", "needs 24 ≤ MIN ≤ MAX ≤ 1048576");
+  if (min > max || max == 0 || max > kMaxMessage)
+    return bad("--msg-size MIN:MAX", "needs 0 ≤ MIN ≤ MAX, 1 ≤ MAX ≤ 1048576");
   // NaN compares false with everything: test for the valid range, not for the invalid one.
   if (o.kill_rate && !(std::isfinite(*o.kill_rate) && *o.kill_rate >= 0 && *o.kill_rate <= 1000)) {
     return bad("--kill", "RATE must be a number of kills per second, 0..1000");
@@ -168,7 +167,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   bool need_channel = false;
-  std::uint32_t max_message = kMinMessage;
+  std::uint32_t max_message = kFrameHeaderSize;  // the preflight sends one frame
   std::uint32_t capacity = 1;
   for (const auto& p : phases) {
     if (!find_workload(p.workload)->uses_channel) continue;

@@ -26,7 +26,9 @@ enum class PeerMode { kProcesses, kThreads };
 const char* to_string(PeerMode mode);
 
 inline constexpr std::uint32_t kMaxPeersPerRole = 64;  // writers ≤ 64, readers ≤ 64
-inline constexpr std::uint32_t kMinMessage = 24;       // a frame's header (core/framing/frame.h)
+// Messages of any length are checked: frames from 24 bytes, compact ones of 8..23, tiny ones of
+// 0..7 where the lane's reader knows what comes next (core/framing/small_message.h).
+inline constexpr std::uint32_t kMinMessage = 0;
 inline constexpr std::uint32_t kMaxMessage = 1U << 20;
 
 // A flag that only one workload reads (churn's --segment-size). Declared in the workload's own file
@@ -90,6 +92,10 @@ struct PhaseShape {
   std::int64_t op_timeout_ns = 20'000'000;  // per send/recv attempt; 0 = poll (the full/empty paths)
   std::uint32_t reader_pause_us = 0;        // a reader sleeps this long every 64 messages (backpressure)
   std::uint32_t burst = 0;                  // a writer sends bursts of this many, then sleeps 1 ms
+  // One writer, one reader in lockstep: the writer sends a message only once the reader has every
+  // earlier one and waits in recv again, so each wait must end with the message (the liveness
+  // oracle, lost-wakeup). Clocks are read per message here, in no other phase.
+  bool lockstep = false;
 };
 
 // One configuration the runner executes. Every field is set.

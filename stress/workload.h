@@ -58,7 +58,7 @@ struct PhaseOutcome {
 struct PhaseDefaults {
   std::uint32_t writers = 2;
   std::uint32_t readers = 2;
-  std::uint32_t msg_min = kMinMessage;
+  std::uint32_t msg_min = 8;  // self-identifying sizes: a narrowed run may have several writers
   std::uint32_t msg_max = 256;
   std::uint32_t capacity = 64;
 };

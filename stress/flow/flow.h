@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "core/channel/channel.h"
+#include "core/random/splitmix.h"
 #include "stress/delivery_ledger.h"
+#include "stress/flow/size_picker.h"
 #include "stress/peer_board.h"
 #include "stress/workload.h"
 
@@ -27,6 +29,7 @@ enum class Topology { kQueue, kBroadcast };
 struct SendCursor {
   std::atomic<std::uint64_t> next_seq{0};
   std::atomic<std::uint64_t> in_flight{kNoSequence};
+  std::atomic<std::uint64_t> sent_at{0};  // lockstep: when the last send returned (monotonic ns), before next_seq
 };
 
 // Where a reader is with the message at hand, in its board record, so a kill can be accounted.
@@ -39,6 +42,7 @@ struct ReceiveCursor {
   std::atomic<std::uint32_t> step{0};  // ReceiveStep
   std::atomic<std::uint32_t> pending_writer{0};
   std::atomic<std::uint64_t> pending_sequence{0};
+  std::atomic<std::uint64_t> timeouts{0};  // lockstep: recv calls that timed out (the writer waits for two at most)
 
   void set(ReceiveStep s) noexcept { step.store(static_cast<std::uint32_t>(s), std::memory_order_relaxed); }
   [[nodiscard]] ReceiveStep get() const noexcept { return static_cast<ReceiveStep>(step.load()); }
@@ -61,13 +65,21 @@ struct Flow {
   Topology topology;
   const shmh_channel_vtable* vtable = nullptr;
   bool fifo = false;
-  bool exclusive_lanes = false;   // one reader per lane: arrivals need no atomic read-modify-write
+  bool exclusive_lanes = false;  // one reader per lane: arrivals need no atomic read-modify-write
+  // Messages of 0..7 bytes are sent (tiny_sizes_unsupported says when they can be): the lane's reader
+  // knows which message comes next, the only way to check one that cannot say whose it is.
+  bool tiny = false;
+  SizePicker sizes{0, 1};         // the phase's sizes, from 8 unless `tiny`
   std::vector<Channel> channels;  // the runner's (creator's) handles, one per lane
   std::vector<std::string> addresses;
   PeerBoard board;
   DeliveryLedger ledger;
   SendRecord sends;
 
+  // The size of writer w's message `seq` (what the reader expects of a tiny one).
+  [[nodiscard]] std::uint32_t size_of(std::uint32_t w, std::uint64_t seq) const {
+    return sizes.at(derive_seed(seed, 0x73697a6500000000ULL | w), seq);
+  }
   [[nodiscard]] std::uint32_t lanes() const { return static_cast<std::uint32_t>(channels.size()); }
   // The lane reader r takes its messages from.
   [[nodiscard]] std::uint32_t lane_of(std::uint32_t r) const { return topology == Topology::kQueue ? 0 : r; }

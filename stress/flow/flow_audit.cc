@@ -36,7 +36,9 @@ void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, Ph
   for (std::uint32_t w = 0; w < phase.writers; ++w) all.push_back(&flow.board.writer(w));
   stats::LatencyHistogram latency;
   std::uint64_t errors = 0;
+  std::uint64_t lost_wakeups = 0;
   for (const auto* r : all) {
+    lost_wakeups += r->lost_wakeups.load();
     c.corrupt += r->corrupt.load();
     c.duplicated += r->duplicated.load();
     c.reordered += r->reordered.load();
@@ -74,6 +76,10 @@ void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, Ph
   if (c.reordered > 0) {
     add(FindingKind::kReordered,
         std::to_string(c.reordered) + " out of order: " + first_problem(all, &PeerRecord::reordered));
+  }
+  if (lost_wakeups > 0) {
+    add(FindingKind::kLostWakeup, std::to_string(lost_wakeups) + " wait(s) ended without what was there: " +
+                                      first_problem(all, &PeerRecord::lost_wakeups));
   }
   if (errors > 0) {
     add(FindingKind::kChannelError,

@@ -9,21 +9,15 @@
 #include <vector>
 
 #include "core/framing/frame.h"
+#include "core/framing/small_message.h"
 #include "core/random/splitmix.h"
 #include "stress/flow/address_gap.h"
+#include "stress/flow/lockstep.h"
 #include "stress/flow/receive_check.h"
-#include "stress/flow/size_picker.h"
 #include "stress/peer_group.h"
 
 namespace shmh::stress {
 namespace {
-
-// A peer's random stream: distinct for each role, index and incarnation (a restarted writer must
-// not replay its predecessor's sizes from the start).
-std::uint64_t peer_seed(std::uint64_t seed, PeerId id, std::uint32_t incarnation) {
-  const std::uint64_t role = id.role == Role::kReader ? 1 : 0;
-  return derive_seed(seed, (role << 48) | (std::uint64_t{incarnation} << 16) | id.index);
-}
 
 // In a process of its own, the peer maps its channels at an address no other running peer uses
 // (address_gap.h) and records where. Threads share one address space, where each open maps anew.
@@ -64,14 +58,21 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   }
   record_address(own, rec);
   FrameWriter frames(flow.seed, w, phase.msg_max);
-  SplitMix64 rng(peer_seed(flow.seed, id, rec.incarnation.load()));
-  SizePicker sizes(phase.msg_min, phase.msg_max);
+  std::byte small[kFrameHeaderSize];
   const std::uint64_t quota = std::min(writer_quota(phase.messages, flow.board.writers(), w), flow.ledger.capacity());
+  SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{rec.incarnation.load()} << 8) | w));
   for (std::uint64_t seq = cursor.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
-    const std::uint32_t size = sizes(rng);
+    const std::uint32_t size = flow.size_of(w, seq);
+    const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
     cursor.in_flight.store(seq, std::memory_order_relaxed);
     rec.begin(PeerOp::kSend, seq);
-    const auto frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
+    std::span<const std::byte> frame;
+    if (size >= kFrameHeaderSize) {
+      frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
+    } else {
+      encode_small(std::span(small).first(size), flow.seed, w, seq);
+      frame = std::span(small).first(size);
+    }
     for (auto& ch : out) {
       for (;;) {
         const int rc = ch.send(frame, phase.op_timeout_ns);
@@ -82,11 +83,20 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
           rec.finish();
           return {};
         }
+        if (reader_caught_up && phase.op_timeout_ns > 0) {
+          // The reader had every earlier message: the channel was empty, and the send still waited.
+          PeerRecord::add(rec.lost_wakeups, 1);
+          rec.note_problem(describe(id) + "'s send of seq " + std::to_string(seq) + " timed out on an empty channel");
+        }
         if (phase.op_timeout_ns == 0) ::sched_yield();
       }
     }
     // next_seq before in_flight: a kill between the two must not make the restart resend `seq`.
-    cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
+    if (phase.lockstep) {
+      mark_sent(cursor, seq);
+    } else {
+      cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
+    }
     cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
     rec.done_one(std::uint64_t{size} * out.size());
     ++seq;
@@ -126,6 +136,9 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
       continue;
     }
     cursor.set(ReceiveStep::kIdle);
+    if (n == SHMH_ETIMEOUT && phase.lockstep && phase.op_timeout_ns > 0) {
+      check_wakeup(flow, rec, cursor, r, *ch, buffer);
+    }
     if (n == SHMH_ETIMEOUT) {
       if (flow.board.writers_done()) {
         const std::uint64_t now = monotonic_ns();

@@ -3,20 +3,65 @@
 #include <string>
 
 #include "core/framing/frame.h"
+#include "core/framing/small_message.h"
 
 namespace shmh::stress {
+namespace {
+
+// How many messages past the expected one a tiny message may be (those between were lost).
+constexpr std::uint64_t kTinyLookahead = 8;
+
+// The sequence the only writer of the reader's lane sends next, as far as this reader knows.
+std::uint64_t next_expected(const Flow& flow, std::uint32_t reader) {
+  const std::uint64_t last = flow.board.last_seen(reader, 0).load(std::memory_order_relaxed);
+  return last == kNoSequence ? 0 : last + 1;
+}
+
+// A tiny message is the next one of the lane's only writer (writer 0), or a few after it.
+CheckedFrame identify_tiny(const Flow& flow, std::uint32_t reader, std::span<const std::byte> message) {
+  CheckedFrame f;
+  if (!flow.tiny) return f;
+  const std::uint64_t next = next_expected(flow, reader);
+  for (std::uint64_t seq = next; seq <= next + kTinyLookahead; ++seq) {
+    if (flow.size_of(0, seq) == message.size() && tiny_matches(message, flow.seed, 0, seq)) {
+      f.status = FrameStatus::kOk;
+      f.writer = 0;
+      f.sequence = seq;
+      return f;
+    }
+  }
+  return f;
+}
+
+}  // namespace
 
 void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader, std::uint32_t lane,
                     std::span<const std::byte> message) {
   const std::uint64_t seed = flow.seed;
-  const auto f = check_frame(message, seed);
   auto who = [reader] {
     return reader == kDrainReader ? std::string("left in the channel") : "reader " + std::to_string(reader);
   };
+  // Whose message it is, by its length: a frame, a compact message, or a tiny one that only the
+  // lane's expected sequence identifies.
+  CheckedFrame f;
+  if (message.size() >= kFrameHeaderSize) {
+    f = check_frame(message, seed);
+  } else if (message.size() >= kCompactMin) {
+    f = check_compact(message, seed);
+  } else {
+    f = identify_tiny(flow, reader == kDrainReader ? lane : reader, message);  // lane = its one reader
+  }
   if (f.status != FrameStatus::kOk || f.writer >= flow.board.writers()) {
     PeerRecord::add(rec.corrupt, 1);
     std::string what = std::to_string(message.size()) + "-byte message at " + who() + ": ";
-    if (f.status == FrameStatus::kTruncated) {
+    if (message.size() < kCompactMin) {
+      what += flow.tiny ? "not the next message of its lane's writer (seq " +
+                              std::to_string(next_expected(flow, reader == kDrainReader ? lane : reader)) +
+                              " or one of the " + std::to_string(kTinyLookahead) + " after it)"
+                        : "shorter than any message sent in this phase";
+    } else if (message.size() < kFrameHeaderSize) {
+      what += "compact message's check or bytes do not match";
+    } else if (f.status == FrameStatus::kTruncated) {
       what += "truncated (shorter than its frame declares)";
     } else if (f.status == FrameStatus::kOk) {
       what += "intact frame from writer " + std::to_string(f.writer) + ", which does not exist";
@@ -52,8 +97,11 @@ void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, st
       if (stamp <= now) rec.latency.record(now - stamp);
     }
   }
-  if (reader != kDrainReader) {
-    auto& last = flow.board.last_seen(reader, f.writer);
+  // The order check, per reader; the drain continues the lane's reader's when tiny messages need
+  // it to know what comes next.
+  const std::uint32_t orderer = reader != kDrainReader ? reader : (flow.tiny ? lane : kDrainReader);
+  if (orderer != kDrainReader) {
+    auto& last = flow.board.last_seen(orderer, f.writer);
     const std::uint64_t before = last.load(std::memory_order_relaxed);
     if (before != kNoSequence && f.sequence < before) {
       if (flow.fifo) {

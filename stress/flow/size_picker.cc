@@ -6,12 +6,18 @@ namespace shmh::stress {
 
 SizePicker::SizePicker(std::uint32_t min, std::uint32_t max) : min_(min), span_(std::uint64_t{max} - min + 1) {
   SHMH_CHECK(min <= max, "SizePicker needs min <= max");
-  for (const std::uint32_t s : {min, min + 1, max - 1, max, 63U, 64U, 65U, 127U, 128U, 129U}) {
+  for (const std::uint32_t s : {min, min + 1, max - 1, max, 0U,  1U,  7U,  8U,  15U,  16U,  23U,
+                                24U, 25U,     31U,     32U, 33U, 63U, 64U, 65U, 127U, 128U, 129U}) {
     if (s >= min && s <= max) edges_.push_back(s);
   }
 }
 
-std::uint32_t SizePicker::operator()(SplitMix64& rng) noexcept {
+std::uint32_t SizePicker::at(std::uint64_t writer_seed, std::uint64_t sequence) const noexcept {
+  SplitMix64 rng(derive_seed(writer_seed, sequence));
+  return (*this)(rng);
+}
+
+std::uint32_t SizePicker::operator()(SplitMix64& rng) const noexcept {
   if (span_ == 1) return min_;
   const std::uint64_t r = rng();
   if ((r & 3U) == 0) return edges_[(r >> 2) % edges_.size()];

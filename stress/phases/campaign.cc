@@ -12,11 +12,12 @@ const PhaseDescriptor& backpressure_phase();
 const PhaseDescriptor& kill_phase();
 const PhaseDescriptor& pause_phase();
 const PhaseDescriptor& broadcast_phase();
+const PhaseDescriptor& wakeup_phase();
 
 std::span<const PhaseDescriptor* const> campaign_phases() {
-  static const std::array<const PhaseDescriptor*, 7> all = {
+  static const std::array<const PhaseDescriptor*, 8> all = {
       &one_to_one_phase(), &many_phase(),  &edges_phase(),     &backpressure_phase(),
-      &kill_phase(),       &pause_phase(), &broadcast_phase(),
+      &kill_phase(),       &pause_phase(), &broadcast_phase(), &wakeup_phase(),
   };
   return all;
 }

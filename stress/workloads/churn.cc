@@ -353,7 +353,7 @@ const WorkloadDescriptor& churn_workload() {
       .has_readers = false,
       .unit = "lifecycles/s",
       .backends = kSysvOnly,
-      .defaults = {.writers = 2, .readers = 0, .msg_min = kMinMessage, .msg_max = 256, .capacity = 64},
+      .defaults = {.writers = 2, .readers = 0, .msg_min = 8, .msg_max = 256, .capacity = 64},
       .options = kOptions,
       .describe = describe,
       .unsupported = unsupported,

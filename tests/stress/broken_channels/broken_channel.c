@@ -24,11 +24,16 @@
  *                                                                    (SIGSEGV) or corrupt
  *   BROKEN_KIND=10 zero-means-nothing   recv takes a 0-byte message for "nothing there" and drops it
  *                                                                                          → lost
+ *   BROKEN_KIND=11 lost-wakeup          recv tries, then reads the doorbell it sleeps on: a send (which
+ *                                       rings the bell) in between is missed, and a wait that times
+ *                                       out reports a timeout                        → lost-wakeup
  *
  * Never installed, never used outside the tests. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <shmh_channel.h>
@@ -38,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +59,7 @@ struct arena {
   uint32_t steal_lock;    /* KIND 8: 1 while a sender holds it */
   uint64_t lock_since;    /* KIND 8: when the holder took it (CLOCK_MONOTONIC ns), 0 when free */
   uint64_t staged_length; /* KIND 8: the staged message's length (in slot 0) */
+  uint32_t bell;          /* KIND 11: rung (incremented, futex-woken) by every send */
   /* then ARENA_SLOTS slots of max_message bytes (KIND 2; KIND 8 stages in slot 0) */
 };
 
@@ -246,8 +253,16 @@ static int broken_send(shmh_channel* ch, const void* data, size_t length, int64_
 #elif BROKEN_KIND == 10
   (void)n;
   return inner()->send(ch->inner, data, length, timeout_ns, err);
+#elif BROKEN_KIND == 11
+  (void)n;
+  int r = inner()->send(ch->inner, data, length, timeout_ns, err);
+  if (r == SHMH_OK) {
+    __atomic_add_fetch(&ch->arena->bell, 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, &ch->arena->bell, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+  }
+  return r;
 #else
-#error "BROKEN_KIND must be 1..10"
+#error "BROKEN_KIND must be 1..11"
 #endif
 }
 
@@ -269,6 +284,22 @@ static int64_t broken_recv(shmh_channel* ch, void* buffer, size_t capacity, int6
   if (desc[1] > capacity) return fail(err, SHMH_ETOOBIG, "buffer too small");
   memcpy(buffer, (const void*)(uintptr_t)desc[0], desc[1]); /* the bug: the sender's address */
   return (int64_t)desc[1];
+#elif BROKEN_KIND == 11
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    int64_t n = inner()->recv(ch->inner, buffer, capacity, 0, err);
+    if (n != SHMH_ETIMEOUT || timeout_ns <= 0) return n;
+    sched_yield();
+    uint32_t seen = __atomic_load_n(&ch->arena->bell, __ATOMIC_SEQ_CST); /* the bug: read after the try */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = timeout_ns - ((int64_t)(now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec));
+    if (left <= 0) return fail(err, SHMH_ETIMEOUT, "nothing within the timeout");
+    struct timespec rel = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+    if (syscall(SYS_futex, &ch->arena->bell, FUTEX_WAIT, seen, &rel, NULL, 0) != 0 && errno == ETIMEDOUT)
+      return fail(err, SHMH_ETIMEOUT, "nothing within the timeout");
+  }
 #elif BROKEN_KIND == 10
   int64_t n = inner()->recv(ch->inner, buffer, capacity, timeout_ns, err);
   if (n == 0) return fail(err, SHMH_ETIMEOUT, "nothing there"); /* the bug: length 0 taken for "no message" */

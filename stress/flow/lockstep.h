@@ -1,0 +1,43 @@
+// Lockstep: the message flow's liveness oracle (PhaseShape::lockstep; one writer, one reader).
+// The writer sends its next message only once the reader has every earlier one and is waiting in
+// recv again, so every wait of the reader must end with the message. A wait that ends with a
+// timeout instead, while the message — sent, i.e. send returned, at least half a timeout before
+// — is in the channel (the reader's very next try takes it), is a lost wake-up: a reader that
+// registers as a waiter after it saw "empty" sleeps its whole timeout, and in production, where
+// nobody bounds the wait, for ever. So is a send that times out on an empty channel.
+//
+// Why it cannot flag a correct channel: a waiter woken before its deadline does not time out, and
+// the writer's clock read is after its send returned (wake included), half a timeout before the
+// deadline; a slow or preempted reader is late, never wrong. Clocks are read per message only in
+// this phase.
+//
+//   writer:  caught_up = wait_for_reader(flow, seq, rng); send...; sent(flow, cursor, seq);
+//   reader:  on SHMH_ETIMEOUT: check_wakeup(flow, rec, cursor, r, channel, buffer);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/channel/channel.h"
+#include "core/random/splitmix.h"
+#include "stress/flow/flow.h"
+
+namespace shmh::stress {
+
+// Waits until the reader has every message below `seq` and is in recv again (true), or has timed
+// out twice since the last one was sent — it may be lost, which the audit reports (false); then
+// a random short spin so the send lands anywhere in the reader's wait. Also false when the phase
+// stops.
+bool wait_for_reader(const Flow& flow, std::uint64_t seq, SplitMix64& rng);
+
+// Records the writer's message `seq` as sent now (before next_seq moves, so a reader that sees
+// the new next_seq sees this time or a later one).
+void mark_sent(SendCursor& cursor, std::uint64_t seq) noexcept;
+
+// The reader's recv on `channel` timed out: a lost wake-up if the message is there after all (it is
+// then checked and counted like any arrival).
+void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std::uint32_t r, Channel& channel,
+                  std::span<std::byte> buffer);
+
+}  // namespace shmh::stress
