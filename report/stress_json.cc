@@ -16,8 +16,9 @@ Json optional_json(const std::optional<T>& v) {
 }
 
 Json counts_json(const stress::Counts& c) {
-  return {{"sent", c.sent},       {"received", c.received},   {"lost", c.lost},           {"duplicated", c.duplicated},
-          {"corrupt", c.corrupt}, {"reordered", c.reordered}, {"abandoned", c.abandoned}, {"bytes", c.bytes}};
+  return {{"sent", c.sent},           {"received", c.received},     {"lost", c.lost},
+          {"stranded", c.stranded},   {"duplicated", c.duplicated}, {"corrupt", c.corrupt},
+          {"reordered", c.reordered}, {"abandoned", c.abandoned},   {"bytes", c.bytes}};
 }
 
 Json latency_json(const stress::Latency& l) {

@@ -22,8 +22,10 @@ std::string duration_ns(std::uint64_t ns) {
 }
 
 std::string counts_line(const stress::Counts& c) {
-  return fmt::format("sent {} received {} lost {} duplicated {} corrupt {} reordered {} abandoned {}", c.sent,
-                     c.received, c.lost, c.duplicated, c.corrupt, c.reordered, c.abandoned);
+  std::string line = fmt::format("sent {} received {} lost {} duplicated {} corrupt {} reordered {} abandoned {}",
+                                 c.sent, c.received, c.lost, c.duplicated, c.corrupt, c.reordered, c.abandoned);
+  if (c.stranded > 0) line += fmt::format(" stranded {}", c.stranded);
+  return line;
 }
 
 std::string latency_line(const stress::Latency& l) {

@@ -92,7 +92,8 @@ Result<void> preflight_channel(const shmh_channel_vtable& vtable, const shmh_cha
   }
   (void)sys::munmap(*page, 4096);
   if (out.empty()) return {};
-  return logic_error("preflight", out);
+  // A create that failed on its own (no crash, no hang): the caller may try a smaller geometry.
+  return logic_error(at == 1 && exit && exit->signal == 0 ? "preflight create" : "preflight", out);
 }
 
 }  // namespace shmh::stress

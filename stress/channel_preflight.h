@@ -12,7 +12,8 @@
 namespace shmh::stress {
 
 // Errors: what went wrong, as logic_error("preflight", "crashed in send (SIGSEGV)" / "open: ..." /
-// "hung in recv for 10000 ms"), or the mmap / fork that could not be done.
+// "hung in recv for 10000 ms") — logic_error("preflight create", ...) when create returned an error
+// (the geometry may be beyond what the channel takes) — or the mmap / fork that could not be done.
 [[nodiscard]] Result<void> preflight_channel(const shmh_channel_vtable& vtable, const shmh_channel_config& config,
                                              std::chrono::milliseconds timeout);
 

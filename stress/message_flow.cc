@@ -174,7 +174,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
           .kind = FindingKind::kChannelError, .phase = phase.name, .detail = "destroy: " + d.error().message()});
     }
   }
-  audit_flow(flow, *leftovers, drive.kills, out);
+  audit_flow(flow, *leftovers, drive.kills, drive.aborted && !drive.interrupted, out);
   return out;
 }
 

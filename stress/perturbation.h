@@ -43,6 +43,11 @@ class PeerControl {
   [[nodiscard]] virtual bool paused(PeerId id) const = 0;
   // The operation the peer's record says it is in (to aim at peers inside a channel call).
   [[nodiscard]] virtual PeerOp current_op(PeerId id) const = 0;
+  // SIGSTOPs the peer and waits (bounded) until it is stopped: the operation its record shows then
+  // is where it is frozen — kill_and_restart kills it exactly there, thaw lets it go on. Nullopt
+  // when it is not running, is paused, or did not stop in time (it is then not stopped).
+  [[nodiscard]] virtual std::optional<PeerOp> freeze(PeerId id) = 0;
+  virtual void thaw(PeerId id) = 0;
 };
 
 // One phase's running perturbation.

@@ -1,6 +1,7 @@
 #include "stress/phase_driver.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(5);
 constexpr auto kProgressEvery = std::chrono::milliseconds(200);
+constexpr auto kFreezeFor = std::chrono::milliseconds(20);
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -41,6 +43,7 @@ class Driver final : public PeerControl {
     auto pid = group_.kill(victim);
     if (!pid) return false;  // it ended on its own meanwhile
     ++out_.kills;
+    note_kill(victim, *pid);
     if (config_.on_kill) config_.on_kill(victim);
     PeerRecord& rec = board_.record(victim.role, victim.index);
     rec.incarnation.fetch_add(1, std::memory_order_relaxed);
@@ -68,6 +71,29 @@ class Driver final : public PeerControl {
 
   [[nodiscard]] PeerOp current_op(PeerId id) const override {
     return static_cast<PeerOp>(board_.record(id.role, id.index).op.load(std::memory_order_relaxed));
+  }
+
+  [[nodiscard]] std::optional<PeerOp> freeze(PeerId id) override {
+    if (!group_.running(id) || paused(id)) return std::nullopt;
+    const pid_t pid = board_.record(id.role, id.index).pid.load();
+    if (pid <= 0 || ::kill(pid, SIGSTOP) != 0) return std::nullopt;
+    // Stopping takes an IPI and the peer's return to user space (later if it is in an uninterruptible
+    // sleep): poll for the stop report, bounded. Peers are the runner's children.
+    const auto give_up = Clock::now() + kFreezeFor;
+    while (Clock::now() < give_up) {
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WSTOPPED | WNOHANG) == 0 && info.si_pid == pid) {
+        return current_op(id);
+      }
+      std::this_thread::yield();
+    }
+    (void)::kill(pid, SIGCONT);
+    return std::nullopt;
+  }
+
+  void thaw(PeerId id) override {
+    const pid_t pid = board_.record(id.role, id.index).pid.load();
+    if (pid > 0) (void)::kill(pid, SIGCONT);
   }
 
   DriveOutcome run() {
@@ -233,6 +259,30 @@ class Driver final : public PeerControl {
     }
   }
 
+  // What the victim was doing when it died (its record is frozen once it is reaped), for a
+  // no-recovery finding.
+  struct Kill {
+    Clock::time_point at{};
+    std::string what;  // "writer 1 (pid 812) killed inside send of seq 81234 at 2.31 s"
+  };
+  void note_kill(PeerId id, pid_t pid) {
+    const PeerRecord& rec = board_.record(id.role, id.index);
+    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+    std::string what = describe(id) + " (pid " + std::to_string(pid) + ") killed ";
+    if (op == PeerOp::kSend || op == PeerOp::kRecv) {
+      what += std::string("inside ") + to_string(op);
+      if (config_.describe_op) {
+        const std::string arg = config_.describe_op(id, rec);
+        if (!arg.empty()) what += " " + arg;
+      }
+    } else {
+      what += std::string("in ") + to_string(op);
+    }
+    const auto now = Clock::now();
+    what += " at " + format_seconds(std::chrono::duration<double>(now - start_).count());
+    kills_.push_back(Kill{.at = now, .what = std::move(what)});
+  }
+
   void report_stall(Clock::time_point now) {
     std::string who;
     for (const PeerId id : group_.running_peers()) {
@@ -248,11 +298,27 @@ class Driver final : public PeerControl {
       if (w.since != Clock::time_point{})
         who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
     }
-    out_.findings.push_back(Finding{
-        .kind = FindingKind::kStall,
-        .phase = env_.phase.name,
-        .detail = "no progress for " + format_seconds(std::chrono::duration<double>(now - last_progress_at_).count()) +
-                  (who.empty() ? std::string(": no peer running") : ": " + who)});
+    const std::string stuck = who.empty() ? std::string("no peer running") : who;
+    const double idle = std::chrono::duration<double>(now - last_progress_at_).count();
+    // A kill before progress stopped: the channel did not recover from a peer's death.
+    // The latest kill before progress stopped (within the watchdog's resolution of a tick or two).
+    const Kill* culprit = nullptr;
+    for (auto it = kills_.rbegin(); it != kills_.rend() && culprit == nullptr; ++it) {
+      if (it->at <= last_progress_at_ + 2 * kTick) culprit = &*it;
+    }
+    if (culprit != nullptr) {
+      out_.findings.push_back(
+          Finding{.kind = FindingKind::kNoRecovery,
+                  .phase = env_.phase.name,
+                  .detail = culprit->what + "; nothing moved for " + format_seconds(idle) + " since (" +
+                            std::to_string(out_.kills) + " kill(s) in the phase); stuck: " + stuck +
+                            ". A channel not built to survive a peer's death: declare SHMH_CHANNEL_NOT_CRASH_TOLERANT "
+                            "or pass --no-kill"});
+      return;
+    }
+    out_.findings.push_back(Finding{.kind = FindingKind::kStall,
+                                    .phase = env_.phase.name,
+                                    .detail = "no progress for " + format_seconds(idle) + ": " + stuck});
   }
 
   PeerGroup& group_;
@@ -263,6 +329,7 @@ class Driver final : public PeerControl {
   std::vector<Paused> paused_;
   DriveOutcome out_;
   bool ended_ = false;
+  std::vector<Kill> kills_;  // in order
   Clock::time_point start_, last_progress_at_, last_report_;
   std::uint64_t last_progress_ = 0;
   std::uint64_t reported_progress_ = 0;  // at the last progress report

@@ -31,6 +31,10 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
 
 Result<void> bad(const std::string& flag, const std::string& what) { return logic_error(flag, what); }
 
+// The campaign sizes its largest messages down to this for a channel that takes no more (the
+// pipe's limit: PIPE_BUF less its length word).
+constexpr std::uint32_t kCampaignFloor = 4092;
+
 }  // namespace
 
 Result<void> validate(const StressOptions& o) {
@@ -176,6 +180,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
     capacity = std::max(capacity, p.capacity);
   }
   Result<ChannelSource> channel = ChannelSource{};
+  std::uint32_t channel_max = max_message;  // the largest message the channel was seen to take
   if (need_channel) {
     channel = resolve_channel(options.channel);
     if (!channel) {
@@ -183,12 +188,21 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
       return;
     }
     result.channel_name = channel->vtable->name;
-    const shmh_channel_config config{.capacity = capacity,
-                                     .max_message = max_message,
-                                     .backend = static_cast<std::uint32_t>(options.backend),
-                                     .mode = 0600,
-                                     .name = "shmh-preflight"};
-    if (auto passed = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000)); !passed) {
+    shmh_channel_config config{.capacity = capacity,
+                               .max_message = max_message,
+                               .backend = static_cast<std::uint32_t>(options.backend),
+                               .mode = 0600,
+                               .name = "shmh-preflight"};
+    auto passed = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000));
+    // The campaign's largest messages may be beyond what the channel takes (a pipe's 4092 bytes):
+    // halve them until it creates, down to kCampaignFloor; the phases are then fitted to that.
+    while (!passed && passed.error().call == "preflight create" && !narrows(options) &&
+           config.max_message > kCampaignFloor) {
+      config.max_message = std::max(config.max_message / 2, kCampaignFloor);
+      passed = preflight_channel(*channel->vtable, config, std::chrono::milliseconds(10'000));
+    }
+    channel_max = config.max_message;
+    if (!passed) {
       const SysError& e = passed.error();
       result.error = sys_error(e.err, "channel " + result.channel_name,
                                "failed its preflight (create, open, send, recv, destroy of one message): " +
@@ -204,8 +218,16 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
     const WorkloadDescriptor* workload = find_workload(phase.workload);
     // The campaign fits each phase to what the channel takes; a narrowed run runs as asked.
     std::string fitted;
-    if (!narrows(options) && workload->uses_channel && workload->fit != nullptr) {
-      fitted = workload->fit(phase, channel->vtable->flags);
+    if (!narrows(options) && workload->uses_channel) {
+      if (phase.msg_max > channel_max) {
+        fitted = "sizes up to " + std::to_string(channel_max) + " (the channel takes no more)";
+        phase.msg_max = channel_max;
+        phase.msg_min = std::min(phase.msg_min, phase.msg_max);
+      }
+      if (workload->fit != nullptr) {
+        const std::string more = workload->fit(phase, channel->vtable->flags);
+        if (!more.empty()) fitted += (fitted.empty() ? "" : ", ") + more;
+      }
     }
     WorkloadEnv env{.options = options,
                     .phase = phase,

@@ -6,6 +6,7 @@ Counts& Counts::operator+=(const Counts& o) {
   sent += o.sent;
   received += o.received;
   lost += o.lost;
+  stranded += o.stranded;
   duplicated += o.duplicated;
   corrupt += o.corrupt;
   reordered += o.reordered;

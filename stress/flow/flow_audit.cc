@@ -19,7 +19,7 @@ std::string first_problem(const std::vector<const PeerRecord*>& records,
 
 }  // namespace
 
-void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, PhaseOutcome& out) {
+void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, bool stalled, PhaseOutcome& out) {
   const Phase& phase = flow.phase;
   auto add = [&out](FindingKind kind, std::string detail) {
     out.findings.push_back(Finding{.kind = kind, .phase = out.result.phase.name, .detail = std::move(detail)});
@@ -54,9 +54,17 @@ void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, Ph
   out.histogram = latency;
   out.result.latency = summarize(latency);
 
+  std::string examples;
+  for (const auto& e : audit.lost_examples) examples += (examples.empty() ? "" : ", ") + e;
+  if (stalled && c.lost > 0) {
+    // The channel stopped moving and was not drained (calling it might hang): what is missing is
+    // stuck in it, not lost — the stall or no-recovery finding is the bug.
+    c.stranded = c.lost;
+    c.lost = 0;
+    add(FindingKind::kStranded,
+        std::to_string(c.stranded) + " message(s) sent and still in the channel when it stopped moving: " + examples);
+  }
   if (c.lost > 0) {
-    std::string examples;
-    for (const auto& e : audit.lost_examples) examples += (examples.empty() ? "" : ", ") + e;
     add(FindingKind::kLost, std::to_string(c.lost) + " message(s) sent and never received, beyond what " +
                                 std::to_string(kills) + " kill(s) left in flight: " + examples);
   }

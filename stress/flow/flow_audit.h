@@ -12,6 +12,6 @@ namespace shmh::stress {
 
 // Fills out.result.counts, out.result.latency, out.histogram and adds the findings. `leftovers`
 // holds what the final drain counted; `kills` is how many peers the phase killed (for the text).
-void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, PhaseOutcome& out);
+void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, bool stalled, PhaseOutcome& out);
 
 }  // namespace shmh::stress

@@ -65,7 +65,6 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     const std::uint32_t size = flow.size_of(w, seq);
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
     cursor.in_flight.store(seq, std::memory_order_relaxed);
-    rec.begin(PeerOp::kSend, seq);
     std::span<const std::byte> frame;
     if (size >= kFrameHeaderSize) {
       frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
@@ -73,6 +72,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       encode_small(std::span(small).first(size), flow.seed, w, seq);
       frame = std::span(small).first(size);
     }
+    rec.begin(PeerOp::kSend, seq);  // from here to the end of the calls: "inside send" (aimed kills)
     for (auto& ch : out) {
       for (;;) {
         const int rc = ch.send(frame, phase.op_timeout_ns);
@@ -98,6 +98,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
     }
     cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
+    rec.begin(PeerOp::kIdle, seq);
     rec.done_one(std::uint64_t{size} * out.size());
     ++seq;
     if (phase.burst != 0 && seq % phase.burst == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -1,6 +1,13 @@
-// `kill`: SIGKILL a random running peer at exponentially distributed intervals (PhaseShape::kill_rate
-// per second across the phase's peers) and restart it. What the victim had in flight is the
+// `kill`: SIGKILL a running peer at exponentially distributed intervals (PhaseShape::kill_rate per
+// second across the phase's peers) and restart it. Kills are aimed: when one is due, the perturber
+// watches the peers' records for up to kAimFor for one inside a channel call (send or recv),
+// freezes it (SIGSTOP) and, if it is still inside the call, kills it there — at whatever point of
+// the call the stop caught it, which is random; otherwise it thaws it and tries again. So every
+// kill lands inside a call, and a channel that cannot survive a peer's death mid-operation is found
+// in every run, not by luck. Only when no peer is caught in a call in that time does it kill any
+// running one. What the victim had in flight is the
 // workload's to account for (DriveConfig::on_kill), after the victim is reaped.
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -12,6 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long a due kill waits for a peer to be inside a channel call.
+constexpr auto kAimFor = std::chrono::milliseconds(5);
+
+bool inside_call(PeerOp op) { return op == PeerOp::kSend || op == PeerOp::kRecv; }
+
 class KillPerturber final : public Perturber {
  public:
   KillPerturber(double rate, std::uint64_t seed) : gap_(rate), rng_(seed ^ 0x6b696c6cULL) {}
@@ -20,14 +32,35 @@ class KillPerturber final : public Perturber {
     if (next_ == Clock::time_point{}) schedule(now);
     if (now < next_) return;
     const auto running = peers.running_peers();
-    if (!running.empty()) {
-      std::uniform_int_distribution<std::size_t> pick(0, running.size() - 1);
-      (void)peers.kill_and_restart(running[pick(rng_)]);  // false: it ended on its own meanwhile
-    }
-    schedule(now);
+    if (!running.empty()) (void)peers.kill_and_restart(aim(peers, running));  // false: it ended meanwhile
+    schedule(Clock::now());
   }
 
  private:
+  // A peer frozen inside a channel call, tried for up to kAimFor; else any of them. The role is
+  // drawn first (when both run): readers wait inside recv most of the time, writers spend theirs
+  // between sends, and a pick among all peers in a call would nearly always kill a waiting reader.
+  PeerId aim(PeerControl& peers, const std::vector<PeerId>& running) {
+    const auto until = Clock::now() + kAimFor;
+    std::uniform_int_distribution<std::size_t> start(0, running.size() - 1);
+    const Role role = (rng_() & 1U) != 0 ? Role::kWriter : Role::kReader;
+    const bool both = std::any_of(running.begin(), running.end(), [](PeerId p) { return p.role == Role::kWriter; }) &&
+                      std::any_of(running.begin(), running.end(), [](PeerId p) { return p.role == Role::kReader; });
+    do {
+      // From a random peer on, so no index is favoured when several are inside.
+      const std::size_t first = start(rng_);
+      for (std::size_t i = 0; i < running.size(); ++i) {
+        const PeerId id = running[(first + i) % running.size()];
+        if ((both && id.role != role) || peers.paused(id) || !inside_call(peers.current_op(id))) continue;
+        const auto frozen = peers.freeze(id);
+        if (frozen && inside_call(*frozen)) return id;  // stopped inside the call: killed right there
+        if (frozen) peers.thaw(id);
+        break;
+      }
+    } while (Clock::now() < until);
+    return running[start(rng_)];
+  }
+
   void schedule(Clock::time_point now) {
     next_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_(rng_)));
   }
