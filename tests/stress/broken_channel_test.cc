@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "stress/runner.h"
 
@@ -69,16 +70,20 @@ INSTANTIATE_TEST_SUITE_P(Each, Broken,
                            return n;
                          });
 
-TEST(Broken, DeadlockAfterAKilledWriterIsAStallNamingWhoIsStuck) {
-  // The run ends (never a hang: ctest's timeout is the bound) with a stall naming the writer.
+TEST(Broken, DeadlockAfterAKilledWriterIsNoRecoveryNamingTheKillAndWhoIsStuck) {
+  // The run ends (never a hang: ctest's timeout is the bound) with no-recovery: the kill after
+  // which nothing moved (a writer killed inside send, holding the lock), and who waits since.
   const auto r = run(plugin("deadlock"), 20, 3);
   EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
-  ASSERT_TRUE(has_kind(r, FindingKind::kStall)) << kinds(r);
+  ASSERT_TRUE(has_kind(r, FindingKind::kNoRecovery)) << kinds(r);
+  EXPECT_FALSE(has_kind(r, FindingKind::kLost)) << "what the stopped channel holds is stranded:\n" << kinds(r);
   for (const auto& f : r.findings) {
-    if (f.kind != FindingKind::kStall) continue;
-    EXPECT_NE(f.detail.find("writer"), std::string::npos) << f.detail;
+    if (f.kind != FindingKind::kNoRecovery) continue;
+    EXPECT_NE(f.detail.find("killed inside send of seq"), std::string::npos) << f.detail;
+    EXPECT_NE(f.detail.find("nothing moved for"), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("pid "), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("in send"), std::string::npos) << f.detail;
+    EXPECT_NE(f.detail.find("SHMH_CHANNEL_NOT_CRASH_TOLERANT"), std::string::npos) << f.detail;
   }
   EXPECT_EQ(r.leaked_segments, 0U) << kinds(r);
 }
@@ -135,6 +140,90 @@ TEST(Broken, RecoveryByTimeoutIsFoundByPauses) {
       << kinds(r);
   EXPECT_FALSE(has_kind(r, FindingKind::kStall)) << "a pause is never a stall:\n" << kinds(r);
   EXPECT_GT(r.phases.at(0).pauses, 0U);
+}
+
+// The default campaign — only the channel given, as a user would run it — finds each class of bug
+// the campaign was built for, with the finding that names it (ci/broken-tally.sh runs the same
+// from the CLI ten times and prints the tally). The watchdog is shortened to bound the test.
+struct CampaignCase {
+  const char* plugin;
+  std::vector<FindingKind> kinds;  // any of these
+};
+
+class DefaultCampaign : public ::testing::TestWithParam<CampaignCase> {};
+
+StressResult campaign(const std::string& channel, std::uint64_t seed, bool no_kill = false) {
+  StressOptions o;
+  o.channel = channel;
+  o.duration = std::chrono::milliseconds(5000);
+  o.watchdog = std::chrono::milliseconds(1500);
+  o.no_kill = no_kill;
+  o.seed = seed;
+  Quiet quiet;
+  return run_stress(o, quiet);
+}
+
+TEST_P(DefaultCampaign, FindsTheBugWithNoOtherOption) {
+  const auto r = campaign(plugin(GetParam().plugin), 1);
+  EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
+  bool found = false;
+  for (const FindingKind k : GetParam().kinds) found = found || has_kind(r, k);
+  EXPECT_TRUE(found) << kinds(r);
+  EXPECT_EQ(r.leaked_segments, 0U) << kinds(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Each, DefaultCampaign,
+    ::testing::Values(CampaignCase{"steal-on-timeout", {FindingKind::kLost, FindingKind::kDuplicated}},
+                      CampaignCase{"zero-means-nothing", {FindingKind::kLost}},
+                      CampaignCase{"lost-wakeup", {FindingKind::kLostWakeup}},
+                      CampaignCase{"pointer-in-shm", {FindingKind::kPeerCrash, FindingKind::kCorrupt}},
+                      CampaignCase{"fragile-ring", {FindingKind::kNoRecovery}}),
+    [](const auto& param_info) {
+      std::string n = param_info.param.plugin;
+      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
+      return n;
+    });
+
+TEST(DefaultCampaign, AChannelThatDeclaresItDoesNotSurviveDeathsPassesWithoutKills) {
+  const auto r = campaign(plugin("fragile-ring-declared"), 2);
+  EXPECT_EQ(r.verdict(), Verdict::kPass) << kinds(r);
+  bool kill_skipped = false;
+  for (const auto& p : r.phases) {
+    if (p.phase.name == "kill") {
+      kill_skipped = !p.ran && p.skipped.find("SHMH_CHANNEL_NOT_CRASH_TOLERANT") != std::string::npos;
+    } else {
+      EXPECT_TRUE(p.ran) << p.phase.name << ": " << p.skipped;
+    }
+  }
+  EXPECT_TRUE(kill_skipped) << "the kill phase is reported as not applicable, with the reason";
+}
+
+// The correct channels the classes above are told apart from: the example SPSC ring (the shape
+// users copy) runs every phase but `many`, fitted to one writer and one reader; the example locked
+// queue runs all of them.
+TEST(DefaultCampaign, TheExampleChannelsPassEveryPhaseThatApplies) {
+  for (const char* channel : {SHMH_SPSC_PLUGIN, SHMH_EXAMPLE_PLUGIN}) {
+    const auto r = campaign(channel, 4);
+    EXPECT_EQ(r.verdict(), Verdict::kPass) << channel << kinds(r);
+    for (const auto& p : r.phases) {
+      if (p.phase.name == "many" && std::string(channel) == SHMH_SPSC_PLUGIN) {
+        EXPECT_FALSE(p.ran) << "an SPSC channel has no 'more peers than cores' form";
+      } else {
+        EXPECT_TRUE(p.ran) << channel << " " << p.phase.name << ": " << p.skipped;
+      }
+    }
+  }
+}
+
+TEST(DefaultCampaign, NoKillSkipsTheKillsOfAnyChannel) {
+  const auto r = campaign(plugin("fragile-ring"), 3, /*no_kill=*/true);
+  EXPECT_EQ(r.verdict(), Verdict::kPass) << kinds(r);
+  for (const auto& p : r.phases) {
+    if (p.phase.name == "kill") {
+      EXPECT_EQ(p.skipped, "--no-kill");
+    }
+  }
 }
 
 TEST(Broken, TheDeadlockNeedsTheKillToShow) {

@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include "core/channel/shmh_channel.h"
+#include "stress/message_flow.h"
+#include "stress/perturbation.h"
 #include "stress/phase_descriptor.h"
 
 namespace shmh::stress {
@@ -52,6 +55,82 @@ TEST(CampaignPlan, AnyNarrowingOptionMeansOnePhase) {
   o = {};
   o.workload = "churn";
   EXPECT_EQ(plan_phases(o)[0].readers, 0U);
+}
+
+constexpr std::uint32_t kSpsc = SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_SHARED_MEMORY;
+constexpr std::uint32_t kMpmc = kSpsc | SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER;
+
+Phase campaign_phase(std::string_view name) {
+  const PhaseDescriptor* d = find_phase(name);
+  EXPECT_NE(d, nullptr) << name;
+  Phase p;
+  static_cast<PhaseShape&>(p) = d->shape;
+  p.name = std::string(name);
+  p.workload = std::string(d->workload);
+  return p;
+}
+
+TEST(CampaignFit, AnSpscChannelGetsEveryQueuePhaseInItsOneWriterOneReaderForm) {
+  Phase edges = campaign_phase("edges");
+  EXPECT_EQ(fit_message_phase(edges, kSpsc, Topology::kQueue), "2 writers → 1, 2 readers → 1");
+  EXPECT_EQ(edges.writers, 1U);
+  EXPECT_EQ(edges.readers, 1U);
+  EXPECT_EQ(edges.msg_min, 0U) << "one FIFO writer per lane, no kills: tiny sizes stay";
+  EXPECT_EQ(edges.capacity, 2U) << "only the peers change";
+  EXPECT_EQ(edges.op_timeout_ns, 0);
+
+  Phase kill = campaign_phase("kill");
+  EXPECT_EQ(fit_message_phase(kill, kSpsc, Topology::kQueue), "2 writers → 1, 2 readers → 1, sizes from 8");
+  EXPECT_EQ(kill.msg_min, 8U) << "after a kill the next message is in doubt: no tiny ones";
+
+  Phase broadcast = campaign_phase("broadcast");
+  EXPECT_EQ(fit_message_phase(broadcast, kSpsc, Topology::kBroadcast), "2 writers → 1");
+  EXPECT_EQ(broadcast.readers, 3U) << "one reader per channel already";
+}
+
+TEST(CampaignFit, AnMpmcChannelKeepsItsPeersAndSendsTinyMessagesOnlyWhereTheyCanBeChecked) {
+  Phase one = campaign_phase("1w1r");
+  EXPECT_EQ(fit_message_phase(one, kMpmc, Topology::kQueue), "");
+  EXPECT_EQ(one.msg_min, 0U);
+  Phase many = campaign_phase("many");
+  EXPECT_EQ(fit_message_phase(many, kMpmc, Topology::kQueue), "sizes from 8");
+  EXPECT_EQ(many.writers, 4U);
+  EXPECT_EQ(many.readers, 4U);
+  // Without FIFO a tiny message's place cannot be known either.
+  Phase unordered = campaign_phase("1w1r");
+  EXPECT_EQ(fit_message_phase(unordered, kMpmc & ~SHMH_CHANNEL_FIFO_PER_WRITER, Topology::kQueue), "sizes from 8");
+  EXPECT_TRUE(tiny_sizes_unsupported(unordered, kMpmc & ~SHMH_CHANNEL_FIFO_PER_WRITER, Topology::kQueue).has_value());
+}
+
+TEST(CampaignFit, APhaseIsSkippedOnlyWhenItCannotApply) {
+  const PhaseDescriptor* many = find_phase("many");
+  ASSERT_NE(many->applies_to, nullptr);
+  const auto spsc = many->applies_to(PhaseFit{.channel_flags = kSpsc, .channel_name = "mine"});
+  ASSERT_TRUE(spsc.has_value());
+  EXPECT_NE(spsc->find("takes one of each"), std::string::npos) << *spsc;
+  EXPECT_FALSE(many->applies_to(PhaseFit{.channel_flags = kSpsc | SHMH_CHANNEL_MULTI_WRITER}).has_value());
+
+  const PerturbationDescriptor* kill = nullptr;
+  for (const auto* p : perturbations()) {
+    if (p->name == "kill") kill = p;
+  }
+  ASSERT_NE(kill, nullptr);
+  EXPECT_FALSE(kill->applies_to(PhaseFit{.channel_flags = kMpmc}).has_value());
+  const auto declared =
+      kill->applies_to(PhaseFit{.channel_flags = kMpmc | SHMH_CHANNEL_NOT_CRASH_TOLERANT, .channel_name = "mine"});
+  ASSERT_TRUE(declared.has_value());
+  EXPECT_NE(declared->find("channel mine declares"), std::string::npos) << *declared;
+  EXPECT_EQ(kill->applies_to(PhaseFit{.channel_flags = kMpmc, .no_kill = true}), "--no-kill");
+}
+
+TEST(CampaignFit, TheWakeupPhaseRunsInLockstepWithPositiveTimeouts) {
+  const Phase wakeup = campaign_phase("wakeup");
+  EXPECT_TRUE(wakeup.lockstep);
+  EXPECT_EQ(wakeup.writers, 1U);
+  EXPECT_EQ(wakeup.readers, 1U);
+  EXPECT_GT(wakeup.op_timeout_ns, 0) << "a lost wake-up shows as a wait that times out";
+  EXPECT_EQ(wakeup.kill_rate, 0);
+  EXPECT_EQ(wakeup.pause_rate, 0) << "a paused reader is late, not wrong";
 }
 
 }  // namespace

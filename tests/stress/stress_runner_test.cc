@@ -173,6 +173,37 @@ TEST(Seed, ReplaysTheSameMessageSizes) {
   EXPECT_NE(run(43), a) << "another seed, other sizes";
 }
 
+// Messages shorter than a frame: 8..23 bytes identify themselves on any topology; 0..7 bytes are
+// checked against the next sequence of a lane's only writer, so they need one writer per FIFO
+// lane — a narrowed run that asks for them elsewhere is refused with what to do.
+TEST(SmallMessages, EverySizeFromZeroIsCheckedWhereItCanBe) {
+  for (const char* workload : {"queue", "broadcast"}) {
+    StressOptions o = base(workload);
+    o.writers = 1;
+    o.readers = std::string(workload) == "queue" ? 1 : 2;
+    o.msg_min = 0;
+    o.msg_max = 23;
+    o.messages = 20'000;
+    o.duration = std::chrono::milliseconds(20'000);
+    Quiet quiet;
+    const auto r = run_stress(o, quiet);
+    expect_clean(r, workload);
+    EXPECT_EQ(r.total().received, 20'000U * *o.readers) << findings_of(r);
+  }
+  StressOptions compact = base("queue");
+  compact.msg_min = 8;
+  compact.msg_max = 23;
+  Quiet quiet;
+  expect_clean(run_stress(compact, quiet), "compact, 2 writers");
+
+  StressOptions tiny = base("queue");  // 2 writers
+  tiny.msg_min = 0;
+  tiny.msg_max = 64;
+  const auto refused = run_stress(tiny, quiet);
+  EXPECT_EQ(refused.verdict(), Verdict::kError);
+  EXPECT_NE(refused.error_message().find("--msg-size 8:MAX"), std::string::npos) << refused.error_message();
+}
+
 class InterruptAfterFirstReport : public RunObserver {
  public:
   void progress(const ProgressSnapshot& s) override {
@@ -211,8 +242,13 @@ TEST(Validate, RefusesNonsense) {
   o.capacity = 0;
   EXPECT_NE(refusal(o), "");
   o = {};
-  o.msg_min = 8;
-  EXPECT_NE(refusal(o).find("24"), std::string::npos);
+  o.msg_min = 0;
+  o.msg_max = 0;
+  EXPECT_NE(refusal(o).find("MAX"), std::string::npos) << "a message of at most 0 bytes is no channel's geometry";
+  o = {};
+  o.kill_rate = 5;
+  o.no_kill = true;
+  EXPECT_NE(refusal(o).find("--no-kill"), std::string::npos);
   o = {};
   o.msg_min = 100;
   o.msg_max = 50;

@@ -173,8 +173,10 @@ TEST_P(ChannelContract, BlockedReaderWakesOnSend) {
 }
 
 TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
-  constexpr std::uint32_t kWriters = 3;
-  constexpr std::uint32_t kReaders = 2;
+  // As many of each as the channel declares it takes.
+  const std::uint32_t flags = source_.vtable->flags;
+  const std::uint32_t writers = (flags & SHMH_CHANNEL_MULTI_WRITER) != 0 ? 3 : 1;
+  const std::uint32_t readers = (flags & SHMH_CHANNEL_MULTI_READER) != 0 ? 2 : 1;
   constexpr std::uint64_t kPerWriter = 1500;
   auto ch = make(8, 128);
   ASSERT_TRUE(Succeeds(ch));
@@ -184,7 +186,7 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
   ASSERT_TRUE(Succeeds(results));
 
   std::vector<ChildProcess> peers;
-  for (std::uint32_t w = 0; w < kWriters; ++w) {
+  for (std::uint32_t w = 0; w < writers; ++w) {
     auto c = ChildProcess::spawn([&, w]() -> ChildReport {
       auto peer = Channel::open(*vt, address);
       if (!peer) return peer.error().message();
@@ -199,11 +201,11 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
     ASSERT_TRUE(Succeeds(c));
     peers.push_back(std::move(*c));
   }
-  for (std::uint32_t r = 0; r < kReaders; ++r) {
+  for (std::uint32_t r = 0; r < readers; ++r) {
     auto c = ChildProcess::spawn([&]() -> ChildReport {
       auto peer = Channel::open(*vt, address);
       if (!peer) return peer.error().message();
-      FrameVerifier verifier(kSeed, kWriters);
+      FrameVerifier verifier(kSeed, writers);
       std::vector<std::byte> buf(128);
       // Read until the parent's end marker (an empty message, sent once the writers are done).
       for (;;) {
@@ -215,7 +217,7 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
       }
       // Report per writer: count and sum of sequences, as text "count sum ..." through the pipe.
       std::string line;
-      for (std::uint32_t w = 0; w < kWriters; ++w) {
+      for (std::uint32_t w = 0; w < writers; ++w) {
         std::uint64_t sum = 0;
         for (std::uint64_t s = 0; s < kPerWriter; ++s) sum += verifier.seen(w, s) ? s : 0;
         line += std::to_string(verifier.received_from(w)) + " " + std::to_string(sum) + " ";
@@ -228,14 +230,14 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
     peers.push_back(std::move(*c));
   }
   sys::close(results->write);
-  for (std::uint32_t w = 0; w < kWriters; ++w) {
+  for (std::uint32_t w = 0; w < writers; ++w) {
     auto exit = peers[w].wait(milliseconds(60'000));
     ASSERT_TRUE(Succeeds(exit));
     EXPECT_TRUE(exit->ok()) << exit->describe();
   }
-  for (std::uint32_t r = 0; r < kReaders; ++r) ASSERT_EQ(ch->send({}, 10'000 * kMs), SHMH_OK) << "end marker";
-  for (std::uint32_t r = 0; r < kReaders; ++r) {
-    auto exit = peers[kWriters + r].wait(milliseconds(60'000));
+  for (std::uint32_t r = 0; r < readers; ++r) ASSERT_EQ(ch->send({}, 10'000 * kMs), SHMH_OK) << "end marker";
+  for (std::uint32_t r = 0; r < readers; ++r) {
+    auto exit = peers[writers + r].wait(milliseconds(60'000));
     ASSERT_TRUE(Succeeds(exit));
     EXPECT_TRUE(exit->ok()) << exit->describe();
   }
@@ -245,16 +247,16 @@ TEST_P(ChannelContract, ManyWritersManyReadersExactlyOnce) {
   while ((n = ::read(results->read, chunk, sizeof chunk)) > 0) all.append(chunk, static_cast<std::size_t>(n));
   sys::close(results->read);
   std::istringstream in(all);
-  std::vector<std::uint64_t> count(kWriters), sum(kWriters);
-  for (std::uint32_t r = 0; r < kReaders; ++r) {
-    for (std::uint32_t w = 0; w < kWriters; ++w) {
+  std::vector<std::uint64_t> count(writers), sum(writers);
+  for (std::uint32_t r = 0; r < readers; ++r) {
+    for (std::uint32_t w = 0; w < writers; ++w) {
       std::uint64_t c = 0, s = 0;
       ASSERT_TRUE(in >> c >> s) << all;
       count[w] += c;
       sum[w] += s;
     }
   }
-  for (std::uint32_t w = 0; w < kWriters; ++w) {
+  for (std::uint32_t w = 0; w < writers; ++w) {
     EXPECT_EQ(count[w], kPerWriter) << "writer " << w << ": every message exactly once";
     EXPECT_EQ(sum[w], kPerWriter * (kPerWriter - 1) / 2) << "writer " << w;
   }
@@ -270,10 +272,13 @@ TEST_P(ChannelContract, OpenRejectsForeignAddresses) {
 }
 
 std::vector<Case> all_cases() {
-  std::vector<Case> cases = {
-      {"ring", SHMH_BACKEND_SYSV, "ring_sysv"},   {"ring", SHMH_BACKEND_POSIX, "ring_posix"},
-      {"ring", SHMH_BACKEND_MEMFD, "ring_memfd"}, {"boost-mq", SHMH_BACKEND_POSIX, "boost_mq"},
-      {"pipe", SHMH_BACKEND_POSIX, "pipe"},       {SHMH_EXAMPLE_PLUGIN, SHMH_BACKEND_POSIX, "example_plugin"}};
+  std::vector<Case> cases = {{"ring", SHMH_BACKEND_SYSV, "ring_sysv"},
+                             {"ring", SHMH_BACKEND_POSIX, "ring_posix"},
+                             {"ring", SHMH_BACKEND_MEMFD, "ring_memfd"},
+                             {"boost-mq", SHMH_BACKEND_POSIX, "boost_mq"},
+                             {"pipe", SHMH_BACKEND_POSIX, "pipe"},
+                             {SHMH_EXAMPLE_PLUGIN, SHMH_BACKEND_POSIX, "example_plugin"},
+                             {SHMH_SPSC_PLUGIN, SHMH_BACKEND_POSIX, "spsc_example"}};
   return cases;
 }
 
