@@ -34,7 +34,7 @@ Result<void> parse_msg_size(const std::string& text, stress::StressOptions& o) {
   auto min = parse_size(text.substr(0, colon));
   auto max = colon == std::string::npos ? min : parse_size(text.substr(colon + 1));
   if (!min || !max) {
-    return logic_error("--msg-size " + text, (!min ? min : max).error().detail + " (MIN or MIN:MAX, e.g. 64 or 24:4k)");
+    return logic_error("--msg-size " + text, (!min ? min : max).error().detail + " (MIN or MIN:MAX, e.g. 64 or 8:4k)");
   }
   if (*min > stress::kMaxMessage || *max > stress::kMaxMessage) {
     return logic_error("--msg-size " + text, "at most 1 MiB per message");
@@ -199,7 +199,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
       ->capture_default_str();
   sub->add_option("--messages", flags->messages,
                   "End each phase after this many messages (writes, lifecycles); with --duration, whichever first");
-  sub->add_option("--msg-size", flags->msg_size, "Message sizes MIN[:MAX] in bytes, MIN >= 24 (e.g. 24:4k)");
+  sub->add_option("--msg-size", flags->msg_size,
+                  "Message sizes MIN[:MAX] in bytes, 0..1 MiB (e.g. 0:4k; below 8 needs one writer per FIFO channel)");
   sub->add_option("--capacity", flags->capacity, "Channel capacity in messages");
   sub->add_option("--kill", flags->kill_rate, "SIGKILL this many random peers per second and restart them");
   sub->add_flag("--no-kill", flags->no_kill,

@@ -55,7 +55,8 @@ inline constexpr std::array<FindingKindInfo, static_cast<std::size_t>(FindingKin
      "nothing moved after a peer was killed inside a channel call: names the kill (the channel does not survive a "
      "peer's death; declare SHMH_CHANNEL_NOT_CRASH_TOLERANT or pass --no-kill if that is by design)"},
     {FindingKind::kStranded, "stranded",
-     "messages sent but still in a channel that stopped moving (stall, no-recovery): not counted as lost"},
+     "messages sent but still in a channel that stopped moving (stall, no-recovery, a peer crash): not counted as "
+     "lost"},
     {FindingKind::kLostWakeup, "lost-wakeup",
      "a recv timed out while a message sent well before its deadline was in the channel (or a send on an empty one)"},
     {FindingKind::kChannelError, "channel-error", "a channel call failed with an error other than a timeout"},

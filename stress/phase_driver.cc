@@ -165,6 +165,13 @@ class Driver final : public PeerControl {
       ended_ = true;
       return;
     }
+    // A peer died on its own (a signal, a sanitizer, a failed open): that is the phase's finding,
+    // and what it held leaves the channel suspect — end the phase now, as after a stall, instead
+    // of waiting the watchdog out.
+    if (!group_.ends().empty()) {
+      ended_ = true;
+      return;
+    }
     resume(now);
     watch_peers(now);
     const std::uint64_t progress = board_.total_progress();

@@ -3,8 +3,9 @@
 // perturbations (perturbation.h: SIGKILL and restart, ...) through the PeerControl it implements,
 // ends the phase in order (writers stop, then readers drain
 // and stop), and watches progress: no progress for the watchdog's time ends the phase with a
-// "stall" finding that names each peer still running, its pid, role and the operation it is in.
-// It also ends early when the observer reports an interrupt.
+// "stall" finding that names each peer still running, its pid, role and the operation it is in —
+// "no-recovery" when a kill came before progress stopped, naming the kill. A peer that dies on its
+// own ends the phase at once (peer-crash); so does an interrupt reported by the observer.
 #pragma once
 
 #include <sys/types.h>

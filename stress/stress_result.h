@@ -19,7 +19,7 @@ struct Counts {
   std::uint64_t sent = 0;        // send() returned OK
   std::uint64_t received = 0;    // distinct intact messages received (per reader for broadcast)
   std::uint64_t lost = 0;        // sent, never received, not explained by a kill
-  std::uint64_t stranded = 0;    // sent, still in a channel that stopped moving (stall, no-recovery)
+  std::uint64_t stranded = 0;    // sent, still in a channel that stopped moving (stall, no-recovery, a peer crash)
   std::uint64_t duplicated = 0;  // an intact message received again
   std::uint64_t corrupt = 0;     // failed the checksum, length or identity check
   std::uint64_t reordered = 0;   // arrived after a later message of its writer (FIFO channels)

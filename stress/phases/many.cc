@@ -17,7 +17,8 @@ std::optional<std::string> applies_to(const PhaseFit& fit) {
 const PhaseDescriptor& many_phase() {
   static const PhaseDescriptor phase{
       .name = "many",
-      .summary = "queue, 4 writers and 4 readers (more peers than cores), sizes 24..4092, 16 slots",
+      .summary =
+          "queue, 4 writers and 4 readers (more peers than cores), sizes 8..4092 (tiny ones need one writer), 16 slots",
       .workload = "queue",
       .weight = 1,
       .shape = {.writers = 4, .readers = 4, .msg_min = kMinMessage, .msg_max = 4092, .capacity = 16},

@@ -98,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
         std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"},
         std::vector<std::string>{"stress", "--writers", "0"}, std::vector<std::string>{"stress", "--readers", "65"},
-        std::vector<std::string>{"stress", "--capacity", "0"}, std::vector<std::string>{"stress", "--msg-size", "8"},
+        std::vector<std::string>{"stress", "--capacity", "0"}, std::vector<std::string>{"stress", "--msg-size", "0:0"},
         std::vector<std::string>{"stress", "--msg-size", "lots"},
         std::vector<std::string>{"stress", "--msg-size", "100:50"},
         std::vector<std::string>{"stress", "--msg-size", "64:4G"},
@@ -121,7 +121,18 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"smoke", "--size", "1T"}, std::vector<std::string>{"stress", "--pause", "nan"},
         std::vector<std::string>{"stress", "--pause", "-2"},
         std::vector<std::string>{"stress", "--threads", "--pause", "5"},
-        std::vector<std::string>{"fuzz", "list", "--prefix", "/no/such/prefix"}));
+        std::vector<std::string>{"fuzz", "list", "--prefix", "/no/such/prefix"},
+        // Issue 12: kills and --no-kill together; tiny messages where they cannot be checked.
+        std::vector<std::string>{"stress", "--kill", "5", "--no-kill"}));
+
+// Known only once the channel's flags are: tiny messages need one writer per FIFO channel. The run
+// has begun (its header is out) when it is refused — still exit 2, one line saying what to do.
+TEST(StressCli, TinyMessagesWhereTheyCannotBeCheckedAreRefused) {
+  const CliRun r = shmharness({"stress", "--msg-size", "0:64", "--writers", "2"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("--msg-size 8:MAX"), std::string::npos) << r.err;
+}
 
 TEST(Cli, SmokeBeyondMemoryIsRefusedNotAFailedCheck) {
   // 1 TiB cannot be held here: refused before anything runs (like limits --probe), with the way out.
