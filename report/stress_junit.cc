@@ -38,6 +38,7 @@ struct Case {
   std::vector<const stress::Finding*> failures;
   std::string skipped;
   std::string error;
+  std::string out;  // <system-out>: how the campaign fitted the phase to the channel, if it did
 };
 
 }  // namespace
@@ -45,13 +46,18 @@ struct Case {
 std::string render_stress_junit(const stress::StressResult& r) {
   std::vector<Case> cases;
   for (const auto& p : r.phases) {
-    Case c{.name = p.phase.name, .seconds = p.seconds, .failures = {}, .skipped = p.ran ? "" : p.skipped, .error = {}};
+    Case c{.name = p.phase.name,
+           .seconds = p.seconds,
+           .failures = {},
+           .skipped = p.ran ? "" : p.skipped,
+           .error = {},
+           .out = p.fitted.empty() ? "" : p.shape + " (fitted: " + p.fitted + ")"};
     for (const auto& f : r.findings) {
       if (f.phase == p.phase.name) c.failures.push_back(&f);
     }
     cases.push_back(std::move(c));
   }
-  Case cleanup{.name = "cleanup", .seconds = 0, .failures = {}, .skipped = {}, .error = r.error_message()};
+  Case cleanup{.name = "cleanup", .seconds = 0, .failures = {}, .skipped = {}, .error = r.error_message(), .out = {}};
   for (const auto& f : r.findings) {
     bool placed = false;
     for (const auto& p : r.phases) placed = placed || f.phase == p.phase.name;
@@ -80,7 +86,7 @@ std::string render_stress_junit(const stress::StressResult& r) {
   for (const auto& c : cases) {
     out +=
         fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, xml_escape(c.name), c.seconds);
-    if (c.failures.empty() && c.skipped.empty() && c.error.empty()) {
+    if (c.failures.empty() && c.skipped.empty() && c.error.empty() && c.out.empty()) {
       out += "/>\n";
       continue;
     }
@@ -92,6 +98,7 @@ std::string render_stress_junit(const stress::StressResult& r) {
     }
     if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
     if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));
+    if (!c.out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", xml_escape(c.out));
     out += "    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <utility>
 
@@ -38,10 +38,12 @@ std::vector<Range> mappings() {
   if (maps == nullptr) return out;
   char line[512];
   while (std::fgets(line, sizeof line, maps) != nullptr) {
-    Range r;
-    if (std::sscanf(line, "%" SCNx64 "-%" SCNx64, &r.start, &r.end) != 2 || r.end <= r.start || r.end > kUserTop) {
-      continue;
-    }
+    // "start-end perms ...", both hexadecimal.
+    char* dash = nullptr;
+    char* space = nullptr;
+    const Range r{.start = std::strtoull(line, &dash, 16),
+                  .end = *dash == '-' ? std::strtoull(dash + 1, &space, 16) : 0};
+    if (*dash != '-' || space == nullptr || r.end <= r.start || r.end > kUserTop) continue;
     const std::string_view text(line);
     if (text.find("[stack") != std::string_view::npos || text.find("[vvar") != std::string_view::npos ||
         text.find("[vdso") != std::string_view::npos) {
@@ -90,7 +92,7 @@ AddressGap AddressGap::reserve(std::uint64_t seed, PeerId id, std::uint32_t inca
     }
   }
   // 2. The gap: distinct for every (role, index, incarnation mod 16): ordinal × 8 pages plus 0..7.
-  const std::uint64_t ordinal = (incarnation % kIncarnations) * (2 * kMaxPeersPerRole) +
+  const std::uint64_t ordinal = (incarnation % kIncarnations) * (std::uint64_t{2} * kMaxPeersPerRole) +
                                 (id.role == Role::kReader ? kMaxPeersPerRole : 0) + id.index;
   const std::uint64_t jitter = derive_seed(seed, ordinal) % kStepPages;
   const auto bytes = static_cast<std::size_t>((1 + ordinal * kStepPages + jitter) * static_cast<std::uint64_t>(page));
