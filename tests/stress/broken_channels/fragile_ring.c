@@ -64,7 +64,8 @@ static int fail(shmh_error* err, int code, const char* fmt, ...) {
 
 static size_t cell_size(uint32_t max_message) { return (sizeof(struct cell) + (size_t)max_message + 7u) & ~(size_t)7u; }
 static struct cell* cell_at(struct shmh_channel* ch, uint64_t pos) {
-  return (struct cell*)(ch->ring->cells + (size_t)(pos % ch->capacity) * cell_size(ch->max_message));
+  /* cells[] is 64-byte aligned and every cell size a multiple of 8: each cell is 8-byte aligned. */
+  return (struct cell*)(void*)(ch->ring->cells + (size_t)(pos % ch->capacity) * cell_size(ch->max_message));
 }
 
 static int64_t now_ns(void) {
