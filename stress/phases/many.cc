@@ -1,19 +1,9 @@
-#include "core/channel/shmh_channel.h"
 #include "stress/phase_descriptor.h"
 
 namespace shmh::stress {
-namespace {
 
-// More peers than cores needs more than one writer or reader on the channel.
-std::optional<std::string> applies_to(const PhaseFit& fit) {
-  if ((fit.channel_flags & (SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER)) == 0) {
-    return "needs several writers or readers; channel " + std::string(fit.channel_name) + " takes one of each";
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
+// On a channel that takes one writer and one reader the campaign fits it to 1 → 1 (larger messages
+// and fewer slots than `1w1r`): one channel cannot have more peers than cores there.
 const PhaseDescriptor& many_phase() {
   static const PhaseDescriptor phase{
       .name = "many",
@@ -22,7 +12,6 @@ const PhaseDescriptor& many_phase() {
       .workload = "queue",
       .weight = 1,
       .shape = {.writers = 4, .readers = 4, .msg_min = kMinMessage, .msg_max = 4092, .capacity = 16},
-      .applies_to = applies_to,
   };
   return phase;
 }
