@@ -124,6 +124,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   while (!flow.board.aborted()) {
     cursor.set(ReceiveStep::kInRecv);
     rec.begin(PeerOp::kRecv);
+    const std::int64_t switches = phase.lockstep ? involuntary_switches() : 0;
     const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
     if (n >= 0) {
       idle_since = 0;
@@ -138,7 +139,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     }
     cursor.set(ReceiveStep::kIdle);
     if (n == SHMH_ETIMEOUT && phase.lockstep && phase.op_timeout_ns > 0) {
-      check_wakeup(flow, rec, cursor, r, *ch, buffer);
+      check_wakeup(flow, rec, cursor, r, *ch, buffer, switches);
     }
     if (n == SHMH_ETIMEOUT) {
       if (flow.board.writers_done()) {

@@ -1,6 +1,7 @@
 #include "stress/flow/lockstep.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <string>
@@ -52,10 +53,18 @@ void mark_sent(SendCursor& cursor, std::uint64_t seq) noexcept {
   cursor.next_seq.store(seq + 1, std::memory_order_release);
 }
 
+std::int64_t involuntary_switches() noexcept {
+  rusage usage{};
+  if (::getrusage(RUSAGE_THREAD, &usage) != 0) return -1;
+  return usage.ru_nivcsw;
+}
+
 void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std::uint32_t r, Channel& channel,
-                  std::span<std::byte> buffer) {
+                  std::span<std::byte> buffer, std::int64_t switches_before) {
   PeerRecord::add(cursor.timeouts, 1);
   const std::uint64_t timed_out_at = monotonic_ns();
+  const std::int64_t switches = involuntary_switches();
+  if (switches < 0 || switches != switches_before) return;  // preempted: late, maybe, not wrong
   const SendCursor& writer = flow.send_cursor(0);
   const std::uint64_t sent = writer.next_seq.load(std::memory_order_acquire);
   const std::uint64_t sent_at = writer.sent_at.load(std::memory_order_relaxed);
