@@ -49,7 +49,7 @@ stress::StressResult fixed_result(bool with_finding) {
   b.phase.readers = 2;
   b.phase.kill_rate = 20;
   b.shape = "2w/2r 64..64 B cap 64 kill 20/s";  // the perturbations' descriptions follow
-  b.fitted = "4 writers → 2";                     // the campaign fitted it to the channel
+  b.fitted = "4 writers → 2";                   // the campaign fitted it to the channel
   b.unit = "msg/s";
   b.ran = true;
   b.seconds = 1.1;
