@@ -211,7 +211,7 @@ static int ring_send(shmh_channel* ch, const void* data, size_t length, int64_t 
   memcpy(slot, &len32, sizeof len32);
   if (length) memcpy(slot + sizeof len32, data, length);
   __atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE); /* publish: one store */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);                 /* pairs with the reader's before it sleeps */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);                /* pairs with the reader's before it sleeps */
   if (__atomic_load_n(&r->reader_waiting, __ATOMIC_RELAXED)) wake(&r->tail);
   return SHMH_OK;
 }
@@ -234,7 +234,7 @@ static int64_t ring_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_
   if (len32 > capacity) return fail(err, SHMH_ETOOBIG, 0, "message of %u bytes > buffer of %zu", len32, capacity);
   if (len32) memcpy(buffer, slot + sizeof len32, len32);
   __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE); /* release the slot: one store */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);                 /* pairs with the writer's before it sleeps */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);                /* pairs with the writer's before it sleeps */
   if (__atomic_load_n(&r->writer_waiting, __ATOMIC_RELAXED)) wake(&r->head);
   return (int64_t)len32;
 }

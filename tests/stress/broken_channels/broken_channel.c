@@ -291,7 +291,7 @@ static int64_t broken_recv(shmh_channel* ch, void* buffer, size_t capacity, int6
     int64_t n = inner()->recv(ch->inner, buffer, capacity, 0, err);
     if (n != SHMH_ETIMEOUT || timeout_ns <= 0) return n;
     for (volatile int spin = 0; spin < 1000; ++spin) {
-    } /* the window, widened without a syscall */
+    }                                                                    /* the window, widened without a syscall */
     uint32_t seen = __atomic_load_n(&ch->arena->bell, __ATOMIC_SEQ_CST); /* the bug: read after the try */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
