@@ -119,12 +119,14 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   if (!ch) return ChildReport{1, "open " + flow.addresses[lane] + ": " + ch.error().message()};
   record_address(own, rec);
   std::vector<std::byte> buffer(phase.msg_max);
+  std::optional<RunQueueWait> queued;  // the liveness oracle's view of this thread's CPU waits
+  if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;
   while (!flow.board.aborted()) {
     cursor.set(ReceiveStep::kInRecv);
     rec.begin(PeerOp::kRecv);
-    const std::int64_t switches = phase.lockstep ? involuntary_switches() : 0;
+    const std::int64_t queued_before = queued ? queued->ns() : -1;
     const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
     if (n >= 0) {
       idle_since = 0;
@@ -139,7 +141,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     }
     cursor.set(ReceiveStep::kIdle);
     if (n == SHMH_ETIMEOUT && phase.lockstep && phase.op_timeout_ns > 0) {
-      check_wakeup(flow, rec, cursor, r, *ch, buffer, switches);
+      check_wakeup(flow, rec, cursor, r, *ch, buffer, *queued, queued_before);
     }
     if (n == SHMH_ETIMEOUT) {
       if (flow.board.writers_done()) {

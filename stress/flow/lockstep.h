@@ -8,16 +8,17 @@
 //
 // Why it cannot flag a correct channel: a waiter woken before its deadline does not time out, and
 // the writer's clock read is after its send returned (wake included), half a timeout before the
-// deadline. The one way a correct reader still times out then is being preempted between its last
-// look at the channel and its deadline check — so a wait during which the reader thread was
-// switched out involuntarily (getrusage RUSAGE_THREAD ru_nivcsw; found by a CI run on a loaded
-// machine) is not judged. (A hypervisor stealing the vCPU for half a timeout is invisible to the
-// guest: the one gap left, on overloaded hosts.) Clocks and rusage are read per message only in
-// this phase.
+// deadline. The one way a correct reader still times out then is being kept off the CPU from its
+// last look at the channel (before the message came) until its deadline — runnable, waiting on a
+// run queue — which a CI run on a loaded machine did to a correct polling ring. So the reader
+// reads its own run-queue wait (/proc/thread-self/schedstat) around each recv, and a wait is judged
+// only if the reader spent less than half the message's age waiting for a CPU. (A hypervisor
+// stealing the vCPU is invisible to the guest: the one gap left, on overloaded hosts.) Clocks and
+// schedstat are read per message only in this phase.
 //
 //   writer:  caught_up = wait_for_reader(flow, seq, rng); send...; mark_sent(cursor, seq);
-//   reader:  switches = involuntary_switches(); recv...;
-//            on SHMH_ETIMEOUT: check_wakeup(flow, rec, cursor, r, channel, buffer, switches);
+//   reader:  RunQueueWait queued;  before = queued.ns(); recv...;
+//            on SHMH_ETIMEOUT: check_wakeup(flow, rec, cursor, r, channel, buffer, queued, before);
 #pragma once
 
 #include <cstddef>
@@ -40,13 +41,25 @@ bool wait_for_reader(const Flow& flow, std::uint64_t seq, SplitMix64& rng);
 // the new next_seq sees this time or a later one).
 void mark_sent(SendCursor& cursor, std::uint64_t seq) noexcept;
 
-// This thread's involuntary context switches so far (-1 when getrusage fails).
-std::int64_t involuntary_switches() noexcept;
+// The calling thread's time spent runnable but waiting for a CPU, from /proc/thread-self/schedstat
+// (kept open: one pread per reading).
+class RunQueueWait {
+ public:
+  RunQueueWait() noexcept;
+  RunQueueWait(const RunQueueWait&) = delete;
+  RunQueueWait& operator=(const RunQueueWait&) = delete;
+  ~RunQueueWait();
+  // Nanoseconds so far; -1 when it cannot be read (then no wait is judged).
+  [[nodiscard]] std::int64_t ns() const noexcept;
+
+ private:
+  int fd_ = -1;
+};
 
 // The reader's recv on `channel` timed out: a lost wake-up if the message is there after all (it is
-// then checked and counted like any arrival) — unless the reader was preempted during the call
-// (`switches_before`, from involuntary_switches() before it), which makes the wait inconclusive.
+// then checked and counted like any arrival) — unless the reader waited for a CPU during the call
+// (`queued_before`: queued.ns() before it) for half the message's age or more: inconclusive.
 void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std::uint32_t r, Channel& channel,
-                  std::span<std::byte> buffer, std::int64_t switches_before);
+                  std::span<std::byte> buffer, const RunQueueWait& queued, std::int64_t queued_before);
 
 }  // namespace shmh::stress

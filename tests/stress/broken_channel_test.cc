@@ -164,10 +164,18 @@ StressResult campaign(const std::string& channel, std::uint64_t seed, bool no_ki
 }
 
 TEST_P(DefaultCampaign, FindsTheBugWithNoOtherOption) {
-  const auto r = campaign(plugin(GetParam().plugin), 1);
-  EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
+  // A lost wake-up is a race the lockstep writer must land in, and a wait is judged only when the
+  // reader ran it undisturbed: on a machine loaded by the other tests (ctest -j2, sanitizers) one
+  // short campaign can miss it, so that class gets a second campaign (ci/detection.sh and
+  // ci/broken-tally.sh measure the per-run rate from the CLI).
+  const int tries = GetParam().kinds == std::vector<FindingKind>{FindingKind::kLostWakeup} ? 2 : 1;
+  StressResult r;
   bool found = false;
-  for (const FindingKind k : GetParam().kinds) found = found || has_kind(r, k);
+  for (int i = 0; i < tries && !found; ++i) {
+    r = campaign(plugin(GetParam().plugin), 1 + static_cast<std::uint64_t>(i));
+    for (const FindingKind k : GetParam().kinds) found = found || has_kind(r, k);
+  }
+  EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
   EXPECT_TRUE(found) << kinds(r);
   EXPECT_EQ(r.leaked_segments, 0U) << kinds(r);
 }
