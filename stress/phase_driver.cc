@@ -18,6 +18,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(5);
 constexpr auto kProgressEvery = std::chrono::milliseconds(200);
 constexpr auto kFreezeFor = std::chrono::milliseconds(20);
+constexpr std::size_t kNamedKills = 3;  // a no-recovery finding names the last this many kills
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -308,17 +309,23 @@ class Driver final : public PeerControl {
     const std::string stuck = who.empty() ? std::string("no peer running") : who;
     const double idle = std::chrono::duration<double>(now - last_progress_at_).count();
     // A kill before progress stopped: the channel did not recover from a peer's death.
-    // The latest kill before progress stopped (within the watchdog's resolution of a tick or two).
-    const Kill* culprit = nullptr;
-    for (auto it = kills_.rbegin(); it != kills_.rend() && culprit == nullptr; ++it) {
-      if (it->at <= last_progress_at_ + 2 * kTick) culprit = &*it;
+    // The latest kills before progress stopped (within the watchdog's resolution of a tick or two):
+    // which one the channel did not survive cannot be known — peers may drain what was queued after
+    // the fatal one — so up to kNamedKills are named, latest first.
+    std::string culprits;
+    std::size_t named = 0;
+    for (auto it = kills_.rbegin(); it != kills_.rend() && named < kNamedKills; ++it) {
+      if (it->at > last_progress_at_ + 2 * kTick) continue;
+      culprits += (culprits.empty() ? "" : "; ") + it->what;
+      ++named;
     }
-    if (culprit != nullptr) {
+    if (named > 0) {
       out_.findings.push_back(
           Finding{.kind = FindingKind::kNoRecovery,
                   .phase = env_.phase.name,
-                  .detail = culprit->what + "; nothing moved for " + format_seconds(idle) + " since (" +
-                            std::to_string(out_.kills) + " kill(s) in the phase); stuck: " + stuck +
+                  .detail = culprits + (named > 1 ? " (the latest kills first)" : "") + "; nothing moved for " +
+                            format_seconds(idle) + " since (" + std::to_string(out_.kills) +
+                            " kill(s) in the phase); stuck: " + stuck +
                             ". A channel not built to survive a peer's death: declare SHMH_CHANNEL_NOT_CRASH_TOLERANT "
                             "or pass --no-kill"});
       return;

@@ -71,15 +71,16 @@ INSTANTIATE_TEST_SUITE_P(Each, Broken,
                          });
 
 TEST(Broken, DeadlockAfterAKilledWriterIsNoRecoveryNamingTheKillAndWhoIsStuck) {
-  // The run ends (never a hang: ctest's timeout is the bound) with no-recovery: the kill after
-  // which nothing moved (a writer killed inside send, holding the lock), and who waits since.
+  // The run ends (never a hang: ctest's timeout is the bound) with no-recovery: the last kills
+  // before nothing moved (a writer killed inside send, holding the lock, then maybe readers killed
+  // while they drained the queue), and who waits since.
   const auto r = run(plugin("deadlock"), 20, 3);
   EXPECT_EQ(r.verdict(), Verdict::kFail) << kinds(r);
   ASSERT_TRUE(has_kind(r, FindingKind::kNoRecovery)) << kinds(r);
   EXPECT_FALSE(has_kind(r, FindingKind::kLost)) << "what the stopped channel holds is stranded:\n" << kinds(r);
   for (const auto& f : r.findings) {
     if (f.kind != FindingKind::kNoRecovery) continue;
-    EXPECT_NE(f.detail.find("killed inside send of seq"), std::string::npos) << f.detail;
+    EXPECT_NE(f.detail.find(" killed inside "), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("nothing moved for"), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("pid "), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("in send"), std::string::npos) << f.detail;
@@ -164,11 +165,11 @@ StressResult campaign(const std::string& channel, std::uint64_t seed, bool no_ki
 }
 
 TEST_P(DefaultCampaign, FindsTheBugWithNoOtherOption) {
-  // A lost wake-up is a race the lockstep writer must land in, and a wait is judged only when the
-  // reader ran it undisturbed: on a machine loaded by the other tests (ctest -j2, sanitizers) one
-  // short campaign can miss it, so that class gets a second campaign (ci/detection.sh and
-  // ci/broken-tally.sh measure the per-run rate from the CLI).
-  const int tries = GetParam().kinds == std::vector<FindingKind>{FindingKind::kLostWakeup} ? 2 : 1;
+  // The races (a lost wake-up, a kill inside a claim, a pause of a lock holder) must be landed in,
+  // and this campaign is half the default length on a machine loaded by the other tests (ctest -j2,
+  // sanitizers): a second campaign when the first misses. ci/detection.sh and ci/broken-tally.sh
+  // measure the per-run rate of the full-length campaign from the CLI.
+  const int tries = 2;
   StressResult r;
   bool found = false;
   for (int i = 0; i < tries && !found; ++i) {
