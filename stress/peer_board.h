@@ -37,6 +37,9 @@ enum class PeerOp : std::uint32_t { kStarting, kOpen, kSend, kRecv, kVerify, kWr
 // "starting", "open", "send", ...
 const char* to_string(PeerOp op);
 
+// Whether a peer in `op` is inside a channel call (where aimed kills and pauses land).
+constexpr bool inside_channel_call(PeerOp op) { return op == PeerOp::kSend || op == PeerOp::kRecv; }
+
 inline constexpr std::uint64_t kNoSequence = ~std::uint64_t{0};
 
 // One peer's record. All fields are atomics on shared memory; a peer updates its own with relaxed

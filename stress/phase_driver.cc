@@ -53,11 +53,8 @@ class Driver final : public PeerControl {
   }
 
   bool pause(PeerId id, std::chrono::nanoseconds duration) override {
-    if (!group_.running(id) || paused(id)) return false;
-    const pid_t pid = board_.record(id.role, id.index).pid.load();
-    // The record's pid is the one the runner stored when it forked the peer: still bounds-checked,
-    // since a SIGSTOP of pid 0 or -1 would stop the runner's whole group.
-    if (pid <= 0 || ::kill(pid, SIGSTOP) != 0) return false;
+    const pid_t pid = stop_peer(id);
+    if (pid <= 0) return false;
     paused_.push_back(Paused{.id = id, .pid = pid, .until = Clock::now() + duration});
     ++out_.pauses;
     return true;
@@ -75,9 +72,8 @@ class Driver final : public PeerControl {
   }
 
   [[nodiscard]] std::optional<PeerOp> freeze(PeerId id) override {
-    if (!group_.running(id) || paused(id)) return std::nullopt;
-    const pid_t pid = board_.record(id.role, id.index).pid.load();
-    if (pid <= 0 || ::kill(pid, SIGSTOP) != 0) return std::nullopt;
+    const pid_t pid = stop_peer(id);
+    if (pid <= 0) return std::nullopt;
     // Stopping takes an IPI and the peer's return to user space (later if it is in an uninterruptible
     // sleep): poll for the stop report, bounded. Peers are the runner's children.
     const auto give_up = Clock::now() + kFreezeFor;
@@ -95,6 +91,16 @@ class Driver final : public PeerControl {
   void thaw(PeerId id) override {
     const pid_t pid = board_.record(id.role, id.index).pid.load();
     if (pid > 0) (void)::kill(pid, SIGCONT);
+  }
+
+  // SIGSTOPs a running, unpaused peer; its pid, or 0 when it was not stopped. The record's pid is
+  // the one the runner stored when it forked the peer: still bounds-checked, since a SIGSTOP of
+  // pid 0 or -1 would stop the runner's whole group.
+  pid_t stop_peer(PeerId id) {
+    if (!group_.running(id) || paused(id)) return 0;
+    const pid_t pid = board_.record(id.role, id.index).pid.load();
+    if (pid <= 0 || ::kill(pid, SIGSTOP) != 0) return 0;
+    return pid;
   }
 
   DriveOutcome run() {
@@ -277,7 +283,7 @@ class Driver final : public PeerControl {
     const PeerRecord& rec = board_.record(id.role, id.index);
     const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
     std::string what = describe(id) + " (pid " + std::to_string(pid) + ") killed ";
-    if (op == PeerOp::kSend || op == PeerOp::kRecv) {
+    if (inside_channel_call(op)) {
       what += std::string("inside ") + to_string(op);
       if (config_.describe_op) {
         const std::string arg = config_.describe_op(id, rec);

@@ -22,8 +22,6 @@ using Clock = std::chrono::steady_clock;
 // How long a due kill waits for a peer to be inside a channel call.
 constexpr auto kAimFor = std::chrono::milliseconds(5);
 
-bool inside_call(PeerOp op) { return op == PeerOp::kSend || op == PeerOp::kRecv; }
-
 class KillPerturber final : public Perturber {
  public:
   KillPerturber(double rate, std::uint64_t seed) : gap_(rate), rng_(seed ^ 0x6b696c6cULL) {}
@@ -51,9 +49,9 @@ class KillPerturber final : public Perturber {
       const std::size_t first = start(rng_);
       for (std::size_t i = 0; i < running.size(); ++i) {
         const PeerId id = running[(first + i) % running.size()];
-        if ((both && id.role != role) || peers.paused(id) || !inside_call(peers.current_op(id))) continue;
+        if ((both && id.role != role) || peers.paused(id) || !inside_channel_call(peers.current_op(id))) continue;
         const auto frozen = peers.freeze(id);
-        if (frozen && inside_call(*frozen)) return id;  // stopped inside the call: killed right there
+        if (frozen && inside_channel_call(*frozen)) return id;  // stopped inside the call: killed right there
         if (frozen) peers.thaw(id);
         break;
       }

@@ -33,7 +33,7 @@ class PausePerturber final : public Perturber {
       if (peers.paused(id)) continue;
       any.push_back(id);
       const PeerOp op = peers.current_op(id);
-      if (op == PeerOp::kSend || op == PeerOp::kRecv) inside.push_back(id);
+      if (inside_channel_call(op)) inside.push_back(id);
     }
     const auto& pool = inside.empty() ? any : inside;
     if (pool.empty()) return;
