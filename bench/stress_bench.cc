@@ -3,19 +3,26 @@
 //
 //   build/default/bench/stress_bench
 //
+// Every ratio is the median of one side over the median of the other, their rounds alternating
+// (raw, harness, raw, harness, ...), so a slow phase of the machine lands on both sides; the best
+// of each is shown beside it (`best_ratio`), never as the figure.
+//
 // Rows:
-//   StressVsRaw/ring/64   1 writer → 1 reader, 64-byte messages on `ring`: first the raw stream
-//                         (a writer process sends frames, this process receives and verifies each,
-//                         as channel_bench's Stream/ring does), then `shmharness stress` with the
-//                         same channel geometry, alternating 5 times. Counters raw_msgs_per_s,
-//                         stress_msgs_per_s (best of 5 each), ratio (goal ≥ 0.85), median_ratio.
+//   StressVsRaw/<channel>/64  1 writer → 1 reader, 64-byte messages, capacity 1024, memfd: the raw
+//                         stream (a writer process sends the same 64 bytes through the plugin ABI,
+//                         this process receives them; nothing checked) against `shmharness stress`
+//                         (queue 1 → 1) on the same channel, 7 rounds of each. <channel> is `ring`
+//                         and `spsc` (examples/spsc_ring, a Lamport ring with cached indices).
+//                         Counters raw_msgs_per_s, stress_msgs_per_s (medians), ratio (goal ≥ 0.85),
+//                         best_ratio.
 //   StressRss/8x8         8 writers, 8 readers, queue on `ring`: the harness's own private memory
 //                         (RssAnon, segments not counted) — runner_kib, peers_kib (sum over the 16
 //                         peer processes), total_kib (goal ≤ 32 MiB), and ledger_kib (the delivery
 //                         ledger's shared pages: 1 bit per message).
-//   Churn/8MiB/2          the churn workload, 2 workers, 8 MiB segments: checked lifecycles/s.
-//   StressNg/shm-sysv/2   `stress-ng --shm-sysv 2` on the same machine: its bogo-ops/s (skipped
-//                         when stress-ng is not installed: apt-get install stress-ng).
+//   ChurnVsStressNg/8MiB/2  the churn workload (2 workers, 8 MiB segments: checked lifecycles/s)
+//                         against `stress-ng --shm-sysv 2 --shm-sysv-bytes 8m` (bogo-ops/s), 3
+//                         rounds of each: ratio (goal ≥ 1). Without stress-ng (apt-get install
+//                         stress-ng) only lifecycles_per_s is reported.
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <unistd.h>
@@ -30,7 +37,6 @@
 
 #include "core/channel/channel.h"
 #include "core/channel/channel_registry.h"
-#include "core/framing/frame.h"
 #include "core/process/child_process.h"
 #include "core/process/run_command.h"
 #include "stress/runner.h"
@@ -44,9 +50,13 @@ constexpr std::uint32_t kCapacity = 1024;
 
 class Quiet : public shmh::stress::RunObserver {};
 
-// The raw baseline: frames through `ring` for `duration`, verified by this process; msgs/s.
-double raw_ring_rate(std::chrono::milliseconds duration, std::string* error) {
-  auto source = shmh::resolve_channel("ring");
+// The raw baseline: 64-byte messages through `channel` for `duration`, nothing checked; msgs/s.
+double raw_rate(const std::string& channel, std::chrono::milliseconds duration, std::string* error) {
+  auto source = shmh::resolve_channel(channel);
+  if (!source) {
+    *error = source.error().message();
+    return 0;
+  }
   const shmh_channel_config config{.capacity = kCapacity, .max_message = 64, .backend = SHMH_BACKEND_MEMFD};
   auto ch = shmh::Channel::create(*source->vtable, config);
   if (!ch) {
@@ -58,37 +68,36 @@ double raw_ring_rate(std::chrono::milliseconds duration, std::string* error) {
   auto writer = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
     auto peer = shmh::Channel::open(*vt, address);
     if (!peer) return peer.error().message();
-    shmh::FrameWriter frames(kSeed, 0, 64);
-    for (std::uint64_t seq = 0;;) {
-      const int rc = peer->send(frames.encode(seq, 64), 50'000'000);
-      if (rc == SHMH_OK) ++seq;
-      if (rc == SHMH_ECLOSED) return "";
+    const std::vector<std::byte> message(64, std::byte{0x5a});
+    for (;;) {
+      if (peer->send(message, 50'000'000) == SHMH_ECLOSED) return "";
     }
   });
   std::vector<std::byte> buf(64);
-  std::uint64_t expected = 0;
+  std::uint64_t received = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + duration;
   while (std::chrono::steady_clock::now() < end) {
     for (int i = 0; i < 4096; ++i) {
-      const std::int64_t n = ch->recv(buf, 1'000'000'000);
-      const auto f = shmh::check_frame(std::span(buf).first(n < 0 ? 0 : static_cast<std::size_t>(n)), kSeed);
-      if (n < 0 || f.status != shmh::FrameStatus::kOk || f.sequence != expected++) {
-        *error = "raw stream: bad frame";
-        return 0;
+      if (ch->recv(buf, 1'000'000'000) != 64) {
+        *error = "raw stream: a receive failed";
+        break;
       }
+      ++received;
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   (void)writer->kill(SIGKILL);
   (void)writer->wait();
   (void)ch->destroy();
-  return static_cast<double>(expected) / secs;
+  return static_cast<double>(received) / secs;
 }
 
-shmh::stress::StressResult stress(const std::string& workload, std::uint32_t writers, std::uint32_t readers,
-                                  std::uint32_t msg_min, std::uint32_t msg_max, std::chrono::milliseconds duration) {
+shmh::stress::StressResult stress(const std::string& channel, const std::string& workload, std::uint32_t writers,
+                                  std::uint32_t readers, std::uint32_t msg_min, std::uint32_t msg_max,
+                                  std::chrono::milliseconds duration) {
   shmh::stress::StressOptions o;
+  o.channel = channel;
   o.workload = workload;
   o.writers = writers;
   o.readers = readers;
@@ -104,36 +113,55 @@ shmh::stress::StressResult stress(const std::string& workload, std::uint32_t wri
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+  if (v.empty()) return 0;
+  const std::size_t mid = v.size() / 2;
+  return v.size() % 2 != 0 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-// Raw and stress alternate for 5 rounds and the best of each is compared (medians are reported
-// too): on this 2-core VM the same 1 → 1 stream runs either at ~14 M msg/s or at ~5 M msg/s
-// depending on whether the reader keeps up and sleeps on the futex at every message, so a
-// single pair of measurements says more about that phase-locking than about the harness.
-void BM_StressVsRaw(benchmark::State& state) {
+double best(const std::vector<double>& v) { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
+
+// Rounds of `baseline` and `measured` alternate; each returns a rate, or sets the error.
+struct Alternated {
+  std::vector<double> baseline, measured;
+  std::string error;
+};
+template <typename Baseline, typename Measured>
+Alternated alternate(int rounds, Baseline baseline, Measured measured) {
+  Alternated out;
+  for (int round = 0; round < rounds && out.error.empty(); ++round) {
+    out.baseline.push_back(baseline(&out.error));
+    if (out.error.empty()) out.measured.push_back(measured(&out.error));
+  }
+  return out;
+}
+
+void report_ratio(benchmark::State& state, const Alternated& a, const char* baseline_name, const char* measured_name) {
+  state.counters[baseline_name] = median(a.baseline);
+  state.counters[measured_name] = median(a.measured);
+  state.counters["ratio"] = median(a.measured) / median(a.baseline);
+  state.counters["best_ratio"] = best(a.measured) / best(a.baseline);
+}
+
+// The 1 → 1 stream on a 2-core VM is bimodal (fast while the reader stays behind, several times
+// slower when it catches up and both sides sleep and wake per message): one pair of measurements
+// says more about which mode it locked into than about the harness, hence 7 alternating rounds.
+void BM_StressVsRaw(benchmark::State& state, const std::string& channel) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    std::vector<double> raw, stressed;
-    for (int round = 0; round < 5; ++round) {
-      std::string error;
-      raw.push_back(raw_ring_rate(700ms, &error));
-      if (!error.empty()) return state.SkipWithError(error.c_str());
-      const auto r = stress("queue", 1, 1, 64, 64, 700ms);
-      if (r.verdict() != shmh::stress::Verdict::kPass) return state.SkipWithError("the stress run did not pass");
-      stressed.push_back(r.msgs_per_s());
-    }
-    const double best_raw = *std::max_element(raw.begin(), raw.end());
-    const double best_stressed = *std::max_element(stressed.begin(), stressed.end());
-    state.counters["raw_msgs_per_s"] = best_raw;
-    state.counters["stress_msgs_per_s"] = best_stressed;
-    state.counters["ratio"] = best_stressed / best_raw;
-    state.counters["median_ratio"] = median(stressed) / median(raw);
+    const auto a = alternate(
+        7, [&](std::string* error) { return raw_rate(channel, 700ms, error); },
+        [&](std::string* error) {
+          const auto r = stress(channel, "queue", 1, 1, 64, 64, 700ms);
+          if (r.verdict() != shmh::stress::Verdict::kPass) *error = "the stress run did not pass";
+          return r.msgs_per_s();
+        });
+    if (!a.error.empty()) return state.SkipWithError(a.error.c_str());
+    report_ratio(state, a, "raw_msgs_per_s", "stress_msgs_per_s");
   }
 }
 
 void BM_StressRss(benchmark::State& state) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    const auto r = stress("queue", 8, 8, 24, 256, 2000ms);
+    const auto r = stress("ring", "queue", 8, 8, 24, 256, 2000ms);
     if (r.verdict() != shmh::stress::Verdict::kPass) return state.SkipWithError("the stress run did not pass");
     const auto& p = r.phases.at(0);
     state.counters["runner_kib"] = static_cast<double>(p.runner_rss_anon_kib);
@@ -144,48 +172,65 @@ void BM_StressRss(benchmark::State& state) {
   }
 }
 
-void BM_Churn(benchmark::State& state) {
-  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    shmh::stress::StressOptions o;
-    o.workload = "churn";
-    o.writers = 2;
-    o.workload_options = {{.option = shmh::stress::find_workload_option("--segment-size"), .value = 8}};  // MiB
-    o.duration = 3000ms;
-    o.seed = kSeed;
-    Quiet quiet;
-    const auto r = shmh::stress::run_stress(o, quiet);
-    if (r.verdict() != shmh::stress::Verdict::kPass) return state.SkipWithError("the churn run did not pass");
-    state.counters["lifecycles_per_s"] = r.msgs_per_s();
-  }
+double churn_rate(std::string* error) {
+  shmh::stress::StressOptions o;
+  o.workload = "churn";
+  o.writers = 2;
+  o.workload_options = {{.option = shmh::stress::find_workload_option("--segment-size"), .value = 8}};  // MiB
+  o.duration = 3000ms;
+  o.seed = kSeed;
+  Quiet quiet;
+  const auto r = shmh::stress::run_stress(o, quiet);
+  if (r.verdict() != shmh::stress::Verdict::kPass) *error = "the churn run did not pass";
+  return r.msgs_per_s();
 }
 
-void BM_StressNg(benchmark::State& state) {
-  if (!shmh::program_available("stress-ng"))
-    return state.SkipWithError("stress-ng not installed (apt-get install stress-ng)");
+// stress-ng's own figure for the same size: --shm-sysv-bytes is per instance when given (without
+// it, its 8 MiB default is split between the instances: 4 MiB segments).
+double stress_ng_rate(std::string* error) {
+  const std::string log = "/tmp/shmh-stress-ng." + std::to_string(::getpid()) + ".log";
+  auto exit = shmh::run_command(
+      {"stress-ng", "--shm-sysv", "2", "--shm-sysv-bytes", "8m", "--timeout", "3s", "--metrics-brief"},
+      {.output = log, .timeout = 60s, .own_process_group = true});
+  std::ifstream in(log);
+  std::string line;
+  double bogo = 0;
+  while (std::getline(in, line)) {
+    // "stress-ng: metrc: [pid] shm-sysv   1034   2.00   0.24   2.72   516.35   349.94"
+    const auto at = line.find("] shm-sysv ");
+    if (at == std::string::npos || line.find("nanosecs") != std::string::npos) continue;
+    std::istringstream fields(line.substr(at + 11));
+    double ops = 0, real = 0, usr = 0, sys = 0;
+    if (fields >> ops >> real >> usr >> sys >> bogo) break;
+  }
+  std::remove(log.c_str());
+  if (!exit || bogo == 0) *error = "could not read stress-ng's metrics";
+  return bogo;
+}
+
+void BM_ChurnVsStressNg(benchmark::State& state) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    const std::string log = "/tmp/shmh-stress-ng." + std::to_string(::getpid()) + ".log";
-    auto exit = shmh::run_command({"stress-ng", "--shm-sysv", "2", "--timeout", "3s", "--metrics-brief"},
-                                  {.output = log, .timeout = 60s, .own_process_group = true});
-    std::ifstream in(log);
-    std::string line;
-    double bogo = 0;
-    while (std::getline(in, line)) {
-      // "stress-ng: metrc: [pid] shm-sysv   1034   2.00   0.24   2.72   516.35   349.94"
-      const auto at = line.find("] shm-sysv ");
-      if (at == std::string::npos || line.find("nanosecs") != std::string::npos) continue;
-      std::istringstream fields(line.substr(at + 11));
-      double ops = 0, real = 0, usr = 0, sys = 0;
-      if (fields >> ops >> real >> usr >> sys >> bogo) break;
+    if (!shmh::program_available("stress-ng")) {
+      std::string error;
+      state.counters["lifecycles_per_s"] = churn_rate(&error);
+      if (!error.empty()) return state.SkipWithError(error.c_str());
+      continue;
     }
-    std::remove(log.c_str());
-    if (!exit || bogo == 0) return state.SkipWithError("could not read stress-ng's metrics");
-    state.counters["bogo_ops_per_s"] = bogo;
+    const auto a = alternate(3, stress_ng_rate, churn_rate);
+    if (!a.error.empty()) return state.SkipWithError(a.error.c_str());
+    report_ratio(state, a, "bogo_ops_per_s", "lifecycles_per_s");
   }
 }
 
-BENCHMARK(BM_StressVsRaw)->Name("StressVsRaw/ring/64")->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_StressVsRaw, ring, std::string("ring"))
+    ->Name("StressVsRaw/ring/64")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_StressVsRaw, spsc, std::string(SHMH_SPSC_PLUGIN))
+    ->Name("StressVsRaw/spsc/64")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 BENCHMARK(BM_StressRss)->Name("StressRss/8x8")->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK(BM_Churn)->Name("Churn/8MiB/2")->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK(BM_StressNg)->Name("StressNg/shm-sysv/2")->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_ChurnVsStressNg)->Name("ChurnVsStressNg/8MiB/2")->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace

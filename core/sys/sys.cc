@@ -159,6 +159,11 @@ Result<void> munmap(void* addr, std::size_t length) {
   return {};
 }
 
+Result<void> madvise(void* addr, std::size_t length, int advice) {
+  if (::madvise(addr, length, advice) == -1) return sys_error(errno, "madvise");
+  return {};
+}
+
 Result<void> unshare(int flags) {
   if (::unshare(flags) == -1) return sys_error(errno, "unshare");
   return {};

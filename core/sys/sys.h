@@ -60,6 +60,8 @@ std::vector<gid_t> supplementary_groups();
 // umask(2): sets the file-creation mask, returns the previous one.
 mode_t set_umask(mode_t mask) noexcept;
 Result<void> munmap(void* addr, std::size_t length);
+// madvise(2).
+Result<void> madvise(void* addr, std::size_t length, int advice);
 
 // Namespaces, mounts, limits, /proc files.
 Result<void> unshare(int flags);

@@ -57,6 +57,11 @@ struct shmh_channel {
   size_t mapped;
   char name[SHMH_ADDRESS_MAX];
   uint32_t capacity, max_message; /* our validated copy: the header's may change under us */
+  /* The other side's counter as this process last read it (Lamport's ring with cached indices):
+   * counters only grow, so a stale copy makes the ring look fuller (writer) or emptier (reader)
+   * than it is, never the other way; the shared line is read again only when the copy says wait.
+   * Without this, every call reads the line the other side is writing: a cache miss per message. */
+  uint32_t seen_head, seen_tail;
 };
 
 static int fail(shmh_error* err, int code, int sys, const char* fmt, ...) {
@@ -93,37 +98,72 @@ static void wait_while(uint32_t* word, uint32_t seen, int64_t deadline) {
 
 static void wake(uint32_t* word) { (void)syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0); }
 
-/* Waits until `ready` says the ring has what this side needs, or the deadline passes. `mine` is this
- * side's waiting flag, `theirs` the other side's counter (the futex word). Returns 1 when ready. */
-static int wait_for(struct shmh_channel* ch, int (*ready)(struct shmh_channel*), uint32_t* mine, uint32_t* theirs,
+/* How long a side spins on the other's counter before it sleeps on the futex: long enough to cover a
+ * peer that is mid-call on the other core (a sleeping reader costs the writer a futex_wake and
+ * itself tens of µs to wake, and then the two lock into waking each other at every message), short
+ * enough never to burn a core when peers outnumber cores. */
+#define SPIN_NS 20000
+#define SPIN_CHECK_EVERY 64 /* looks between clock reads while spinning */
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Messages in the ring from this side's view, or capacity + 1 when head and tail are inconsistent
+ * (a hostile or corrupt segment). `fresh` reads the other side's counter from the segment. */
+static uint32_t fill_as_writer(struct shmh_channel* ch, int fresh) {
+  if (fresh) ch->seen_head = __atomic_load_n(&ch->ring->head, __ATOMIC_ACQUIRE);
+  const uint32_t used = __atomic_load_n(&ch->ring->tail, __ATOMIC_RELAXED) - ch->seen_head;
+  return used > ch->capacity ? ch->capacity + 1 : used;
+}
+static uint32_t fill_as_reader(struct shmh_channel* ch, int fresh) {
+  if (fresh) ch->seen_tail = __atomic_load_n(&ch->ring->tail, __ATOMIC_ACQUIRE);
+  const uint32_t used = ch->seen_tail - __atomic_load_n(&ch->ring->head, __ATOMIC_RELAXED);
+  return used > ch->capacity ? ch->capacity + 1 : used;
+}
+/* 1 when this side may go on: room to send / a message to take, or — read fresh — an inconsistent
+ * ring (the caller reports it). A copy that looks inconsistent is only stale (another handle moved
+ * the counters meanwhile): read it again. */
+static int has_room(struct shmh_channel* ch, int fresh) {
+  const uint32_t used = fill_as_writer(ch, fresh);
+  return used < ch->capacity || (fresh && used > ch->capacity);
+}
+static int has_message(struct shmh_channel* ch, int fresh) {
+  const uint32_t used = fill_as_reader(ch, fresh);
+  return (used != 0 && used <= ch->capacity) || (fresh && used > ch->capacity);
+}
+
+/* Waits until `ready` says the ring has what this side needs, or the deadline passes: a short spin,
+ * then sleeps on the futex. `mine` is this side's waiting flag, `theirs` the other side's counter
+ * (the futex word). Returns 1 when ready. */
+static int wait_for(struct shmh_channel* ch, int (*ready)(struct shmh_channel*, int), uint32_t* mine, uint32_t* theirs,
                     int64_t timeout_ns) {
-  if (ready(ch)) return 1;
+  if (ready(ch, 0) || ready(ch, 1)) return 1;
   if (timeout_ns <= 0) return 0;
-  const int64_t deadline = now_ns() + timeout_ns;
+  const int64_t start = now_ns();
+  const int64_t deadline = start + timeout_ns;
+  const int64_t spin_until = start + (timeout_ns < SPIN_NS ? timeout_ns : SPIN_NS);
+  for (unsigned i = 1;; ++i) {
+    if (ready(ch, 1)) return 1;
+    cpu_relax();
+    if (i % SPIN_CHECK_EVERY == 0 && now_ns() >= spin_until) break;
+  }
   for (;;) {
     const uint32_t seen = __atomic_load_n(theirs, __ATOMIC_ACQUIRE);
     __atomic_store_n(mine, 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the other side's fence after its counter store */
-    if (ready(ch)) break;
+    if (ready(ch, 1)) break;
     if (now_ns() >= deadline) {
       __atomic_store_n(mine, 0, __ATOMIC_RELAXED);
-      return ready(ch);
+      return ready(ch, 1);
     }
     wait_while(theirs, seen, deadline);
   }
   __atomic_store_n(mine, 0, __ATOMIC_RELAXED);
   return 1;
 }
-
-/* The ring's fill, or capacity + 1 when head and tail are inconsistent (a hostile segment). */
-static uint32_t fill(struct shmh_channel* ch) {
-  const uint32_t tail = __atomic_load_n(&ch->ring->tail, __ATOMIC_ACQUIRE);
-  const uint32_t head = __atomic_load_n(&ch->ring->head, __ATOMIC_ACQUIRE);
-  const uint32_t used = tail - head;
-  return used > ch->capacity ? ch->capacity + 1 : used;
-}
-static int has_room(struct shmh_channel* ch) { return fill(ch) != ch->capacity; }
-static int has_message(struct shmh_channel* ch) { return fill(ch) != 0; }
 
 static int map_ring(const char* name, int create, size_t size, mode_t mode, struct shmh_channel** out,
                     shmh_error* err) {
@@ -171,6 +211,7 @@ static int ring_create(const shmh_channel_config* config, shmh_channel** out, ch
   __atomic_store_n(&ch->ring->magic, RING_MAGIC, __ATOMIC_RELEASE);
   ch->capacity = config->capacity;
   ch->max_message = config->max_message;
+  ch->seen_head = ch->seen_tail = 0;
   snprintf(address, SHMH_ADDRESS_MAX, "%s", name);
   *out = ch;
   return SHMH_OK;
@@ -191,6 +232,8 @@ static int ring_open(const char* address, shmh_channel** out, shmh_error* err) {
   }
   ch->capacity = cap;
   ch->max_message = max;
+  ch->seen_head = __atomic_load_n(&ch->ring->head, __ATOMIC_ACQUIRE);
+  ch->seen_tail = __atomic_load_n(&ch->ring->tail, __ATOMIC_ACQUIRE);
   *out = ch;
   return SHMH_OK;
 }
@@ -201,10 +244,9 @@ static int ring_send(shmh_channel* ch, const void* data, size_t length, int64_t 
     return fail(err, SHMH_ETOOBIG, 0, "message of %zu bytes > max %u", length, ch->max_message);
   struct ring_header* r = ch->ring;
   if (!wait_for(ch, has_room, &r->writer_waiting, &r->head, timeout_ns)) {
-    return fill(ch) > ch->capacity ? fail(err, SHMH_ECORRUPT, 0, "head and tail inconsistent")
-                                   : fail(err, SHMH_ETIMEOUT, 0, "ring full");
+    return fail(err, SHMH_ETIMEOUT, 0, "ring full");
   }
-  if (fill(ch) > ch->capacity) return fail(err, SHMH_ECORRUPT, 0, "head and tail inconsistent");
+  if (fill_as_writer(ch, 0) > ch->capacity) return fail(err, SHMH_ECORRUPT, 0, "head and tail inconsistent");
   const uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED); /* only this writer stores it */
   unsigned char* slot = slot_at(ch, tail);
   const uint32_t len32 = (uint32_t)length;
@@ -222,7 +264,7 @@ static int64_t ring_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_
   if (!wait_for(ch, has_message, &r->reader_waiting, &r->tail, timeout_ns)) {
     return fail(err, SHMH_ETIMEOUT, 0, "ring empty");
   }
-  if (fill(ch) > ch->capacity) return fail(err, SHMH_ECORRUPT, 0, "head and tail inconsistent");
+  if (fill_as_reader(ch, 0) > ch->capacity) return fail(err, SHMH_ECORRUPT, 0, "head and tail inconsistent");
   const uint32_t head = __atomic_load_n(&r->head, __ATOMIC_RELAXED); /* only this reader stores it */
   const unsigned char* slot = slot_at(ch, head);
   uint32_t len32;
