@@ -49,7 +49,7 @@ struct ring_header {
   /* The reader's line: messages released so far. */
   _Alignas(64) uint32_t head;
   uint32_t writer_waiting; /* 1 while the writer may sleep on `head` */
-  /* then capacity slots of (uint32_t length, max_message bytes), 8-byte aligned */
+  /* then capacity slots of (uint32_t length, max_message bytes), each on its own cache lines */
 };
 
 struct shmh_channel {
@@ -76,7 +76,9 @@ static int fail(shmh_error* err, int code, int sys, const char* fmt, ...) {
   return code;
 }
 
-static size_t slot_size(uint32_t max_message) { return (sizeof(uint32_t) + (size_t)max_message + 7u) & ~(size_t)7u; }
+/* Whole cache lines per slot: with 8-byte slots a 64-byte message's slot shares a line with the next
+ * one, and the writer filling slot k+1 fights the reader copying slot k out of the same line. */
+static size_t slot_size(uint32_t max_message) { return (sizeof(uint32_t) + (size_t)max_message + 63u) & ~(size_t)63u; }
 static unsigned char* slot_at(struct shmh_channel* ch, uint32_t index) {
   return (unsigned char*)(ch->ring + 1) + (size_t)(index % ch->capacity) * slot_size(ch->max_message);
 }
