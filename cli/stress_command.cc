@@ -59,6 +59,8 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   o.kill_rate = f.kill_rate;
   o.pause_rate = f.pause_rate;
   o.no_kill = f.no_kill;
+  o.phase = f.phase;
+  o.fail_fast = f.fail_fast;
   o.messages = f.messages;
   auto duration = parse_duration_ms(f.duration);
   if (!duration) return logic_error("--duration", duration.error().detail);
@@ -73,7 +75,7 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
     const stress::WorkloadOption* option = stress::find_workload_option(flag);
     auto value = option->parse(text);
     if (!value) return value.error();
-    o.workload_options.push_back({.option = option, .value = *value});
+    o.workload_options.push_back({.option = option, .value = *value, .text = text});
   }
   if (f.msg_size) {
     if (auto parsed = parse_msg_size(*f.msg_size, o); !parsed) return parsed.error();
@@ -207,6 +209,11 @@ void setup_stress(CLI::App& app, Runner& runner) {
                 "Kill no peer (for a channel not built to survive a peer's death; the kill phase is skipped)");
   sub->add_option("--pause", flags->pause_rate,
                   "SIGSTOP this many random peers per second (inside their calls) for 1 ms..2 s, then SIGCONT");
+  sub->add_option("--phase", flags->phase,
+                  "Run one phase of the campaign, with the seed and duration share it has in the whole run "
+                  "(what a finding's replay command does)");
+  sub->add_flag("--fail-fast", flags->fail_fast,
+                "End the run at the first finding (the phase drains and is audited; later phases are not run)");
   sub->add_option("--seed", flags->seed, "Replay a run: the same sizes, choices and kill schedule");
   sub->add_option("--watchdog", flags->watchdog, "No progress for this long ends the run with a 'stall' finding")
       ->capture_default_str();

@@ -27,10 +27,12 @@ struct StressFlags {
   bool duration_given = false;  // --duration on the command line (else --messages alone sets the end)
   std::optional<std::uint64_t> messages;
   std::optional<std::string> msg_size;  // MIN or MIN:MAX
+  std::optional<std::string> phase;
   std::optional<std::uint32_t> capacity;
   std::optional<double> kill_rate;
   std::optional<double> pause_rate;
   bool no_kill = false;
+  bool fail_fast = false;
   std::optional<std::uint64_t> seed;
   std::string watchdog = "5s";
   // Workloads' own options (churn's --segment-size ...) as typed, by flag; only those given.

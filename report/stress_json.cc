@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/segment/backend.h"
+#include "stress/replay_command.h"
 #include "stress/workload.h"
 
 namespace shmh {
@@ -45,6 +46,8 @@ std::string render_stress_json(const stress::StressResult& r) {
                     {"kill_rate", optional_json(o.kill_rate)},
                     {"pause_rate", optional_json(o.pause_rate)},
                     {"no_kill", o.no_kill},
+                    {"phase", optional_json(o.phase)},
+                    {"fail_fast", o.fail_fast},
                     {"duration_ms", o.duration.count()},
                     {"messages", optional_json(o.messages)},
                     {"watchdog_ms", o.watchdog.count()}};
@@ -91,11 +94,15 @@ std::string render_stress_json(const stress::StressResult& r) {
   doc["phases"] = phases;
   Json findings = Json::array();
   for (const auto& f : r.findings) {
-    findings.push_back({{"kind", std::string(stress::to_string(f.kind))}, {"phase", f.phase}, {"detail", f.detail}});
+    findings.push_back({{"kind", std::string(stress::to_string(f.kind))},
+                        {"phase", f.phase},
+                        {"detail", f.detail},
+                        {"replay", stress::replay_command(o, f.phase)}});
   }
   doc["findings"] = findings;
   doc["leaked_segments"] = r.leaked_segments;
   doc["interrupted"] = r.interrupted;
+  doc["cut_short"] = r.cut_short;
   doc["error"] = r.error ? Json(r.error_message()) : Json(nullptr);
   return doc.dump(2) + "\n";
 }

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "stress/replay_command.h"
+
 namespace shmh {
 namespace {
 
@@ -93,8 +95,9 @@ std::string render_stress_junit(const stress::StressResult& r) {
     out += ">\n";
     for (const auto* f : c.failures) {
       const std::string kind(stress::to_string(f->kind));
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml_escape(kind),
-                         xml_escape(kind + ": " + f->detail), xml_escape(f->detail));
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\nreplay: {}</failure>\n", xml_escape(kind),
+                         xml_escape(kind + ": " + f->detail), xml_escape(f->detail),
+                         xml_escape(stress::replay_command(r.options, f->phase)));
     }
     if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
     if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/units.h"
+#include "stress/replay_command.h"
 
 namespace shmh {
 namespace {
@@ -83,8 +84,17 @@ std::string render_stress_text(const stress::StressResult& r) {
     if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
     out += fmt::format("      {}\n", extra);
   }
-  for (const auto& f : r.findings)
+  for (const auto& f : r.findings) {
     out += fmt::format("FINDING {} [{}]: {}\n", stress::to_string(f.kind), f.phase, f.detail);
+    out += fmt::format("        replay: {}\n", stress::replay_command(r.options, f.phase));
+  }
+  if (r.cut_short) {
+    std::string not_run;
+    for (const auto& p : r.phases) {
+      if (!p.ran && p.skipped.starts_with("not run:")) not_run += (not_run.empty() ? "" : ", ") + p.phase.name;
+    }
+    out += fmt::format("cut short by --fail-fast after the first finding; not run: {}\n", not_run);
+  }
   const auto total = r.total();
   out += fmt::format("total: {}\n", counts_line(total));
   out += fmt::format("       {}msg/s, {}B/s, {}; leaked segments: {}\n", si(r.msgs_per_s()), si(r.bytes_per_s()),

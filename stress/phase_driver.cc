@@ -112,7 +112,7 @@ class Driver final : public PeerControl {
 
     const auto deadline = start_ + env_.phase.duration;
     // 1. Run: until the time is up, the writers have met their quota, or something ends it.
-    while (!ended_ && Clock::now() < deadline && group_.any_running(Role::kWriter)) {
+    while (!ended_ && Clock::now() < deadline && group_.any_running(Role::kWriter) && !fail_fast_now()) {
       tick(/*perturb=*/true);
     }
     // 2. Every pause ends; writers stop; 3. readers drain what is queued and stop. Under the watchdog.
@@ -154,6 +154,17 @@ class Driver final : public PeerControl {
   }
 
  private:
+  // --fail-fast: a peer has reported a problem (what will be the phase's finding): stop sending,
+  // drain and audit as at the end of the phase, so the finding is accounted like any other.
+  [[nodiscard]] bool fail_fast_now() const {
+    if (!env_.options.fail_fast) return false;
+    for (std::uint32_t i = 0; i < board_.writers(); ++i)
+      if (board_.writer(i).first_problem_set.load() != 0) return true;
+    for (std::uint32_t i = 0; i < board_.readers(); ++i)
+      if (board_.reader(i).first_problem_set.load() != 0) return true;
+    return false;
+  }
+
   void start_peer(PeerId id) {
     if (auto s = group_.start(id); !s) {
       out_.findings.push_back(Finding{.kind = FindingKind::kSetup,

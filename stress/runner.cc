@@ -92,6 +92,18 @@ Result<void> validate(const StressOptions& o) {
   if (o.pause_rate && *o.pause_rate > 0 && o.mode == PeerMode::kThreads) {
     return bad("--pause", "needs peers as processes (SIGSTOP stops the whole process): drop --threads or --pause");
   }
+  if (o.phase) {
+    if (narrows(o)) {
+      return bad("--phase " + *o.phase,
+                 "replays one phase of the default campaign: drop --workload/--writers/--readers/--msg-size/"
+                 "--capacity/--kill/--pause (a narrowed run is one phase already)");
+    }
+    if (find_phase(*o.phase) == nullptr) {
+      std::string names;
+      for (const PhaseDescriptor* d : campaign_phases()) names += (names.empty() ? "" : ", ") + std::string(d->name);
+      return bad("--phase " + *o.phase, "no such phase; the campaign's phases are " + names);
+    }
+  }
   if (o.duration.count() <= 0 && !o.messages) return bad("--duration", "must be positive");
   if (o.messages && *o.messages == 0) return bad("--messages", "must be at least 1");
   if (o.watchdog.count() < 100) return bad("--watchdog", "must be at least 100ms");
@@ -214,6 +226,14 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
   stats::LatencyHistogram latency;
   const double total_s = std::chrono::duration<double>(options.duration).count();
   for (std::size_t i = 0; i < phases.size() && !result.interrupted && !result.error; ++i) {
+    if (options.phase && phases[i].name != *options.phase) continue;  // --phase: its index keeps its seed
+    if (options.fail_fast && !result.findings.empty()) {
+      PhaseResult not_run = phase_record(phases[i], options);
+      not_run.skipped = "not run: --fail-fast ended the run at the first finding";
+      result.phases.push_back(not_run);
+      result.cut_short = true;
+      continue;
+    }
     Phase phase = phases[i];
     const WorkloadDescriptor* workload = find_workload(phase.workload);
     // The campaign fits each phase to what the channel takes; a narrowed run runs as asked.

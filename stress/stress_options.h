@@ -46,6 +46,7 @@ struct WorkloadOption {
 struct WorkloadOptionValue {
   const WorkloadOption* option = nullptr;
   std::uint64_t value = 0;
+  std::string text;  // as the user typed it ("8MiB"): what a replay command repeats
 };
 
 struct StressOptions {
@@ -62,6 +63,12 @@ struct StressOptions {
   std::optional<double> kill_rate;   // SIGKILLs per second across all peers (processes only)
   std::optional<double> pause_rate;  // SIGSTOP pauses per second across all peers (processes only)
   bool no_kill = false;              // --no-kill: the campaign kills no peer (for a channel not built to survive it)
+  // --phase NAME: only that phase of the campaign, with the seed and the share of --duration it has
+  // in the whole campaign (what a finding's replay command uses). Not with the narrowing options.
+  std::optional<std::string> phase;
+  // --fail-fast: a phase ends once a peer reports a problem, and no phase runs after one with a
+  // finding (those are reported as not run).
+  bool fail_fast = false;
   std::chrono::milliseconds duration{10'000};  // the whole run, shared among its phases
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;

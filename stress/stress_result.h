@@ -75,6 +75,7 @@ struct StressResult {
   Latency latency;  // of every message of the run (the phases' histograms merged)
   std::uint64_t leaked_segments = 0;
   bool interrupted = false;
+  bool cut_short = false;         // --fail-fast: phases after the first finding did not run (marked skipped)
   std::optional<SysError> error;  // set when the run could not be done (verdict error, exit 2)
   std::string error_phase;        // the phase it happened in ("" before or after the phases)
   double seconds = 0;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -357,6 +358,78 @@ TEST(CliStress, ABrokenChannelIsExitOneWithTheFindingInEveryReport) {
   std::ifstream x(junit);
   const std::string xml((std::istreambuf_iterator<char>(x)), std::istreambuf_iterator<char>());
   EXPECT_NE(xml.find("<failure type=\"duplicated\""), std::string::npos) << xml;
+}
+
+// Splits a replay command as a shell would (no quoting needed for the paths this test uses).
+std::vector<std::string> words_of(const std::string& command) {
+  std::vector<std::string> words;
+  std::istringstream in(command);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+TEST(CliStress, FailFastEndsTheRunAtTheFirstFindingAndSaysWhatDidNotRun) {
+  // broken "corrupt" damages every 500th message of a writer: the first phase finds it.
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--duration", "8s", "--seed", "7",
+                               "--fail-fast", "--json", "-"});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  EXPECT_EQ(doc["cut_short"], true);
+  EXPECT_EQ(doc["options"]["fail_fast"], true);
+  ASSERT_FALSE(doc["findings"].empty());
+  const std::string found_in = doc["findings"][0]["phase"];
+  bool after = false;
+  std::size_t not_run = 0;
+  for (const auto& p : doc["phases"]) {
+    if (after) {
+      EXPECT_FALSE(p.contains("counts") && p["counts"]["sent"].get<std::uint64_t>() > 0) << p.dump();
+      EXPECT_NE(p["skipped"].get<std::string>().find("--fail-fast"), std::string::npos) << p.dump();
+      ++not_run;
+    }
+    after = after || p["name"] == found_in;
+  }
+  EXPECT_GT(not_run, 0U) << "the first phase found it: the others must not have run";
+  for (const auto& f : doc["findings"]) EXPECT_EQ(f["phase"], found_in) << "no phase ran after the finding";
+  EXPECT_NE(r.err.find("cut short by --fail-fast"), std::string::npos) << r.err;
+}
+
+TEST(CliStress, AFindingsReplayCommandReproducesItsPhaseAlone) {
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--duration", "4s", "--seed", "11",
+                               "--fail-fast", "--json", "-", "--quiet"});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  ASSERT_FALSE(doc["findings"].empty());
+  const auto& first = doc["findings"][0];
+  const std::string replay = first["replay"];
+  EXPECT_NE(replay.find("--seed 11"), std::string::npos) << replay;
+  EXPECT_NE(replay.find("--phase " + first["phase"].get<std::string>()), std::string::npos) << replay;
+  auto args = words_of(replay);
+  ASSERT_GE(args.size(), 2U);
+  ASSERT_EQ(args[0], "shmharness");
+  args.erase(args.begin());
+  args.insert(args.end(), {"--json", "-", "--quiet"});
+  const CliRun again = shmharness(args);
+  ASSERT_EQ(again.code, 1) << replay << "\n" << again.out << again.err;
+  const auto redo = nlohmann::json::parse(again.out, nullptr, false);
+  ASSERT_FALSE(redo.is_discarded()) << again.out;
+  ASSERT_EQ(redo["phases"].size(), 1U) << "--phase runs that phase only";
+  EXPECT_EQ(redo["phases"][0]["name"], first["phase"]);
+  EXPECT_EQ(redo["seed"], 11U);
+  bool same = false;
+  for (const auto& f : redo["findings"]) same = same || (f["kind"] == first["kind"] && f["phase"] == first["phase"]);
+  EXPECT_TRUE(same) << "the replay did not find " << first.dump() << " again: " << again.out;
+}
+
+TEST(CliStress, PhaseRefusesAnUnknownNameAndNarrowingOptions) {
+  const CliRun unknown = shmharness({"stress", "--phase", "nope", "--duration", "1s"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("no such phase"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("wakeup"), std::string::npos) << "the message lists the phases: " << unknown.err;
+  const CliRun narrowed = shmharness({"stress", "--phase", "kill", "--writers", "2", "--duration", "1s"});
+  EXPECT_EQ(narrowed.code, 2);
+  EXPECT_NE(narrowed.err.find("--phase kill"), std::string::npos) << narrowed.err;
 }
 
 TEST(CliStress, ACrashingPluginIsACleanErrorNotACrash) {
