@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "cli/interrupts.h"
 #include "cli/report_output.h"
@@ -15,6 +16,7 @@
 #include "core/units.h"
 #include "report/stress_json.h"
 #include "report/stress_junit.h"
+#include "report/stress_repeat.h"
 #include "report/stress_text.h"
 #include "stress/phase_descriptor.h"
 #include "stress/runner.h"
@@ -81,6 +83,12 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
     if (auto parsed = parse_msg_size(*f.msg_size, o); !parsed) return parsed.error();
   }
   o.seed = f.seed.value_or(random_seed());
+  if (f.repeat && (*f.repeat == 0 || *f.repeat > 10'000)) return logic_error("--repeat", "N must be 1..10000");
+  if (f.repeat && !f.junit.empty()) {
+    return logic_error("--repeat",
+                       "writes no JUnit report (one per run would overwrite it): use --json, which "
+                       "nests every run's report");
+  }
   if (auto valid = stress::validate(o); !valid) return valid.error();
   // A channel that cannot even load is a usage error before anything starts.
   if (stress::chosen_workload(o)->uses_channel) {
@@ -130,12 +138,52 @@ Outcome outcome_of(stress::Verdict v) {
   return Outcome::kError;
 }
 
+// "channel ring" or "workload churn (no channel)": what the header line names.
+std::string what_runs(const stress::StressOptions& options) {
+  return stress::chosen_workload(options)->uses_channel ? "channel " + options.channel
+                                                        : "workload " + *options.workload + " (no channel)";
+}
+
+// The seed of repeat `i` (0: the run's own): derived, so `--seed S --repeat N` replays all of them.
+std::uint64_t repeat_seed(std::uint64_t seed, std::uint32_t i) {
+  return i == 0 ? seed : derive_seed(seed, 0x5245504541540000ULL + i);  // "REPEAT"
+}
+
+// --repeat N: the runs one after another, each line as it ends, then the tally.
+Outcome run_repeated(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
+  const ReportOutput out("stress", {flags.json});
+  const std::uint32_t planned = *flags.repeat;
+  if (!flags.quiet) {
+    std::fprintf(out.human(), "shmharness stress: %u runs from seed %llu, %s, backend %s, %s, %s\n", planned,
+                 static_cast<unsigned long long>(options.seed), what_runs(options).c_str(),
+                 std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode), sandbox.c_str());
+    std::fflush(out.human());
+  }
+  ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
+  std::vector<stress::StressResult> runs;
+  for (std::uint32_t i = 0; i < planned && !cli::interrupted(); ++i) {
+    stress::StressOptions o = options;
+    o.seed = repeat_seed(options.seed, i);
+    stress::StressResult r = stress::run_stress(o, observer);
+    observer.clear();
+    r.sandbox = sandbox;
+    if (!flags.quiet) std::fputs(render_repeat_run(r, i, planned).c_str(), out.human());
+    const bool stop = r.error.has_value() || r.interrupted;  // a run that could not be done: the next cannot either
+    runs.push_back(std::move(r));
+    if (stop) break;
+  }
+  std::fputs(render_repeat_summary(runs, planned).c_str(), out.human());
+  const bool written = out.write(flags.json, render_repeat_json(runs, planned));
+  const Outcome outcome = outcome_of(repeat_verdict(runs, planned));
+  return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
+}
+
 Outcome run_and_report(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
   catch_interrupts();
+  if (flags.repeat) return run_repeated(options, flags, sandbox);
   const ReportOutput out("stress", {flags.json, flags.junit});
   if (!flags.quiet) {
-    const bool channel = stress::chosen_workload(options)->uses_channel;
-    const std::string what = channel ? "channel " + options.channel : "workload " + *options.workload + " (no channel)";
+    const std::string what = what_runs(options);
     std::fprintf(out.human(), "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
                  static_cast<unsigned long long>(options.seed), static_cast<unsigned long long>(options.seed),
                  what.c_str(), std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode),
@@ -215,6 +263,8 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_flag("--fail-fast", flags->fail_fast,
                 "End the run at the first finding (the phase drains and is audited; later phases are not run)");
   sub->add_option("--seed", flags->seed, "Replay a run: the same sizes, choices and kill schedule");
+  sub->add_option("--repeat", flags->repeat,
+                  "Run N times with seeds derived from the first; report how many runs found what (1..10000)");
   sub->add_option("--watchdog", flags->watchdog, "No progress for this long ends the run with a 'stall' finding")
       ->capture_default_str();
   // Each workload's own options: stored as typed, parsed by the workload's descriptor.

@@ -29,6 +29,7 @@ struct StressFlags {
   std::optional<std::string> msg_size;  // MIN or MIN:MAX
   std::optional<std::string> phase;
   std::optional<std::uint32_t> capacity;
+  std::optional<std::uint32_t> repeat;  // --repeat N: N runs with seeds derived from the first
   std::optional<double> kill_rate;
   std::optional<double> pause_rate;
   bool no_kill = false;

@@ -28,7 +28,7 @@ Json latency_json(const stress::Latency& l) {
 
 }  // namespace
 
-std::string render_stress_json(const stress::StressResult& r) {
+Json stress_json(const stress::StressResult& r) {
   const auto& o = r.options;
   Json doc;
   doc["schema"] = "shmharness-stress/1";
@@ -104,7 +104,9 @@ std::string render_stress_json(const stress::StressResult& r) {
   doc["interrupted"] = r.interrupted;
   doc["cut_short"] = r.cut_short;
   doc["error"] = r.error ? Json(r.error_message()) : Json(nullptr);
-  return doc.dump(2) + "\n";
+  return doc;
 }
+
+std::string render_stress_json(const stress::StressResult& r) { return stress_json(r).dump(2) + "\n"; }
 
 }  // namespace shmh

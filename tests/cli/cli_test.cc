@@ -370,7 +370,7 @@ std::vector<std::string> words_of(const std::string& command) {
 
 TEST(CliStress, FailFastEndsTheRunAtTheFirstFindingAndSaysWhatDidNotRun) {
   // broken "corrupt" damages every 500th message of a writer: the first phase finds it.
-  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--duration", "8s", "--seed", "7",
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--messages", "1000", "--seed", "7",
                                "--fail-fast", "--json", "-"});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   const auto doc = nlohmann::json::parse(r.out, nullptr, false);
@@ -395,7 +395,8 @@ TEST(CliStress, FailFastEndsTheRunAtTheFirstFindingAndSaysWhatDidNotRun) {
 }
 
 TEST(CliStress, AFindingsReplayCommandReproducesItsPhaseAlone) {
-  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--duration", "4s", "--seed", "11",
+  // --messages, not a duration: the phase reaches the 500th message however slow the machine (a sanitizer).
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--messages", "1000", "--seed", "11",
                                "--fail-fast", "--json", "-", "--quiet"});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   const auto doc = nlohmann::json::parse(r.out, nullptr, false);
@@ -420,6 +421,33 @@ TEST(CliStress, AFindingsReplayCommandReproducesItsPhaseAlone) {
   bool same = false;
   for (const auto& f : redo["findings"]) same = same || (f["kind"] == first["kind"] && f["phase"] == first["phase"]);
   EXPECT_TRUE(same) << "the replay did not find " << first.dump() << " again: " << again.out;
+}
+
+TEST(CliStress, RepeatRunsWithDerivedSeedsAndTalliesWhatEachFound) {
+  const CliRun r = shmharness({"stress", "--channel", broken_plugin("duplicate"), "--workload", "queue", "--messages",
+                               "1200", "--seed", "21", "--repeat", "3", "--json", "-"});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  EXPECT_EQ(doc["schema"], "shmharness-stress-repeat/1");
+  EXPECT_EQ(doc["verdict"], "fail");
+  ASSERT_EQ(doc["runs"].size(), 3U);
+  std::set<std::uint64_t> seeds;
+  for (const auto& run : doc["runs"]) seeds.insert(run["seed"].get<std::uint64_t>());
+  EXPECT_EQ(seeds.size(), 3U) << "each repeat draws its own seed";
+  EXPECT_EQ(doc["runs"][0]["seed"], 21U) << "the first run is the given seed";
+  bool tallied = false;
+  for (const auto& row : doc["tally"]) tallied = tallied || (row["kind"] == "duplicated" && row["runs"] == 3);
+  EXPECT_TRUE(tallied) << doc["tally"].dump();
+  EXPECT_NE(r.err.find("duplicated [queue] in 3 of 3 run(s)"), std::string::npos) << r.err;
+
+  const CliRun pass = shmharness({"stress", "--workload", "queue", "--messages", "500", "--repeat", "2", "--quiet"});
+  EXPECT_EQ(pass.code, 0) << pass.out << pass.err;
+  EXPECT_NE(pass.out.find("repeat: 2 of 2 run(s), 0 with findings"), std::string::npos) << pass.out;
+  EXPECT_EQ(shmharness({"stress", "--repeat", "0"}).code, 2);
+  const CliRun junit = shmharness({"stress", "--repeat", "2", "--junit", ::testing::TempDir() + "/r.xml"});
+  EXPECT_EQ(junit.code, 2);
+  EXPECT_NE(junit.err.find("--json"), std::string::npos) << junit.err;
 }
 
 TEST(CliStress, PhaseRefusesAnUnknownNameAndNarrowingOptions) {

@@ -8,6 +8,7 @@
 
 #include "report/stress_json.h"
 #include "report/stress_junit.h"
+#include "report/stress_repeat.h"
 #include "report/stress_text.h"
 #include "tests/report/golden.h"
 
@@ -150,6 +151,40 @@ TEST(StressReport, JunitEscapesFindingText) {
   EXPECT_EQ(xml.find("<lost>"), std::string::npos);
   EXPECT_NE(xml.find("&lt;lost&gt; &amp; &quot;gone&quot;"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<skipped message=\"channel x takes one reader\"/>"), std::string::npos) << xml;
+}
+
+TEST(StressRepeat, TallyCountsRunsPerKindAndPhaseOnce) {
+  auto found = fixed_result(true);                   // lost [kill]
+  found.findings.push_back(found.findings.front());  // twice in one run: counted once
+  auto passed = fixed_result(false);
+  passed.options.seed = 99;
+  auto again = fixed_result(true);
+  again.options.seed = 7;
+  const std::vector<stress::StressResult> runs{found, passed, again};
+  const auto rows = tally_repeats(runs);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].kind, stress::FindingKind::kLost);
+  EXPECT_EQ(rows[0].phase, "kill");
+  EXPECT_EQ(rows[0].seeds, (std::vector<std::uint64_t>{1234, 7}));
+  EXPECT_EQ(repeat_verdict(runs, 3), stress::Verdict::kFail);
+  const std::string text = render_repeat_summary(runs, 3);
+  EXPECT_NE(text.find("lost [kill] in 2 of 3 run(s) (seeds 1234, 7)"), std::string::npos) << text;
+  const auto doc = nlohmann::json::parse(render_repeat_json(runs, 3));
+  EXPECT_EQ(doc["schema"], "shmharness-stress-repeat/1");
+  EXPECT_EQ(doc["verdict"], "fail");
+  EXPECT_EQ(doc["runs_with_findings"], 2);
+  EXPECT_EQ(doc["runs"].size(), 3U);
+  EXPECT_EQ(doc["runs"][1]["schema"], "shmharness-stress/1") << "each run's own report, nested";
+  EXPECT_EQ(doc["tally"][0]["runs"], 2);
+}
+
+TEST(StressRepeat, FewerRunsThanPlannedWithoutAFindingIsInterrupted) {
+  const std::vector<stress::StressResult> runs{fixed_result(false)};
+  EXPECT_EQ(repeat_verdict(runs, 1), stress::Verdict::kPass);
+  EXPECT_EQ(repeat_verdict(runs, 4), stress::Verdict::kInterrupted);
+  auto failed_to_run = fixed_result(false);
+  failed_to_run.error = logic_error("channel x", "failed its preflight");
+  EXPECT_EQ(repeat_verdict({fixed_result(false), failed_to_run}, 4), stress::Verdict::kError);
 }
 
 }  // namespace
