@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/segment/backend.h"
+#include "stress/peer_board.h"
 #include "stress/replay_command.h"
 #include "stress/workload.h"
 
@@ -94,10 +95,33 @@ Json stress_json(const stress::StressResult& r) {
   doc["phases"] = phases;
   Json findings = Json::array();
   for (const auto& f : r.findings) {
+    Json history = Json::array();
+    for (const auto& h : f.history) {
+      Json last = Json::array();
+      for (const auto& e : h.last) {
+        last.push_back({{"op", stress::to_string(static_cast<stress::PeerOp>(e.op))},
+                        {"outcome", stress::to_string(e.outcome)},
+                        {"incarnation", e.incarnation},
+                        {"size", e.size},
+                        {"writer", e.writer == stress::kUnknownWriter ? Json(nullptr) : Json(e.writer)},
+                        {"seq", e.seq == stress::kUnknownSeq ? Json(nullptr) : Json(e.seq)},
+                        {"t_ns", e.t_ns == 0 ? Json(nullptr) : Json(e.t_ns)}});
+      }
+      history.push_back({{"peer", h.peer},
+                         {"pid", h.now.empty() ? Json(nullptr) : Json(h.pid)},
+                         {"incarnation", h.now.empty() ? Json(nullptr) : Json(h.incarnation)},
+                         {"now", h.now.empty() ? Json(nullptr) : Json(h.now)},
+                         {"around", h.around == stress::kUnknownSeq ? Json(nullptr) : Json(h.around)},
+                         {"last", last}});
+    }
+    Json events = Json::array();
+    for (const auto& e : f.events) events.push_back({{"t_s", e.t_s}, {"what", e.what}});
     findings.push_back({{"kind", std::string(stress::to_string(f.kind))},
                         {"phase", f.phase},
                         {"detail", f.detail},
-                        {"replay", stress::replay_command(o, f.phase)}});
+                        {"replay", stress::replay_command(o, f.phase)},
+                        {"history", history},
+                        {"events", events}});
   }
   doc["findings"] = findings;
   doc["leaked_segments"] = r.leaked_segments;

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "report/stress_text.h"
 #include "stress/replay_command.h"
 
 namespace shmh {
@@ -95,9 +96,10 @@ std::string render_stress_junit(const stress::StressResult& r) {
     out += ">\n";
     for (const auto* f : c.failures) {
       const std::string kind(stress::to_string(f->kind));
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\nreplay: {}</failure>\n", xml_escape(kind),
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\nreplay: {}\n{}</failure>\n", xml_escape(kind),
                          xml_escape(kind + ": " + f->detail), xml_escape(f->detail),
-                         xml_escape(stress::replay_command(r.options, f->phase)));
+                         xml_escape(stress::replay_command(r.options, f->phase)),
+                         xml_escape(render_finding_history(*f, "")));
     }
     if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
     if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/units.h"
 #include "stress/replay_command.h"
 
@@ -66,6 +68,53 @@ std::string render_stress_verdict(const stress::StressResult& r) {
                      r.options.seed);
 }
 
+std::string render_finding_history(const stress::Finding& f, std::string_view indent) {
+  constexpr std::size_t kPerPeer = 3;   // the text's excerpt; the JSON has all kHistoryEntries
+  constexpr std::size_t kSnapshot = 6;  // around the message a reader found wrong
+  constexpr std::size_t kEvents = 3;
+  std::string out;
+  for (const auto& h : f.history) {
+    const bool snapshot = h.now.empty();
+    if (h.last.empty() && snapshot) continue;
+    std::string line = fmt::format("{}{}", indent, out.empty() ? "history: " : "         ");
+    line += h.peer;
+    if (!snapshot) line += fmt::format(" (pid {}, incarnation {}; at the end: {})", h.pid, h.incarnation, h.now);
+    // The last few; for a snapshot, those around the sequence the reader's problem is about.
+    std::size_t to = h.last.size();
+    if (snapshot && h.around != stress::kUnknownSeq) {
+      for (std::size_t i = 0; i < h.last.size(); ++i) {
+        if (h.last[i].seq >= h.around) {
+          to = std::min(h.last.size(), i + kSnapshot / 2);
+          break;
+        }
+      }
+    }
+    const std::size_t keep = snapshot ? kSnapshot : kPerPeer;
+    const std::size_t from = to > keep ? to - keep : 0;
+    std::string ops;
+    for (std::size_t i = from; i < to; ++i) {
+      ops += ops.empty() ? "" : ", ";
+      // A restart between two entries: the ones after it are the next incarnation's.
+      if (i > from && h.last[i].incarnation != h.last[i - 1].incarnation) {
+        ops += fmt::format("incarnation {}: ", h.last[i].incarnation);
+      }
+      ops += stress::describe(h.last[i]);
+    }
+    line += ops.empty() ? ": no operation recorded"
+                        : ": " + std::string(from > 0 ? "… " : "") + ops + (to < h.last.size() ? " …" : "");
+    out += line + "\n";
+  }
+  if (!f.events.empty()) {
+    const std::size_t from = f.events.size() > kEvents ? f.events.size() - kEvents : 0;
+    std::string events;
+    for (std::size_t i = from; i < f.events.size(); ++i) {
+      events += fmt::format("{}{:.2f} s {}", events.empty() ? "" : "; ", f.events[i].t_s, f.events[i].what);
+    }
+    out += fmt::format("{}events: {}{}\n", indent, from > 0 ? "… " : "", events);
+  }
+  return out;
+}
+
 std::string render_stress_text(const stress::StressResult& r) {
   std::string out;
   for (const auto& p : r.phases) {
@@ -84,9 +133,18 @@ std::string render_stress_text(const stress::StressResult& r) {
     if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
     out += fmt::format("      {}\n", extra);
   }
+  std::string shown_for;  // a phase's history is the same for all its findings: shown once
   for (const auto& f : r.findings) {
     out += fmt::format("FINDING {} [{}]: {}\n", stress::to_string(f.kind), f.phase, f.detail);
     out += fmt::format("        replay: {}\n", stress::replay_command(r.options, f.phase));
+    const std::string history = render_finding_history(f, "        ");
+    if (history.empty()) continue;
+    if (shown_for == f.phase) {
+      out += "        history: as above\n";
+    } else {
+      out += history;
+      shown_for = f.phase;
+    }
   }
   if (r.cut_short) {
     std::string not_run;

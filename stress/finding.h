@@ -15,6 +15,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "stress/flight_recorder.h"
 
 namespace shmh::stress {
 
@@ -82,10 +85,29 @@ constexpr std::string_view to_string(FindingKind kind) { return kFindingKinds[st
 // The kind with that stable name, if any.
 std::optional<FindingKind> finding_kind_named(std::string_view name);
 
+// A peer's recent history, from its flight recorder, when the phase ended — or, for a snapshot, a
+// writer's as a reader copied it the moment it saw its first problem.
+struct PeerHistory {
+  std::string peer;  // "writer 0", "writer 0 when reader 1 saw its first problem"
+  std::int32_t pid = 0;
+  std::uint32_t incarnation = 0;
+  std::string now;                     // what it was doing at the end ("in send of seq 500"); "" for a snapshot
+  std::vector<FlightEntry> last;       // oldest first
+  std::uint64_t around = kUnknownSeq;  // a snapshot: the sequence the reader's problem is about
+};
+
+// Something the runner did to the peers: a kill (and restart), a pause. `t_s` since the phase began.
+struct PhaseEvent {
+  double t_s = 0;
+  std::string what;
+};
+
 struct Finding {
   FindingKind kind = FindingKind::kSetup;
-  std::string phase;   // the phase it was found in; "end" for the run's final checks
-  std::string detail;  // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
+  std::string phase;                 // the phase it was found in; "end" for the run's final checks
+  std::string detail;                // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
+  std::vector<PeerHistory> history;  // the phase's peers' last operations (finding_history.h)
+  std::vector<PhaseEvent> events;    // the runner's last kills and pauses before the phase ended
 };
 
 }  // namespace shmh::stress

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/framing/small_message.h"
+#include "stress/finding_history.h"
 #include "stress/flow/final_drain.h"
 #include "stress/flow/flow_audit.h"
 #include "stress/flow/flow_peers.h"
@@ -147,6 +148,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   take_drive(drive, out);
   if (drive.stuck_threads > 0) {
     // They may still touch the flow, its ledger and channels: leave all of it alive and end the run.
+    attach_history(out.findings, flow.board, drive);
     (void)owned.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
     out.error = logic_error("threads", std::to_string(drive.stuck_threads) +
                                            " peer thread(s) are stuck inside channel calls that ignore their "
@@ -175,6 +177,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
     }
   }
   audit_flow(flow, *leftovers, drive.kills, drive.aborted && !drive.interrupted, out);
+  attach_history(out.findings, flow.board, drive);
   return out;
 }
 

@@ -22,6 +22,7 @@
 
 #include "core/result.h"
 #include "core/stats/latency_histogram.h"
+#include "stress/flight_recorder.h"
 #include "stress/stress_options.h"
 
 namespace shmh::stress {
@@ -67,6 +68,8 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint64_t> rss_anon_kib{0};  // the peer's private resident memory when it ended
   std::atomic<std::uint64_t> mapped_at{0};     // where this incarnation's open mapped the channel (0: unknown)
   stats::LatencyHistogram latency;             // readers: send-to-receive, ns
+  FlightRecorder recorder;                     // its last operations (flight_recorder.h)
+  FlightSnapshot snapshot;                     // readers: the writer's recorder at this reader's first problem
 
   // The workload's own per-peer state, a type of its choosing (the message flow's send cursor,
   // churn's open lifecycle): constructed by PeerBoard::init_states before any peer starts, reached

@@ -57,6 +57,12 @@ class Driver final : public PeerControl {
     if (pid <= 0) return false;
     paused_.push_back(Paused{.id = id, .pid = pid, .until = Clock::now() + duration});
     ++out_.pauses;
+    const PeerRecord& rec = board_.record(id.role, id.index);
+    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f ms", std::chrono::duration<double, std::milli>(duration).count());
+    note_event(describe(id) + " (pid " + std::to_string(pid) + ") paused " +
+               (inside_channel_call(op) ? "inside " : "in ") + to_string(op) + describe_arg(id, rec) + " for " + ms);
     return true;
   }
 
@@ -105,6 +111,7 @@ class Driver final : public PeerControl {
 
   DriveOutcome run() {
     start_ = Clock::now();
+    out_.start_ns = monotonic_ns();
     last_progress_at_ = start_;
     last_report_ = start_;
     for (std::uint32_t i = 0; i < board_.writers(); ++i) start_peer({Role::kWriter, i});
@@ -304,8 +311,23 @@ class Driver final : public PeerControl {
       what += std::string("in ") + to_string(op);
     }
     const auto now = Clock::now();
+    note_event(what + "; restarted as incarnation " + std::to_string(rec.incarnation.load() + 1));
     what += " at " + format_seconds(std::chrono::duration<double>(now - start_).count());
     kills_.push_back(Kill{.at = now, .what = std::move(what)});
+  }
+
+  // " of seq 17" for a writer in send (the workload's describe_op), else "".
+  std::string describe_arg(PeerId id, const PeerRecord& rec) const {
+    if (!config_.describe_op) return {};
+    const std::string arg = config_.describe_op(id, rec);
+    return arg.empty() ? arg : " " + arg;
+  }
+
+  // The last kEvents kills and pauses are kept for the findings' context.
+  void note_event(std::string what) {
+    static constexpr std::size_t kEvents = 64;
+    if (out_.events.size() == kEvents) out_.events.erase(out_.events.begin());
+    out_.events.push_back(PhaseEvent{.t_s = seconds_since(start_), .what = std::move(what)});
   }
 
   void report_stall(Clock::time_point now) {

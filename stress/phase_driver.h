@@ -42,6 +42,8 @@ struct DriveOutcome {
   std::uint64_t runner_rss_anon_kib = 0;
   std::uint64_t peers_rss_anon_kib = 0;  // processes only
   std::vector<Finding> findings;         // stall, peer-crash
+  std::vector<PhaseEvent> events;        // kills and pauses, in order (the flight recorder's context)
+  std::uint64_t start_ns = 0;            // CLOCK_MONOTONIC when the peers were started
 };
 
 // Moves what the driver measured into a workload's outcome: interrupted, the findings, and the

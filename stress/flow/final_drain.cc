@@ -21,7 +21,8 @@ Result<void> drain_into(const Flow& flow, PeerRecord& into) {
     for (int i = 0; i < kMaxDrained; ++i) {
       const std::int64_t n = ch->recv(buffer, 0);
       if (n < 0) break;
-      check_received(flow, into, nullptr, kDrainReader, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      (void)check_received(flow, into, nullptr, kDrainReader, lane,
+                           std::span(buffer).first(static_cast<std::size_t>(n)));
     }
   }
   return {};

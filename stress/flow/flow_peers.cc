@@ -60,14 +60,17 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   FrameWriter frames(flow.seed, w, phase.msg_max);
   std::byte small[kFrameHeaderSize];
   const std::uint64_t quota = std::min(writer_quota(phase.messages, flow.board.writers(), w), flow.ledger.capacity());
-  SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{rec.incarnation.load()} << 8) | w));
+  const std::uint32_t incarnation = rec.incarnation.load();
+  SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{incarnation} << 8) | w));
   for (std::uint64_t seq = cursor.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
     const std::uint32_t size = flow.size_of(w, seq);
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
     cursor.in_flight.store(seq, std::memory_order_relaxed);
     std::span<const std::byte> frame;
+    std::uint64_t stamp = 0;  // the send time, for 1 message in kStampEvery: latency and the recorder
     if (size >= kFrameHeaderSize) {
-      frame = frames.encode(seq, size, seq % kStampEvery == 0 ? monotonic_ns() : 0);
+      if (seq % kStampEvery == 0) stamp = monotonic_ns();
+      frame = frames.encode(seq, size, stamp);
     } else {
       encode_small(std::span(small).first(size), flow.seed, w, seq);
       frame = std::span(small).first(size);
@@ -79,11 +82,16 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
         if (rc == SHMH_OK) break;
         if (flow.board.aborted()) return {};
         if (rc != SHMH_ETIMEOUT) {
+          rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend),
+                              rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation, size, w,
+                              seq, stamp);
           channel_problem(rec, "send", ch, describe(id));
           rec.finish();
           return {};
         }
         if (reader_caught_up && phase.op_timeout_ns > 0) {
+          rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kTimeout, incarnation, size, w,
+                              seq, 0);
           // The reader had every earlier message: the channel was empty, and the send still waited.
           PeerRecord::add(rec.lost_wakeups, 1);
           rec.note_problem(describe(id) + "'s send of seq " + std::to_string(seq) + " timed out on an empty channel");
@@ -98,6 +106,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
     }
     cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
+    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kOk, incarnation, size, w, seq, stamp);
     rec.begin(PeerOp::kIdle, seq);
     rec.done_one(std::uint64_t{size} * out.size());
     ++seq;
@@ -119,6 +128,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   if (!ch) return ChildReport{1, "open " + flow.addresses[lane] + ": " + ch.error().message()};
   record_address(own, rec);
   std::vector<std::byte> buffer(phase.msg_max);
+  const std::uint32_t incarnation = rec.incarnation.load();
   std::optional<RunQueueWait> queued;  // the liveness oracle's view of this thread's CPU waits
   if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
@@ -131,7 +141,10 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     if (n >= 0) {
       idle_since = 0;
       rec.begin(PeerOp::kVerify);
-      check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      const Received got =
+          check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, incarnation,
+                          static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
       cursor.set(ReceiveStep::kIdle);
       rec.done_one(static_cast<std::uint64_t>(n));
       if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
@@ -152,6 +165,11 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
       if (phase.op_timeout_ns == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
       continue;
     }
+    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv),
+                        n == SHMH_ECORRUPT  ? FlightOutcome::kCorrupt
+                        : n == SHMH_ECLOSED ? FlightOutcome::kClosed
+                                            : FlightOutcome::kError,
+                        incarnation, 0, kUnknownWriter, 0, 0);
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }

@@ -109,7 +109,13 @@ void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std:
                    ms(static_cast<std::uint64_t>(flow.phase.op_timeout_ns)) + " while writer 0's seq " +
                    std::to_string(sent - 1) + ", sent " + ms(timed_out_at - sent_at) +
                    " before, was in the channel (the next try took it at once)");
-  check_received(flow, rec, &cursor, r, flow.lane_of(r), buffer.first(static_cast<std::size_t>(n)));
+  rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), FlightOutcome::kTimeout, rec.incarnation.load(), 0, 0,
+                      sent - 1, timed_out_at);
+  const Received got =
+      check_received(flow, rec, &cursor, r, flow.lane_of(r), buffer.first(static_cast<std::size_t>(n)));
+  rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, rec.incarnation.load(),
+                      static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
+  rec.snapshot.take(flow.board.writer(0).recorder, 0, sent - 1);
   cursor.set(ReceiveStep::kIdle);
   rec.done_one(static_cast<std::uint64_t>(n));
 }

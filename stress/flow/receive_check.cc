@@ -1,5 +1,6 @@
 #include "stress/flow/receive_check.h"
 
+#include <cstring>
 #include <string>
 
 #include "core/framing/frame.h"
@@ -33,10 +34,43 @@ CheckedFrame identify_tiny(const Flow& flow, std::uint32_t reader, std::span<con
   return f;
 }
 
+// Whose a damaged message is, when that can be told: a frame whose header names an existing writer
+// and a sequence that writer has reached (a damaged payload leaves the header intact), or, with one
+// writer, that writer's next expected sequence. {kUnknownWriter, kUnknownSeq} otherwise.
+struct Suspect {
+  std::uint32_t writer = kUnknownWriter;
+  std::uint64_t sequence = kUnknownSeq;
+};
+Suspect suspect_of(const Flow& flow, std::uint32_t reader, std::span<const std::byte> message) {
+  constexpr std::size_t kWriterOffset = 8;     // frame.h: u32 writer
+  constexpr std::size_t kSequenceOffset = 16;  // frame.h: u64 sequence
+  if (message.size() >= kFrameHeaderSize) {
+    std::uint32_t w = 0;
+    std::uint64_t seq = 0;
+    std::memcpy(&w, message.data() + kWriterOffset, sizeof w);
+    std::memcpy(&seq, message.data() + kSequenceOffset, sizeof seq);
+    if (w < flow.board.writers() && seq <= flow.send_cursor(w).next_seq.load(std::memory_order_relaxed)) {
+      return {.writer = w, .sequence = seq};
+    }
+  }
+  if (flow.board.writers() == 1 && reader != kDrainReader) {
+    const std::uint64_t last = flow.board.last_seen(reader, 0).load(std::memory_order_relaxed);
+    return {.writer = 0, .sequence = last == kNoSequence ? 0 : last + 1};
+  }
+  return {};
+}
+
+// At the reader's first problem: what writer `w` had been doing around `seq` (a drain has no record
+// of its own).
+void snapshot_writer(const Flow& flow, PeerRecord& rec, std::uint32_t reader, std::uint32_t w, std::uint64_t seq) {
+  if (reader == kDrainReader || w >= flow.board.writers()) return;
+  rec.snapshot.take(flow.board.writer(w).recorder, w, seq);
+}
+
 }  // namespace
 
-void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader, std::uint32_t lane,
-                    std::span<const std::byte> message) {
+Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader,
+                        std::uint32_t lane, std::span<const std::byte> message) {
   const std::uint64_t seed = flow.seed;
   auto who = [reader] {
     return reader == kDrainReader ? std::string("left in the channel") : "reader " + std::to_string(reader);
@@ -70,7 +104,9 @@ void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, st
       if (auto bad = first_bad_byte(message, seed)) what += ", first bad byte at offset " + std::to_string(*bad);
     }
     rec.note_problem(what);
-    return;
+    const Suspect suspect = suspect_of(flow, reader, message);
+    snapshot_writer(flow, rec, reader, suspect.writer, suspect.sequence);
+    return {.outcome = FlightOutcome::kCorrupt, .writer = suspect.writer, .sequence = suspect.sequence, .t_ns = 0};
   }
   if (cursor != nullptr) {
     cursor->pending_writer.store(f.writer, std::memory_order_relaxed);
@@ -82,18 +118,22 @@ void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, st
   if (mark == Mark::kOutOfRange) {
     PeerRecord::add(rec.corrupt, 1);
     rec.note_problem(id() + " at " + who() + ": sequence beyond anything sent");
-    return;
+    snapshot_writer(flow, rec, reader, f.writer, flow.send_cursor(f.writer).next_seq.load(std::memory_order_relaxed));
+    return {.outcome = FlightOutcome::kBeyond, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   }
   if (mark == Mark::kDuplicate) {
     PeerRecord::add(rec.duplicated, 1);
     rec.note_problem(id() + " received again (" + who() + ")");
-    return;
+    snapshot_writer(flow, rec, reader, f.writer, f.sequence);
+    return {.outcome = FlightOutcome::kDuplicate, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   }
+  Received got{.outcome = FlightOutcome::kOk, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   PeerRecord::add(rec.ok, 1);
   if (f.sequence % kStampEvery == 0 && frame_stamp_bytes(message.size()) == 8) {
     const std::uint64_t stamp = frame_stamp(message, seed);
     if (stamp != 0) {
       const std::uint64_t now = monotonic_ns();
+      got.t_ns = now;
       if (stamp <= now) rec.latency.record(now - stamp);
     }
   }
@@ -107,11 +147,14 @@ void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, st
       if (flow.fifo) {
         PeerRecord::add(rec.reordered, 1);
         rec.note_problem(id() + " arrived after seq " + std::to_string(before) + " at " + who());
+        snapshot_writer(flow, rec, reader, f.writer, f.sequence);
+        got.outcome = FlightOutcome::kReordered;
       }
     } else {
       last.store(f.sequence, std::memory_order_relaxed);
     }
   }
+  return got;
 }
 
 }  // namespace shmh::stress

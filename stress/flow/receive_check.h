@@ -16,9 +16,19 @@ namespace shmh::stress {
 // The reader index of the runner's own final drain (no per-reader order, no cursor).
 inline constexpr std::uint32_t kDrainReader = ~std::uint32_t{0};
 
+// What the check made of a message, for the reader's flight recorder.
+struct Received {
+  FlightOutcome outcome = FlightOutcome::kOk;
+  std::uint32_t writer = kUnknownWriter;
+  std::uint64_t sequence = 0;
+  std::uint64_t t_ns = 0;  // the clock read for the latency sample, else 0
+};
+
 // Checks `message`, received by `reader` (or kDrainReader) on `lane`, into `rec`. With `cursor`,
-// the reader's ReceiveCursor is moved to kPending once the message is known intact.
-void check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader, std::uint32_t lane,
-                    std::span<const std::byte> message);
+// the reader's ReceiveCursor is moved to kPending once the message is known intact. At the
+// reader's first problem, the flight recorder of the writer the message names (or seems to) is
+// copied into rec.snapshot.
+Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader,
+                        std::uint32_t lane, std::span<const std::byte> message);
 
 }  // namespace shmh::stress

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <optional>
 #include <random>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
 #include "core/units.h"
+#include "stress/finding_history.h"
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
 #include "stress/phase_driver.h"
@@ -281,6 +283,9 @@ ChildReport worker_body(const Churn& c, std::uint32_t w) {
       rec.progress.fetch_add(1);  // the key belongs to someone else: the next one
       continue;
     }
+    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSyscall),
+                        mismatch ? FlightOutcome::kCorrupt : FlightOutcome::kOk, rec.incarnation.load(),
+                        static_cast<std::uint32_t>(std::min<std::size_t>(c.size, UINT32_MAX)), w, n, 0);
     if (!mismatch) {
       rec.ok.fetch_add(1);
     } else {
@@ -377,6 +382,7 @@ PhaseOutcome run(WorkloadEnv& env) {
                                    .phase = env.phase.name,
                                    .detail = std::to_string(counts.corrupt) + " prediction(s) failed: " + example});
   }
+  attach_history(out.findings, c.board, drive);
   return out;
 }
 

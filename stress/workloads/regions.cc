@@ -8,6 +8,7 @@
 
 #include "core/random/splitmix.h"
 #include "core/segment/shared_region.h"
+#include "stress/finding_history.h"
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
 #include "stress/phase_driver.h"
@@ -228,6 +229,7 @@ PhaseOutcome run(WorkloadEnv& env) {
                                    .phase = env.phase.name,
                                    .detail = std::to_string(c.reordered) + " stale record(s) accepted: " + stale});
   }
+  attach_history(out.findings, r.board, drive);
   return out;
 }
 

@@ -392,6 +392,19 @@ TEST(CliStress, FailFastEndsTheRunAtTheFirstFindingAndSaysWhatDidNotRun) {
   EXPECT_GT(not_run, 0U) << "the first phase found it: the others must not have run";
   for (const auto& f : doc["findings"]) EXPECT_EQ(f["phase"], found_in) << "no phase ran after the finding";
   EXPECT_NE(r.err.find("cut short by --fail-fast"), std::string::npos) << r.err;
+  // The flight recorder: the text's excerpt, and in the JSON the send of the message the reader
+  // found damaged (every 500th: seq 499), as the reader copied the writer's history then.
+  EXPECT_NE(r.err.find("history: writer 0 (pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("writer 0 when reader 0 saw its first problem: "), std::string::npos) << r.err;
+  bool send_found = false;
+  for (const auto& f : doc["findings"]) {
+    for (const auto& h : f["history"]) {
+      if (h["now"].is_null() && h["around"] == 499) {
+        for (const auto& e : h["last"]) send_found = send_found || (e["op"] == "send" && e["seq"] == 499);
+      }
+    }
+  }
+  EXPECT_TRUE(send_found) << doc["findings"].dump();
 }
 
 TEST(CliStress, AFindingsReplayCommandReproducesItsPhaseAlone) {

@@ -10,6 +10,7 @@
 #include "report/stress_junit.h"
 #include "report/stress_repeat.h"
 #include "report/stress_text.h"
+#include "stress/peer_board.h"
 #include "tests/report/golden.h"
 
 namespace shmh {
@@ -76,7 +77,35 @@ stress::StressResult fixed_result(bool with_finding) {
   if (with_finding) {
     r.findings.push_back({.kind = stress::FindingKind::kLost,
                           .phase = "kill",
-                          .detail = "1 message(s) <lost> & \"gone\": writer 0 seq 7"});
+                          .detail = "1 message(s) <lost> & \"gone\": writer 0 seq 7",
+                          .history = {},
+                          .events = {}});
+    // The flight recorder's excerpt: a writer's last sends (one of an earlier incarnation), and
+    // what a reader copied of that writer's history at its first problem.
+    auto sent = [](std::uint64_t seq, std::uint16_t incarnation, std::uint64_t t_ns) {
+      return stress::FlightEntry{.op = static_cast<std::uint8_t>(stress::PeerOp::kSend),
+                                 .outcome = stress::FlightOutcome::kOk,
+                                 .incarnation = incarnation,
+                                 .size = 64,
+                                 .writer = 0,
+                                 .seq = seq,
+                                 .t_ns = t_ns};
+    };
+    r.findings[0].history = {{.peer = "writer 0",
+                              .pid = 812,
+                              .incarnation = 1,
+                              .now = "inside send of seq 9",
+                              .last = {sent(5, 0, 0), sent(6, 0, 520'000'000), sent(7, 1, 0), sent(8, 1, 0)},
+                              .around = stress::kUnknownSeq},
+                             {.peer = "writer 0 when reader 0 saw its first problem",
+                              .pid = 0,
+                              .incarnation = 0,
+                              .now = "",
+                              .last = {sent(6, 0, 520'000'000), sent(7, 1, 0)},
+                              .around = 7}};
+    r.findings[0].events = {{.t_s = 0.51,
+                             .what = "writer 0 (pid 811) killed inside send of seq 7; restarted as "
+                                     "incarnation 1"}};
   }
   return r;
 }

@@ -1,0 +1,77 @@
+#include "stress/finding_history.h"
+
+#include <algorithm>
+
+#include "stress/peer_group.h"
+
+namespace shmh::stress {
+namespace {
+
+PeerHistory history_of(const PeerBoard& board, PeerId id) {
+  const PeerRecord& rec = board.record(id.role, id.index);
+  PeerHistory h;
+  h.peer = describe(id);
+  h.pid = rec.pid.load(std::memory_order_relaxed);
+  h.incarnation = rec.incarnation.load(std::memory_order_relaxed);
+  const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+  if (op == PeerOp::kDone) {
+    h.now = "finished";
+  } else {
+    h.now = std::string(inside_channel_call(op) ? "inside " : "in ") + to_string(op);
+    if (op == PeerOp::kSend) h.now += " of seq " + std::to_string(rec.op_arg.load(std::memory_order_relaxed));
+  }
+  h.last = rec.recorder.last(kHistoryEntries);
+  return h;
+}
+
+// Sampled times since the phase began (a recorded 0 stays "not sampled"; nothing recorded before
+// the start is trusted as such: it reads as the start).
+void relative_times(std::vector<FlightEntry>& entries, std::uint64_t start_ns) {
+  for (auto& e : entries) {
+    if (e.t_ns != 0) e.t_ns = e.t_ns > start_ns ? e.t_ns - start_ns : 1;
+  }
+}
+
+}  // namespace
+
+void attach_history(std::vector<Finding>& findings, const PeerBoard& board, const DriveOutcome& drive) {
+  const std::vector<PhaseEvent>& events = drive.events;
+  std::vector<PeerHistory> peers;
+  for (std::uint32_t w = 0; w < board.writers() && peers.size() < kHistoryPeers; ++w) {
+    peers.push_back(history_of(board, {Role::kWriter, w}));
+  }
+  for (std::uint32_t r = 0; r < board.readers() && peers.size() < kHistoryPeers; ++r) {
+    peers.push_back(history_of(board, {Role::kReader, r}));
+  }
+  for (std::uint32_t r = 0; r < board.readers(); ++r) {
+    const FlightSnapshot& snap = board.reader(r).snapshot;
+    if (snap.taken.load(std::memory_order_acquire) == 0) continue;
+    PeerHistory h;
+    h.peer = "writer " + std::to_string(snap.writer.load(std::memory_order_relaxed)) + " when reader " +
+             std::to_string(r) + " saw its first problem";
+    h.around = snap.around.load(std::memory_order_relaxed);
+    const auto all = snap.entries();
+    // Those around the sequence the problem is about, if the copy holds it; else the latest.
+    for (const auto& e : all) {
+      if (h.around != kUnknownSeq && e.seq + kHistoryEntries / 2 >= h.around &&
+          e.seq < h.around + kHistoryEntries / 2) {
+        h.last.push_back(e);
+      }
+    }
+    if (h.last.empty()) {
+      const std::size_t from = all.size() > kHistoryEntries ? all.size() - kHistoryEntries : 0;
+      h.last.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
+    }
+    peers.push_back(std::move(h));
+  }
+  for (auto& h : peers) relative_times(h.last, drive.start_ns);
+  const std::size_t first_event = events.size() > kHistoryEvents ? events.size() - kHistoryEvents : 0;
+  const std::vector<PhaseEvent> recent(events.begin() + static_cast<std::ptrdiff_t>(first_event), events.end());
+  for (auto& f : findings) {
+    if (!f.history.empty() || !f.events.empty()) continue;
+    f.history = peers;
+    f.events = recent;
+  }
+}
+
+}  // namespace shmh::stress

@@ -1,0 +1,96 @@
+// The flight recorder: each peer's last operations, kept in its board record in shared memory so
+// they survive the peer's SIGKILL, and attached to every finding of the phase (with the driver's
+// kills and pauses) so the engineer who gets a finding from CI sees what led to it.
+//
+//   rec.recorder.record(op, outcome, incarnation, size, writer, seq, t_ns);   // a peer, per operation
+//   snapshot.take(writer_rec.recorder, w);        // a reader's first problem: the writer's history then
+//   auto last = rec.recorder.last(16);            // the runner, after the phase: oldest first
+//
+// A record costs three relaxed stores and one release store to lines only this peer writes: no
+// clock read (t_ns is the time the caller already read for its latency sample, else 0), no
+// read-modify-write. What the runner reads back is never trusted: the recorder lives in memory the
+// channel under test could scribble on, so decoding bounds every field.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace shmh::stress {
+
+// How an operation ended.
+enum class FlightOutcome : std::uint8_t {
+  kOk,
+  kTimeout,
+  kClosed,
+  kError,      // a channel error other than a timeout
+  kCorrupt,    // received: failed its checks
+  kDuplicate,  // received again
+  kReordered,  // received after a later one of its writer
+  kBeyond,     // received: a sequence never sent
+  kMaxValue = kBeyond,
+};
+const char* to_string(FlightOutcome outcome);
+
+inline constexpr std::uint32_t kUnknownWriter = 0xffff;
+inline constexpr std::uint64_t kUnknownSeq = 0xffffffffffffULL;  // 48 bits, all set
+
+// One decoded operation.
+struct FlightEntry {
+  std::uint8_t op = 0;  // PeerOp
+  FlightOutcome outcome = FlightOutcome::kOk;
+  std::uint16_t incarnation = 0;
+  std::uint32_t size = 0;
+  std::uint32_t writer = kUnknownWriter;  // whose message (sends: the sender itself)
+  std::uint64_t seq = 0;                  // 48 bits; kUnknownSeq when not known
+  std::uint64_t t_ns = 0;                 // CLOCK_MONOTONIC when sampled, else 0 (in a finding: since the phase began)
+};
+// "send w0#499 64 B ok", "recv w1#12 40 B corrupt @123.456789 s"
+std::string describe(const FlightEntry& entry);
+
+struct FlightSlot {
+  std::atomic<std::uint64_t> head{0};  // op | outcome << 8 | incarnation << 16 | size << 32
+  std::atomic<std::uint64_t> who{0};   // writer << 48 | seq
+  std::atomic<std::uint64_t> t_ns{0};
+};
+
+struct FlightRecorder {
+  // More than a campaign channel's capacity (≤ 64): a reader's snapshot still holds the send of
+  // the message it found wrong, however far ahead the writer ran meanwhile.
+  static constexpr std::size_t kEntries = 128;
+  std::atomic<std::uint64_t> count{0};  // operations recorded (all incarnations)
+  FlightSlot slots[kEntries];
+
+  void record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
+              std::uint32_t writer, std::uint64_t seq, std::uint64_t t_ns) noexcept {
+    const std::uint64_t n = count.load(std::memory_order_relaxed);
+    FlightSlot& s = slots[n % kEntries];
+    s.head.store(std::uint64_t{op} | std::uint64_t{static_cast<std::uint8_t>(outcome)} << 8 |
+                     std::uint64_t{incarnation & 0xffffU} << 16 | std::uint64_t{size} << 32,
+                 std::memory_order_relaxed);
+    s.who.store(std::uint64_t{writer & 0xffffU} << 48 | (seq & 0xffffffffffffULL), std::memory_order_relaxed);
+    s.t_ns.store(t_ns, std::memory_order_relaxed);
+    count.store(n + 1, std::memory_order_release);
+  }
+  // The last `n` operations (at most kEntries), oldest first; entries that do not decode are dropped.
+  [[nodiscard]] std::vector<FlightEntry> last(std::size_t n) const;
+};
+
+// Another peer's recorder as it was at one moment: a reader copies the writer's when it sees its
+// first problem (by the end of the phase the writer has moved on by thousands of messages).
+struct FlightSnapshot {
+  static constexpr std::size_t kEntries = FlightRecorder::kEntries;
+  std::atomic<std::uint32_t> taken{0};
+  std::atomic<std::uint32_t> writer{0};            // whose recorder
+  std::atomic<std::uint64_t> around{kUnknownSeq};  // the sequence the problem is about (or was expected next)
+  std::atomic<std::uint64_t> count{0};             // entries copied
+  FlightSlot slots[kEntries];
+
+  // Copies the last kEntries of `from` (writer `w`); once: later calls do nothing.
+  void take(const FlightRecorder& from, std::uint32_t w, std::uint64_t seq) noexcept;
+  [[nodiscard]] std::vector<FlightEntry> entries() const;
+};
+
+}  // namespace shmh::stress
