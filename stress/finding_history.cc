@@ -45,7 +45,7 @@ void attach_history(std::vector<Finding>& findings, const PeerBoard& board, cons
   }
   for (std::uint32_t r = 0; r < board.readers(); ++r) {
     const FlightSnapshot& snap = board.reader(r).snapshot;
-    if (snap.taken.load(std::memory_order_acquire) == 0) continue;
+    if (snap.state.load(std::memory_order_acquire) != FlightSnapshot::kTaken) continue;
     PeerHistory h;
     h.peer = "writer " + std::to_string(snap.writer.load(std::memory_order_relaxed)) + " when reader " +
              std::to_string(r) + " saw its first problem";

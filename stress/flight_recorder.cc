@@ -80,10 +80,25 @@ std::vector<FlightEntry> FlightRecorder::last(std::size_t n) const {
   return read_ring(slots, kEntries, count.load(std::memory_order_acquire), n);
 }
 
-void FlightSnapshot::take(const FlightRecorder& from, std::uint32_t w, std::uint64_t seq) noexcept {
-  std::uint32_t expected = 0;
-  if (!taken.compare_exchange_strong(expected, 1, std::memory_order_relaxed)) return;
+void FlightSnapshot::request(std::uint32_t w, std::uint64_t seq) noexcept {
+  if (state.load(std::memory_order_relaxed) != kNone) return;
+  writer.store(w, std::memory_order_relaxed);
+  around.store(seq, std::memory_order_relaxed);
+  state.store(kRequested, std::memory_order_release);
+}
+
+void FlightSnapshot::take_if_due(const FlightRecorder& from, bool now) noexcept {
+  if (state.load(std::memory_order_relaxed) != kRequested) return;
   const std::uint64_t end = from.count.load(std::memory_order_acquire);
+  if (!now) {
+    const std::uint32_t patience = waited.load(std::memory_order_relaxed) + 1;
+    waited.store(patience, std::memory_order_relaxed);
+    FlightEntry newest;
+    const std::uint64_t seq = around.load(std::memory_order_relaxed);
+    const bool past = end > 0 && decode(from.slots[(end - 1) % FlightRecorder::kEntries], &newest) &&
+                      seq != kUnknownSeq && newest.seq >= seq + kPast;
+    if (!past && patience < kPatience) return;
+  }
   const std::uint64_t n = std::min<std::uint64_t>({end, kEntries, FlightRecorder::kEntries});
   for (std::uint64_t i = 0; i < n; ++i) {
     const FlightSlot& s = from.slots[(end - n + i) % FlightRecorder::kEntries];
@@ -91,9 +106,8 @@ void FlightSnapshot::take(const FlightRecorder& from, std::uint32_t w, std::uint
     slots[i].who.store(s.who.load(std::memory_order_relaxed), std::memory_order_relaxed);
     slots[i].t_ns.store(s.t_ns.load(std::memory_order_relaxed), std::memory_order_relaxed);
   }
-  writer.store(w, std::memory_order_relaxed);
-  around.store(seq, std::memory_order_relaxed);
-  count.store(n, std::memory_order_release);
+  count.store(n, std::memory_order_relaxed);
+  state.store(kTaken, std::memory_order_release);
 }
 
 std::vector<FlightEntry> FlightSnapshot::entries() const {

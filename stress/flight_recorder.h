@@ -78,18 +78,28 @@ struct FlightRecorder {
   [[nodiscard]] std::vector<FlightEntry> last(std::size_t n) const;
 };
 
-// Another peer's recorder as it was at one moment: a reader copies the writer's when it sees its
-// first problem (by the end of the phase the writer has moved on by thousands of messages).
+// Another peer's recorder as it was at one moment: a reader asks for the writer's when it sees its
+// first problem (by the end of the phase the writer has moved on by thousands of messages), and
+// copies it once the writer has recorded a few operations past the one the problem is about — the
+// writer records a send after the channel took it, so a fast reader can be there first.
 struct FlightSnapshot {
   static constexpr std::size_t kEntries = FlightRecorder::kEntries;
-  std::atomic<std::uint32_t> taken{0};
+  static constexpr std::uint64_t kPast = 4;        // writer entries past `around` before the copy
+  static constexpr std::uint32_t kPatience = 256;  // reader messages to wait for them at most
+  enum State : std::uint32_t { kNone = 0, kRequested = 1, kTaken = 2 };
+  std::atomic<std::uint32_t> state{kNone};
   std::atomic<std::uint32_t> writer{0};            // whose recorder
+  std::atomic<std::uint32_t> waited{0};            // reader messages since the request
   std::atomic<std::uint64_t> around{kUnknownSeq};  // the sequence the problem is about (or was expected next)
   std::atomic<std::uint64_t> count{0};             // entries copied
   FlightSlot slots[kEntries];
 
-  // Copies the last kEntries of `from` (writer `w`); once: later calls do nothing.
-  void take(const FlightRecorder& from, std::uint32_t w, std::uint64_t seq) noexcept;
+  // The first problem's request (later ones do nothing). Only the reader that owns it calls these.
+  void request(std::uint32_t w, std::uint64_t seq) noexcept;
+  [[nodiscard]] bool requested() const noexcept { return state.load(std::memory_order_relaxed) == kRequested; }
+  // Copies `from` (the requested writer's recorder) if it is time — `from` has recorded kPast past
+  // `around`, or the reader has waited kPatience messages — or, with `now`, at once.
+  void take_if_due(const FlightRecorder& from, bool now = false) noexcept;
   [[nodiscard]] std::vector<FlightEntry> entries() const;
 };
 

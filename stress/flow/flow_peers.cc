@@ -145,6 +145,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
           check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
       rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, incarnation,
                           static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
+      if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, false);
       cursor.set(ReceiveStep::kIdle);
       rec.done_one(static_cast<std::uint64_t>(n));
       if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
@@ -173,6 +174,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }
+  if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, true);
   rec.finish();
   return {};
 }

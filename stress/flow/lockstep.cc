@@ -115,7 +115,7 @@ void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std:
       check_received(flow, rec, &cursor, r, flow.lane_of(r), buffer.first(static_cast<std::size_t>(n)));
   rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, rec.incarnation.load(),
                       static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
-  rec.snapshot.take(flow.board.writer(0).recorder, 0, sent - 1);
+  rec.snapshot.request(0, sent - 1);  // copied once writer 0 has recorded it (take_requested_snapshot)
   cursor.set(ReceiveStep::kIdle);
   rec.done_one(static_cast<std::uint64_t>(n));
 }

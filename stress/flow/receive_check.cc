@@ -60,11 +60,11 @@ Suspect suspect_of(const Flow& flow, std::uint32_t reader, std::span<const std::
   return {};
 }
 
-// At the reader's first problem: what writer `w` had been doing around `seq` (a drain has no record
-// of its own).
+// At the reader's first problem: asks for what writer `w` did around `seq` (the reader copies it a
+// few messages later: take_requested_snapshot). A drain has no record of its own.
 void snapshot_writer(const Flow& flow, PeerRecord& rec, std::uint32_t reader, std::uint32_t w, std::uint64_t seq) {
   if (reader == kDrainReader || w >= flow.board.writers()) return;
-  rec.snapshot.take(flow.board.writer(w).recorder, w, seq);
+  rec.snapshot.request(w, seq);
 }
 
 }  // namespace
@@ -155,6 +155,11 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     }
   }
   return got;
+}
+
+void take_requested_snapshot(const Flow& flow, PeerRecord& rec, bool now) {
+  const std::uint32_t w = rec.snapshot.writer.load(std::memory_order_relaxed);
+  if (w < flow.board.writers()) rec.snapshot.take_if_due(flow.board.writer(w).recorder, now);
 }
 
 }  // namespace shmh::stress

@@ -26,9 +26,14 @@ struct Received {
 
 // Checks `message`, received by `reader` (or kDrainReader) on `lane`, into `rec`. With `cursor`,
 // the reader's ReceiveCursor is moved to kPending once the message is known intact. At the
-// reader's first problem, the flight recorder of the writer the message names (or seems to) is
-// copied into rec.snapshot.
+// reader's first problem, a copy of the flight recorder of the writer the message names (or seems
+// to) is requested in rec.snapshot.
 Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader,
                         std::uint32_t lane, std::span<const std::byte> message);
+
+// A snapshot the reader asked for at its first problem (rec.snapshot.requested()): copied once the
+// writer has recorded a few operations past the message (or the reader waited long enough), or at
+// once with `now` (the reader is ending).
+void take_requested_snapshot(const Flow& flow, PeerRecord& rec, bool now);
 
 }  // namespace shmh::stress

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -152,16 +153,27 @@ TEST(Broken, DeadlockAfterAKilledWriterIsNoRecoveryNamingTheKillAndWhoIsStuck) {
     EXPECT_NE(f.detail.find("pid "), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("in send"), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("SHMH_CHANNEL_NOT_CRASH_TOLERANT"), std::string::npos) << f.detail;
-    // The kills are among the finding's events, and a writer killed inside send of seq S left its
-    // last operation, the send of S - 1 by the incarnation that died, in its flight recorder.
-    bool killed_writer_explained = false;
+    // The kills are among the finding's events, and the history of a writer killed inside send of
+    // seq S (restarted as incarnation I) holds what the killed incarnations did last: a send below S
+    // by an incarnation below I. (Not necessarily S - 1: an aimed kill may land after the channel
+    // took a message but before the writer recorded it.) Each writer's latest kill is the one its
+    // last 16 entries can still show: after the fatal kill nothing moves.
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> latest_kill;  // writer → (S, I)
     for (const auto& e : f.events) {
       const auto w = number_after(e.what, "writer ");
       const auto seq = number_after(e.what, " killed inside send of seq ");
-      if (e.what.rfind("writer ", 0) != 0 || !w || !seq || *seq == 0) continue;
-      const PeerHistory* h = history_of(f, "writer " + std::to_string(*w));
+      const auto incarnation = number_after(e.what, "restarted as incarnation ");
+      if (e.what.rfind("writer ", 0) != 0 || !w || !seq || !incarnation) continue;
+      latest_kill[*w] = {*seq, *incarnation};
+    }
+    bool killed_writer_explained = false;
+    for (const auto& [w, kill] : latest_kill) {
+      const PeerHistory* h = history_of(f, "writer " + std::to_string(w));
       ASSERT_NE(h, nullptr) << dump(f);
-      killed_writer_explained = killed_writer_explained || holds(*h, PeerOp::kSend, *seq - 1);
+      for (const auto& e : h->last) {
+        killed_writer_explained = killed_writer_explained || (e.op == static_cast<std::uint8_t>(PeerOp::kSend) &&
+                                                              e.seq < kill.first && e.incarnation < kill.second);
+      }
     }
     EXPECT_TRUE(killed_writer_explained) << dump(f);
   }

@@ -62,18 +62,41 @@ TEST(FlightRecorder, UnknownWriterAndSequenceAndTimeAreSaidSo) {
   EXPECT_EQ(describe(e), "recv w0#7 23 B corrupt at 1.500 s");
 }
 
-TEST(FlightSnapshot, CopiesTheWritersRingOnceAtTheFirstProblem) {
+TEST(FlightSnapshot, IsCopiedOnceTheWriterHasRecordedPastTheMessageAndOnlyOnce) {
   auto writer = std::make_unique<FlightRecorder>();
-  for (std::uint64_t seq = 0; seq < 300; ++seq) writer->record(kSend, FlightOutcome::kOk, 0, 64, 1, seq, 0);
+  for (std::uint64_t seq = 0; seq < 250; ++seq) writer->record(kSend, FlightOutcome::kOk, 0, 64, 1, seq, 0);
   auto snap = std::make_unique<FlightSnapshot>();
-  snap->take(*writer, 1, 250);
+  snap->request(1, 250);  // the reader saw seq 250 before the writer recorded its send
+  snap->request(1, 390);  // a later problem: the first request stays
+  EXPECT_TRUE(snap->requested());
+  snap->take_if_due(*writer);
+  EXPECT_TRUE(snap->requested()) << "not yet: the writer has not recorded past seq 250";
+  for (std::uint64_t seq = 250; seq < 300; ++seq) writer->record(kSend, FlightOutcome::kOk, 0, 64, 1, seq, 0);
+  snap->take_if_due(*writer);
+  EXPECT_FALSE(snap->requested());
   for (std::uint64_t seq = 300; seq < 400; ++seq) writer->record(kSend, FlightOutcome::kOk, 0, 64, 1, seq, 0);
-  snap->take(*writer, 1, 390);  // a later problem: the first one's copy stays
+  snap->take_if_due(*writer, true);  // taken already: nothing changes
   const auto copied = snap->entries();
   ASSERT_EQ(copied.size(), FlightSnapshot::kEntries);
   EXPECT_EQ(copied.back().seq, 299U) << "what the writer had done then, not since";
   EXPECT_EQ(snap->around.load(), 250U);
   EXPECT_EQ(snap->writer.load(), 1U);
+}
+
+TEST(FlightSnapshot, AStalledWriterIsCopiedAfterThePatienceOrAtOnce) {
+  auto writer = std::make_unique<FlightRecorder>();
+  for (std::uint64_t seq = 0; seq < 10; ++seq) writer->record(kSend, FlightOutcome::kOk, 0, 64, 0, seq, 0);
+  auto snap = std::make_unique<FlightSnapshot>();
+  snap->request(0, 9);
+  for (std::uint32_t i = 0; i + 1 < FlightSnapshot::kPatience; ++i) snap->take_if_due(*writer);
+  EXPECT_TRUE(snap->requested());
+  snap->take_if_due(*writer);
+  EXPECT_FALSE(snap->requested());
+  EXPECT_EQ(snap->entries().size(), 10U);
+  auto ending = std::make_unique<FlightSnapshot>();
+  ending->request(0, 9);
+  ending->take_if_due(*writer, true);
+  EXPECT_EQ(ending->entries().back().seq, 9U);
 }
 
 }  // namespace
