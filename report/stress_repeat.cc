@@ -5,7 +5,6 @@
 
 #include "report/stress_json.h"
 #include "report/stress_text.h"
-#include "stress/replay_command.h"
 
 namespace shmh {
 namespace {
@@ -62,10 +61,7 @@ stress::Verdict repeat_verdict(const std::vector<stress::StressResult>& runs, st
 
 std::string render_repeat_run(const stress::StressResult& run, std::size_t index, std::size_t planned) {
   std::string out = fmt::format("run {}/{}: {}", index + 1, planned, render_stress_verdict(run));
-  for (const auto& f : run.findings) {
-    out += fmt::format("  FINDING {} [{}]: {}\n", stress::to_string(f.kind), f.phase, f.detail);
-    out += fmt::format("          replay: {}\n", stress::replay_command(run.options, f.phase));
-  }
+  for (const auto& f : run.findings) out += render_finding_head(f, run.options, "  ");
   if (run.error) out += fmt::format("  error: {}\n", run.error_message());
   return out;
 }

@@ -68,6 +68,12 @@ std::string render_stress_verdict(const stress::StressResult& r) {
                      r.options.seed);
 }
 
+std::string render_finding_head(const stress::Finding& f, const stress::StressOptions& options,
+                                std::string_view indent) {
+  return fmt::format("{}FINDING {} [{}]: {}\n{}        replay: {}\n", indent, stress::to_string(f.kind), f.phase,
+                     f.detail, indent, stress::replay_command(options, f.phase));
+}
+
 std::string render_finding_history(const stress::Finding& f, std::string_view indent) {
   constexpr std::size_t kPerPeer = 3;   // the text's excerpt; the JSON has all kHistoryEntries
   constexpr std::size_t kSnapshot = 6;  // around the message a reader found wrong
@@ -135,8 +141,7 @@ std::string render_stress_text(const stress::StressResult& r) {
   }
   std::string shown_for;  // a phase's history is the same for all its findings: shown once
   for (const auto& f : r.findings) {
-    out += fmt::format("FINDING {} [{}]: {}\n", stress::to_string(f.kind), f.phase, f.detail);
-    out += fmt::format("        replay: {}\n", stress::replay_command(r.options, f.phase));
+    out += render_finding_head(f, r.options, "");
     const std::string history = render_finding_history(f, "        ");
     if (history.empty()) continue;
     if (shown_for == f.phase) {

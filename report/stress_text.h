@@ -16,6 +16,9 @@ std::string render_stress_progress(const stress::ProgressSnapshot& snapshot);
 std::string render_stress_text(const stress::StressResult& result);
 // The last line of the summary alone ("verdict: pass (every check held); seed 42 (replay ...)"): --quiet.
 std::string render_stress_verdict(const stress::StressResult& result);
+// "<indent>FINDING corrupt [kill]: detail" and, under it, the command that replays its phase.
+std::string render_finding_head(const stress::Finding& finding, const stress::StressOptions& options,
+                                std::string_view indent);
 // A finding's context, condensed: each peer's last operations (and what it was doing at the end),
 // the writer's history a reader copied at its first problem, the runner's last kills and pauses.
 // Lines start with `indent`; "" when the finding has none.

@@ -7,19 +7,13 @@
 namespace shmh::stress {
 namespace {
 
-PeerHistory history_of(const PeerBoard& board, PeerId id) {
+PeerHistory history_of(const PeerBoard& board, PeerId id, std::string now) {
   const PeerRecord& rec = board.record(id.role, id.index);
   PeerHistory h;
   h.peer = describe(id);
   h.pid = rec.pid.load(std::memory_order_relaxed);
   h.incarnation = rec.incarnation.load(std::memory_order_relaxed);
-  const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
-  if (op == PeerOp::kDone) {
-    h.now = "finished";
-  } else {
-    h.now = std::string(inside_channel_call(op) ? "inside " : "in ") + to_string(op);
-    if (op == PeerOp::kSend) h.now += " of seq " + std::to_string(rec.op_arg.load(std::memory_order_relaxed));
-  }
+  h.now = std::move(now);
   h.last = rec.recorder.last(kHistoryEntries);
   return h;
 }
@@ -36,12 +30,14 @@ void relative_times(std::vector<FlightEntry>& entries, std::uint64_t start_ns) {
 
 void attach_history(std::vector<Finding>& findings, const PeerBoard& board, const DriveOutcome& drive) {
   const std::vector<PhaseEvent>& events = drive.events;
+  // The driver's word for what each peer was doing at the end (writers, then readers).
+  auto doing = [&drive](std::size_t i) { return i < drive.doing.size() ? drive.doing[i] : std::string("unknown"); };
   std::vector<PeerHistory> peers;
   for (std::uint32_t w = 0; w < board.writers() && peers.size() < kHistoryPeers; ++w) {
-    peers.push_back(history_of(board, {Role::kWriter, w}));
+    peers.push_back(history_of(board, {Role::kWriter, w}, doing(w)));
   }
   for (std::uint32_t r = 0; r < board.readers() && peers.size() < kHistoryPeers; ++r) {
-    peers.push_back(history_of(board, {Role::kReader, r}));
+    peers.push_back(history_of(board, {Role::kReader, r}, doing(std::size_t{board.writers()} + r)));
   }
   for (std::uint32_t r = 0; r < board.readers(); ++r) {
     const FlightSnapshot& snap = board.reader(r).snapshot;

@@ -57,12 +57,9 @@ class Driver final : public PeerControl {
     if (pid <= 0) return false;
     paused_.push_back(Paused{.id = id, .pid = pid, .until = Clock::now() + duration});
     ++out_.pauses;
-    const PeerRecord& rec = board_.record(id.role, id.index);
-    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f ms", std::chrono::duration<double, std::milli>(duration).count());
-    note_event(describe(id) + " (pid " + std::to_string(pid) + ") paused " +
-               (inside_channel_call(op) ? "inside " : "in ") + to_string(op) + describe_arg(id, rec) + " for " + ms);
+    note_event(describe(id) + " (pid " + std::to_string(pid) + ") paused " + doing(id) + " for " + ms);
     return true;
   }
 
@@ -141,6 +138,8 @@ class Driver final : public PeerControl {
       }
     }
     group_.poll();
+    for (std::uint32_t i = 0; i < board_.writers(); ++i) out_.doing.push_back(doing({Role::kWriter, i}));
+    for (std::uint32_t i = 0; i < board_.readers(); ++i) out_.doing.push_back(doing({Role::kReader, i}));
     const std::string where = group_.ends().empty() ? "" : describe_mappings(board_);
     for (const auto& end : group_.ends()) {
       out_.findings.push_back(Finding{.kind = FindingKind::kPeerCrash,
@@ -299,17 +298,7 @@ class Driver final : public PeerControl {
   };
   void note_kill(PeerId id, pid_t pid) {
     const PeerRecord& rec = board_.record(id.role, id.index);
-    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
-    std::string what = describe(id) + " (pid " + std::to_string(pid) + ") killed ";
-    if (inside_channel_call(op)) {
-      what += std::string("inside ") + to_string(op);
-      if (config_.describe_op) {
-        const std::string arg = config_.describe_op(id, rec);
-        if (!arg.empty()) what += " " + arg;
-      }
-    } else {
-      what += std::string("in ") + to_string(op);
-    }
+    std::string what = describe(id) + " (pid " + std::to_string(pid) + ") killed " + doing(id);
     const auto now = Clock::now();
     note_event(what + "; restarted as incarnation " + std::to_string(rec.incarnation.load() + 1));
     what += " at " + format_seconds(std::chrono::duration<double>(now - start_).count());
@@ -321,6 +310,16 @@ class Driver final : public PeerControl {
     if (!config_.describe_op) return {};
     const std::string arg = config_.describe_op(id, rec);
     return arg.empty() ? arg : " " + arg;
+  }
+
+  // What a peer is doing, from its record: "inside send of seq 17" (a channel call, with the
+  // workload's argument), "in verify", or "finished".
+  std::string doing(PeerId id) const {
+    const PeerRecord& rec = board_.record(id.role, id.index);
+    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+    if (op == PeerOp::kDone) return "finished";
+    if (!inside_channel_call(op)) return std::string("in ") + to_string(op);
+    return std::string("inside ") + to_string(op) + describe_arg(id, rec);
   }
 
   // The last kEvents kills and pauses are kept for the findings' context.
@@ -337,11 +336,7 @@ class Driver final : public PeerControl {
       const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
       const Watch& w = watch_of(id);
       if (!who.empty()) who += "; ";
-      who += describe(id) + " (pid " + std::to_string(rec.pid.load()) + ") in " + to_string(op);
-      if (config_.describe_op) {
-        const std::string arg = config_.describe_op(id, rec);
-        if (!arg.empty()) who += " " + arg;
-      }
+      who += describe(id) + " (pid " + std::to_string(rec.pid.load()) + ") in " + to_string(op) + describe_arg(id, rec);
       if (w.since != Clock::time_point{})
         who += " for " + format_seconds(std::chrono::duration<double>(now - w.since).count());
     }

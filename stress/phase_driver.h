@@ -44,6 +44,9 @@ struct DriveOutcome {
   std::vector<Finding> findings;         // stall, peer-crash
   std::vector<PhaseEvent> events;        // kills and pauses, in order (the flight recorder's context)
   std::uint64_t start_ns = 0;            // CLOCK_MONOTONIC when the peers were started
+  // What each peer was doing when the phase ended (writers, then readers): "inside send of seq 17",
+  // "in verify", "finished".
+  std::vector<std::string> doing;
 };
 
 // Moves what the driver measured into a workload's outcome: interrupted, the findings, and the

@@ -104,6 +104,12 @@ CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed)
   return {FrameStatus::kOk, load<std::uint32_t>(message, kWriterOffset), load<std::uint64_t>(message, kSequenceOffset)};
 }
 
+std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) noexcept {
+  if (message.size() < kFrameHeaderSize) return std::nullopt;
+  return FrameClaim{.writer = load<std::uint32_t>(message, kWriterOffset),
+                    .sequence = load<std::uint64_t>(message, kSequenceOffset)};
+}
+
 std::uint64_t frame_stamp(std::span<const std::byte> message, std::uint64_t seed) noexcept {
   const std::size_t n = frame_stamp_bytes(message.size());
   if (n == 0) return 0;

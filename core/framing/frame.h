@@ -70,6 +70,14 @@ constexpr std::size_t frame_stamp_bytes(std::size_t size) noexcept {
   return size <= kFrameHeaderSize ? 0 : (size - kFrameHeaderSize < 8 ? size - kFrameHeaderSize : 8);
 }
 
+// What a message's frame header claims — writer and sequence — without checking anything: for
+// reports on a damaged frame, whose header may still be intact. nullopt when shorter than a header.
+struct FrameClaim {
+  std::uint32_t writer = 0;
+  std::uint64_t sequence = 0;
+};
+std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) noexcept;
+
 // For reports on a corrupt frame whose header is readable: the offset of the first byte that
 // differs from what (seed, writer, sequence) would have produced, or nullopt. The stamp bytes
 // (24..32) are not compared: any value is legal there.

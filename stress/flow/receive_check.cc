@@ -1,6 +1,5 @@
 #include "stress/flow/receive_check.h"
 
-#include <cstring>
 #include <string>
 
 #include "core/framing/frame.h"
@@ -42,16 +41,10 @@ struct Suspect {
   std::uint64_t sequence = kUnknownSeq;
 };
 Suspect suspect_of(const Flow& flow, std::uint32_t reader, std::span<const std::byte> message) {
-  constexpr std::size_t kWriterOffset = 8;     // frame.h: u32 writer
-  constexpr std::size_t kSequenceOffset = 16;  // frame.h: u64 sequence
-  if (message.size() >= kFrameHeaderSize) {
-    std::uint32_t w = 0;
-    std::uint64_t seq = 0;
-    std::memcpy(&w, message.data() + kWriterOffset, sizeof w);
-    std::memcpy(&seq, message.data() + kSequenceOffset, sizeof seq);
-    if (w < flow.board.writers() && seq <= flow.send_cursor(w).next_seq.load(std::memory_order_relaxed)) {
-      return {.writer = w, .sequence = seq};
-    }
+  if (const auto claim = claimed_identity(message);
+      claim && claim->writer < flow.board.writers() &&
+      claim->sequence <= flow.send_cursor(claim->writer).next_seq.load(std::memory_order_relaxed)) {
+    return {.writer = claim->writer, .sequence = claim->sequence};
   }
   if (flow.board.writers() == 1 && reader != kDrainReader) {
     const std::uint64_t last = flow.board.last_seen(reader, 0).load(std::memory_order_relaxed);

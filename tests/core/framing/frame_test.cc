@@ -57,6 +57,18 @@ TEST(Frame, FirstBadByteLocatesPayloadDamage) {
   EXPECT_EQ(first_bad_byte(m, 7), std::nullopt);
 }
 
+TEST(Frame, ClaimedIdentityReadsTheHeaderOfADamagedFrame) {
+  std::vector<std::byte> frame(200);
+  encode_frame(frame, 99, 3, 4242);
+  frame[150] ^= std::byte{0x20};  // a damaged payload: the checksum fails, the header still says whose
+  EXPECT_EQ(check_frame(frame, 99).status, FrameStatus::kCorrupt);
+  const auto claim = claimed_identity(frame);
+  ASSERT_TRUE(claim.has_value());
+  EXPECT_EQ(claim->writer, 3U);
+  EXPECT_EQ(claim->sequence, 4242U);
+  EXPECT_FALSE(claimed_identity(std::span(frame).first(kFrameHeaderSize - 1)).has_value());
+}
+
 TEST(FrameWriter, MatchesEncodeFrameWhateverTheOrderOfSizes) {
   FrameWriter w(7, 4, 300);
   for (std::uint64_t seq = 0; seq < 200; ++seq) {
