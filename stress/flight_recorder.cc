@@ -91,13 +91,11 @@ void FlightSnapshot::take_if_due(const FlightRecorder& from, bool now) noexcept 
   if (state.load(std::memory_order_relaxed) != kRequested) return;
   const std::uint64_t end = from.count.load(std::memory_order_acquire);
   if (!now) {
-    const std::uint32_t patience = waited.load(std::memory_order_relaxed) + 1;
-    waited.store(patience, std::memory_order_relaxed);
     FlightEntry newest;
     const std::uint64_t seq = around.load(std::memory_order_relaxed);
     const bool past = end > 0 && decode(from.slots[(end - 1) % FlightRecorder::kEntries], &newest) &&
                       seq != kUnknownSeq && newest.seq >= seq + kPast;
-    if (!past && patience < kPatience) return;
+    if (!past) return;
   }
   const std::uint64_t n = std::min<std::uint64_t>({end, kEntries, FlightRecorder::kEntries});
   for (std::uint64_t i = 0; i < n; ++i) {

@@ -84,12 +84,10 @@ struct FlightRecorder {
 // writer records a send after the channel took it, so a fast reader can be there first.
 struct FlightSnapshot {
   static constexpr std::size_t kEntries = FlightRecorder::kEntries;
-  static constexpr std::uint64_t kPast = 4;        // writer entries past `around` before the copy
-  static constexpr std::uint32_t kPatience = 256;  // reader messages to wait for them at most
+  static constexpr std::uint64_t kPast = 4;  // writer entries past `around` before the copy
   enum State : std::uint32_t { kNone = 0, kRequested = 1, kTaken = 2 };
   std::atomic<std::uint32_t> state{kNone};
   std::atomic<std::uint32_t> writer{0};            // whose recorder
-  std::atomic<std::uint32_t> waited{0};            // reader messages since the request
   std::atomic<std::uint64_t> around{kUnknownSeq};  // the sequence the problem is about (or was expected next)
   std::atomic<std::uint64_t> count{0};             // entries copied
   FlightSlot slots[kEntries];
@@ -97,8 +95,8 @@ struct FlightSnapshot {
   // The first problem's request (later ones do nothing). Only the reader that owns it calls these.
   void request(std::uint32_t w, std::uint64_t seq) noexcept;
   [[nodiscard]] bool requested() const noexcept { return state.load(std::memory_order_relaxed) == kRequested; }
-  // Copies `from` (the requested writer's recorder) if it is time — `from` has recorded kPast past
-  // `around`, or the reader has waited kPatience messages — or, with `now`, at once.
+  // Copies `from` (the requested writer's recorder) once it has recorded kPast past `around`, or,
+  // with `now` (the reader is ending: the writer may have stopped), as it is.
   void take_if_due(const FlightRecorder& from, bool now = false) noexcept;
   [[nodiscard]] std::vector<FlightEntry> entries() const;
 };
