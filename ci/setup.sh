@@ -12,6 +12,8 @@ packages=(
   util-linux procps                                 # ipcs, unshare, ps: used by tests and leak checks
   zip unzip                                         # seed corpus zips of the OSS-Fuzz build
   stress-ng                                         # benchmark baseline only (bench/stress_bench)
+  libjs-chart.js                                    # the --html reports' charts (inlined into the page)
+  chromium                                          # tests open the --html reports headless
 )
 
 missing=()

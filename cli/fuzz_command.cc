@@ -8,11 +8,13 @@
 #include <fstream>
 #include <memory>
 
+#include "cli/chart_js.h"
 #include "cli/interrupts.h"
 #include "cli/report_output.h"
 #include "core/units.h"
 #include "fuzz/campaign/campaign.h"
 #include "fuzz/campaign/coverage.h"
+#include "report/fuzz_html.h"
 #include "report/fuzz_json.h"
 #include "report/fuzz_text.h"
 
@@ -90,6 +92,12 @@ Outcome run_run(const FuzzOptions& o) {
                   "; build the fuzz preset first (cmake --workflow --preset fuzz) or pass --fuzzers DIR");
     }
   }
+  std::string chart_js;
+  if (!o.html.empty()) {
+    auto loaded = load_chart_js();
+    if (!loaded) return fail(loaded.error().message());
+    chart_js = std::move(*loaded);
+  }
   catch_interrupts();
   const fuzz::CampaignOptions options{
       .seconds = *seconds, .jobs = o.jobs, .out_dir = o.out, .merge = !o.no_merge, .seed = o.seed};
@@ -103,9 +111,11 @@ Outcome run_run(const FuzzOptions& o) {
     reports.push_back(std::move(*r));
   }
   // With --json - the JSON owns stdout; the table goes to stderr.
-  const ReportOutput out("fuzz", {o.json});
+  const ReportOutput out("fuzz", {o.json, o.html});
   std::fputs(render_fuzz_text(reports).c_str(), out.human());
-  const bool written = out.write(o.json, render_fuzz_json(reports, o.jobs, *seconds));
+  const bool json_written = out.write(o.json, render_fuzz_json(reports, o.jobs, *seconds));
+  const bool html_written = o.html.empty() || out.write(o.html, render_fuzz_html(reports, o.jobs, *seconds, chart_js));
+  const bool written = json_written && html_written;
   for (const auto& r : reports) {
     if (!r.crashes.empty()) return Outcome::kFinding;
   }
@@ -179,6 +189,9 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
   run->add_option("-t,--time", o->time, "Time per target: 90, 30s, 10m, 2h")->capture_default_str();
   run->add_option("-j,--jobs", o->jobs, "Parallel fuzzing jobs (libFuzzer -fork=N)")->capture_default_str();
   run->add_option("--json", o->json, "Write the JSON report here ('-' = stdout)");
+  run->add_option("--html", o->html,
+                  "Write a self-contained HTML report here: coverage, corpus and executions over time per target "
+                  "(needs libjs-chart.js)");
   run->add_flag("--no-merge", o->no_merge, "Keep new inputs in --out instead of merging them into the corpus");
   run->add_option("--seed", o->seed, "libFuzzer -seed (0 = random)");
   common(run);

@@ -20,6 +20,7 @@ struct FuzzOptions {
   unsigned jobs = 1;
   std::string out = "fuzz-out";
   std::string json;  // "-" = stdout
+  std::string html;  // run: the self-contained HTML report
   bool no_merge = false;
   std::uint64_t seed = 0;
   std::string fuzzers;  // override: the directory of <target>_fuzzer binaries

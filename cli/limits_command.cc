@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/chart_js.h"
 #include "cli/report_output.h"
 #include "core/limits/limits_check.h"
 #include "core/sys/sys.h"
 #include "core/units.h"
+#include "report/limits_html.h"
 #include "report/limits_json.h"
 #include "report/limits_text.h"
 
@@ -40,6 +42,9 @@ void setup_limits(CLI::App& app, Runner& runner) {
                 "Check the kernel enforces each limit at its boundary (private namespaces)");
   sub->add_flag("--audit", options->audit, "Find world-accessible, orphaned and removed-but-attached objects");
   sub->add_option("--json", options->json, "Write the JSON report to FILE ('-' for stdout)");
+  sub->add_option("--html", options->html,
+                  "Write a self-contained HTML report to FILE: the checks (failing first) and a chart of how full each "
+                  "limit is (needs libjs-chart.js)");
   sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
   sub->callback([options, &runner] { runner = [options] { return run_limits_command(*options); }; });
 }
@@ -82,15 +87,23 @@ Outcome run_limits_command(const LimitsOptions& options) {
   }
   request.selftest = options.selftest;
   request.audit = options.audit;
+  std::string chart_js;
+  if (!options.html.empty()) {
+    auto loaded = load_chart_js();
+    if (!loaded) return usage_error(loaded.error().message());
+    chart_js = std::move(*loaded);
+  }
 
   std::fflush(stdout);  // before the probe and self-test fork
   auto outcome = run_limits(request);
   if (!outcome) return usage_error(outcome.error().message());
 
-  const ReportOutput out("limits", {options.json});
-  if (!out.write(options.json, render_limits_json(*outcome))) return Outcome::kError;
+  const ReportOutput out("limits", {options.json, options.html});
+  const bool json_written = out.write(options.json, render_limits_json(*outcome));
+  const bool html_written = options.html.empty() || out.write(options.html, render_limits_html(*outcome, chart_js));
+  if (!json_written || !html_written) return Outcome::kError;
   if (options.json != "-") {
-    std::fputs((options.quiet ? render_limits_verdict(*outcome) : render_limits_text(*outcome)).c_str(), stdout);
+    std::fputs((options.quiet ? render_limits_verdict(*outcome) : render_limits_text(*outcome)).c_str(), out.human());
   }
   return outcome->pass() ? Outcome::kPass : Outcome::kFinding;
 }

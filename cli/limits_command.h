@@ -20,6 +20,7 @@ struct LimitsOptions {
   bool selftest = false;
   bool audit = false;
   std::string json;    // write the JSON report here ("-" = stdout)
+  std::string html;    // write the HTML report here
   bool quiet = false;  // only the verdict line
 };
 

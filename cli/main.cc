@@ -11,6 +11,7 @@
 #include "cli/fuzz_command.h"
 #include "cli/limits_command.h"
 #include "cli/smoke_command.h"
+#include "cli/stat_command.h"
 #include "cli/stress_command.h"
 
 namespace {
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   shmh::cli::setup_limits(app, runner);
   shmh::cli::setup_clean(app, runner);
   shmh::cli::setup_fuzz(app, runner);
+  shmh::cli::setup_stat(app, runner);
 
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&

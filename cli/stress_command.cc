@@ -2,18 +2,22 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <vector>
 
+#include "cli/chart_js.h"
 #include "cli/interrupts.h"
 #include "cli/report_output.h"
+#include "cli/stat_writer.h"
 #include "cli/supervised_run.h"
 #include "core/channel/channel_registry.h"
 #include "core/random/splitmix.h"
 #include "core/sandbox/sandbox.h"
 #include "core/units.h"
+#include "report/stress_html.h"
 #include "report/stress_json.h"
 #include "report/stress_junit.h"
 #include "report/stress_repeat.h"
@@ -84,6 +88,9 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   }
   o.seed = f.seed.value_or(random_seed());
   if (f.repeat && (*f.repeat == 0 || *f.repeat > 10'000)) return logic_error("--repeat", "N must be 1..10000");
+  if (f.repeat && !f.html.empty()) {
+    return logic_error("--repeat", "draws no HTML report (it draws one run): use --json, or --html without --repeat");
+  }
   if (f.repeat && !f.junit.empty()) {
     return logic_error("--repeat",
                        "writes no JUnit report (one per run would overwrite it): use --json, which "
@@ -99,30 +106,62 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   return o;
 }
 
-// The progress line: on a terminal only, redrawn in place on stderr.
+// The progress line (on a terminal only, redrawn in place on stderr) and the --stat-file.
 class ConsoleObserver final : public stress::RunObserver {
  public:
-  explicit ConsoleObserver(bool live) : live_(live) {}
+  ConsoleObserver(bool live, const StatWriter* stat, StatSnapshot stat_base)
+      : live_(live), stat_(stat), stat_base_(std::move(stat_base)) {}
   ~ConsoleObserver() override { clear(); }
   ConsoleObserver(const ConsoleObserver&) = delete;
   ConsoleObserver& operator=(const ConsoleObserver&) = delete;
 
   void progress(const stress::ProgressSnapshot& s) override {
+    if (stat_ != nullptr) {
+      stat_base_.progress = s;
+      stat_ok_ = stat_->write(stat_base_) && stat_ok_;
+    }
     if (!live_) return;
     std::fprintf(stderr, "\r\033[K%s", render_stress_progress(s).c_str());
     std::fflush(stderr);
     drawn_ = true;
   }
+  [[nodiscard]] bool wants_peers() const override { return stat_ != nullptr; }
   [[nodiscard]] bool interrupted() const override { return cli::interrupted(); }
   void clear() {
     if (drawn_) std::fprintf(stderr, "\r\033[K");
     drawn_ = false;
   }
+  // The stat file's last snapshot: the verdict, the peers as last seen (each "finished" or as they ended).
+  bool end(const std::string& verdict) {
+    if (stat_ == nullptr) return true;
+    stat_base_.state = "ended";
+    stat_base_.verdict = verdict;
+    for (auto& peer : stat_base_.progress.peers) peer.doing = "ended";
+    return stat_->write(stat_base_) && stat_ok_;
+  }
 
  private:
   bool live_;
+  const StatWriter* stat_;
+  StatSnapshot stat_base_;
   bool drawn_ = false;
+  bool stat_ok_ = true;
 };
+
+// The stat file's first snapshot, before the run: a path that cannot be written is a usage error now.
+Result<StatSnapshot> start_stat(const StatWriter* stat, const stress::StressOptions& options, const std::string& what) {
+  StatSnapshot base{.state = "running",
+                    .verdict = "",
+                    .runner_pid = ::getpid(),
+                    .seed = std::to_string(options.seed),
+                    .channel = what,
+                    .progress = {}};
+  if (stat != nullptr && !stat->write(base)) {
+    return sys_error(errno, "--stat-file " + stat->path(),
+                     "cannot write it; check that its directory exists and is writable");
+  }
+  return base;
+}
 
 Outcome outcome_of(stress::Verdict v) {
   switch (v) {
@@ -150,7 +189,8 @@ std::uint64_t repeat_seed(std::uint64_t seed, std::uint32_t i) {
 }
 
 // --repeat N: the runs one after another, each line as it ends, then the tally.
-Outcome run_repeated(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
+Outcome run_repeated(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox,
+                     ConsoleObserver& observer) {
   const ReportOutput out("stress", {flags.json});
   const std::uint32_t planned = *flags.repeat;
   if (!flags.quiet) {
@@ -159,7 +199,6 @@ Outcome run_repeated(const stress::StressOptions& options, const StressFlags& fl
                  std::string(to_string(options.backend)).c_str(), stress::to_string(options.mode), sandbox.c_str());
     std::fflush(out.human());
   }
-  ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
   std::vector<stress::StressResult> runs;
   for (std::uint32_t i = 0; i < planned && !cli::interrupted(); ++i) {
     stress::StressOptions o = options;
@@ -173,15 +212,25 @@ Outcome run_repeated(const stress::StressOptions& options, const StressFlags& fl
     if (stop) break;
   }
   std::fputs(render_repeat_summary(runs, planned).c_str(), out.human());
-  const bool written = out.write(flags.json, render_repeat_json(runs, planned));
+  const bool stat_written = observer.end(stress::to_string(repeat_verdict(runs, planned)));
+  const bool written = out.write(flags.json, render_repeat_json(runs, planned)) && stat_written;
   const Outcome outcome = outcome_of(repeat_verdict(runs, planned));
   return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
 }
 
-Outcome run_and_report(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox) {
+Outcome run_and_report(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox,
+                       const std::string& chart_js) {
   catch_interrupts();
-  if (flags.repeat) return run_repeated(options, flags, sandbox);
-  const ReportOutput out("stress", {flags.json, flags.junit});
+  const std::unique_ptr<StatWriter> stat =
+      flags.stat_file.empty() ? nullptr : std::make_unique<StatWriter>(flags.stat_file);
+  auto stat_base = start_stat(stat.get(), options, what_runs(options));
+  if (!stat_base) {
+    std::fprintf(stderr, "shmharness stress: %s\n", stat_base.error().message().c_str());
+    return Outcome::kError;
+  }
+  ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1, stat.get(), std::move(*stat_base));
+  if (flags.repeat) return run_repeated(options, flags, sandbox, observer);
+  const ReportOutput out("stress", {flags.json, flags.junit, flags.html});
   if (!flags.quiet) {
     const std::string what = what_runs(options);
     std::fprintf(out.human(), "shmharness stress: seed %llu (replay with --seed %llu), %s, backend %s, %s, %s\n",
@@ -190,21 +239,25 @@ Outcome run_and_report(const stress::StressOptions& options, const StressFlags& 
                  sandbox.c_str());
     std::fflush(out.human());
   }
-  ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1);
   stress::StressResult result = stress::run_stress(options, observer);
   observer.clear();
   result.sandbox = sandbox;
+  const bool stat_written = observer.end(stress::to_string(result.verdict()));
   if (result.verdict() == stress::Verdict::kError && result.phases.empty()) {
     // Nothing ran (a channel that cannot load or fails its preflight): one line says why.
     std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());
     (void)out.write(flags.json, render_stress_json(result));
     (void)out.write(flags.junit, render_stress_junit(result));
+    if (!flags.html.empty()) (void)out.write(flags.html, render_stress_html(result, chart_js));
     return Outcome::kError;
   }
   std::fputs((flags.quiet ? render_stress_verdict(result) : render_stress_text(result)).c_str(), out.human());
   if (result.error) std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());
-  const bool json_written = out.write(flags.json, render_stress_json(result));  // both are tried
-  const bool written = out.write(flags.junit, render_stress_junit(result)) && json_written;
+  // Every report is tried, whichever fails.
+  const bool json_written = out.write(flags.json, render_stress_json(result));
+  const bool junit_written = out.write(flags.junit, render_stress_junit(result));
+  const bool html_written = flags.html.empty() || out.write(flags.html, render_stress_html(result, chart_js));
+  const bool written = json_written && junit_written && html_written && stat_written;
   const Outcome outcome = outcome_of(result.verdict());
   // A report that could not be written turns a pass into an error (CI would read nothing).
   return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
@@ -279,6 +332,12 @@ void setup_stress(CLI::App& app, Runner& runner) {
   }
   sub->add_option("--json", flags->json, "Write the JSON report here ('-' = stdout)");
   sub->add_option("--junit", flags->junit, "Write a JUnit XML report here");
+  sub->add_option("--html", flags->html,
+                  "Write a self-contained HTML report here: charts per phase, findings with their history "
+                  "(needs libjs-chart.js)");
+  sub->add_option("--stat-file", flags->stat_file,
+                  "Keep the run's live counters (each peer's pid, operations, current operation) in this file "
+                  "for `shmharness stat FILE`");
   sub->add_flag("-q,--quiet", flags->quiet, "Print only the verdict line");
   sub->add_flag("--no-sandbox", flags->no_sandbox,
                 "Use the caller's namespaces (objects removed at the end; `shmharness clean` after a crash)");
@@ -292,14 +351,21 @@ Outcome run_stress_command(const StressFlags& flags) {
   auto parsed = to_options(flags);
   if (!parsed) return usage(parsed.error().message());
   const stress::StressOptions& options = *parsed;
+  std::string chart_js;
+  if (!flags.html.empty()) {
+    auto loaded = load_chart_js();
+    if (!loaded) return usage(loaded.error().message());
+    chart_js = std::move(*loaded);
+  }
   if (!flags.no_sandbox) {
     auto kind = enter_sandbox();
-    if (kind) return run_and_report(options, flags, std::string("sandbox: ") + to_string(*kind));
+    if (kind) return run_and_report(options, flags, std::string("sandbox: ") + to_string(*kind), chart_js);
     std::fprintf(stderr, "shmharness stress: no sandbox (%s); continuing with tagged objects under supervision\n",
                  kind.error().message().c_str());
   }
   // Outside a sandbox an interrupt or crash must not leave tagged objects behind: supervise.
-  return run_supervised("stress", [&] { return run_and_report(options, flags, "no sandbox (tagged objects)"); });
+  return run_supervised("stress",
+                        [&] { return run_and_report(options, flags, "no sandbox (tagged objects)", chart_js); });
 }
 
 }  // namespace shmh::cli

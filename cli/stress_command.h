@@ -1,6 +1,6 @@
 // `shmharness stress`: the stress runner (stress/runner.h) from the command line — flags into
 // StressOptions, a sandbox (or tagged objects under supervision), the live progress line on a
-// TTY, the summary, --json / --junit reports, and the exit code the verdict means.
+// TTY, the summary, --json / --junit / --html reports, and the exit code the verdict means.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -40,6 +40,8 @@ struct StressFlags {
   std::vector<std::pair<std::string, std::string>> workload_options;
   std::string json;
   std::string junit;
+  std::string html;       // --html FILE: the self-contained HTML report
+  std::string stat_file;  // --stat-file FILE: live counters for `shmharness stat`
   bool quiet = false;
   bool no_sandbox = false;
 };

@@ -4,7 +4,7 @@
 
 namespace shmh {
 
-std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
+nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
   nlohmann::ordered_json doc;
   bool failed = false;
   nlohmann::ordered_json targets = nlohmann::ordered_json::array();
@@ -15,6 +15,15 @@ std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, uns
           {{"signature", c.signature}, {"file", c.file}, {"repro", c.repro}, {"duplicates", c.duplicates}});
     }
     failed = failed || !r.crashes.empty();
+    nlohmann::ordered_json series = nlohmann::ordered_json::array();
+    for (const auto& x : r.stats.series) {
+      series.push_back({{"t_s", x.t_s},
+                        {"execs", x.execs},
+                        {"coverage_edges", x.coverage},
+                        {"features", x.features},
+                        {"corpus", x.corpus},
+                        {"crashes", x.crashes}});
+    }
     targets.push_back({{"name", r.target},
                        {"seconds", r.seconds},
                        {"execs", r.stats.execs},
@@ -26,13 +35,18 @@ std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, uns
                        {"new_inputs", r.new_inputs},
                        {"interrupted", r.interrupted},
                        {"log", r.log},
-                       {"crashes", crashes}});
+                       {"crashes", crashes},
+                       {"series", series}});
   }
   const bool interrupted = !reports.empty() && reports.back().interrupted;
   doc["verdict"] = failed ? "fail" : (interrupted ? "interrupted" : "pass");
   doc["options"] = {{"seconds_per_target", seconds}, {"jobs", jobs}};
   doc["targets"] = targets;
-  return doc.dump(2) + "\n";
+  return doc;
+}
+
+std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
+  return fuzz_json(reports, jobs, seconds).dump(2) + "\n";
 }
 
 }  // namespace shmh

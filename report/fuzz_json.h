@@ -3,6 +3,8 @@
 // ended the run first: exit 2; else "pass": exit 0).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -10,6 +12,8 @@
 
 namespace shmh {
 
+// The report as a JSON document (what the HTML report draws from), and as text.
+nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds);
 std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds);
 
 }  // namespace shmh

@@ -11,7 +11,7 @@ json number_or_null(std::uint64_t v) { return v == kUnlimited ? json(nullptr) : 
 
 }  // namespace
 
-std::string render_limits_json(const LimitsOutcome& o) {
+json limits_json(const LimitsOutcome& o) {
   const LimitsSnapshot& s = o.snapshot;
   json j;
   j["verdict"] = o.pass() ? "pass" : "fail";
@@ -73,7 +73,9 @@ std::string render_limits_json(const LimitsOutcome& o) {
     j["audit"] = json::array();
     for (const auto& f : *o.audit) j["audit"].push_back({{"kind", f.kind}, {"object", f.object}, {"detail", f.detail}});
   }
-  return j.dump(2) + "\n";
+  return j;
 }
+
+std::string render_limits_json(const LimitsOutcome& o) { return limits_json(o).dump(2) + "\n"; }
 
 }  // namespace shmh

@@ -27,6 +27,12 @@ Json latency_json(const stress::Latency& l) {
   return {{"samples", l.samples}, {"p50", l.p50}, {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}};
 }
 
+Json events_json(const std::vector<stress::PhaseEvent>& events) {
+  Json out = Json::array();
+  for (const auto& e : events) out.push_back({{"t_s", e.t_s}, {"what", e.what}});
+  return out;
+}
+
 }  // namespace
 
 Json stress_json(const stress::StressResult& r) {
@@ -87,6 +93,15 @@ Json stress_json(const stress::StressResult& r) {
       j["pauses"] = p.pauses;
       j["channel_abandoned"] = p.channel_abandoned;
       j["rss_anon_kib"] = {{"runner", p.runner_rss_anon_kib}, {"peers", p.peers_rss_anon_kib}};
+      Json timeline = Json::array();
+      for (const auto& t : p.timeline) {
+        timeline.push_back({{"t_s", t.t_s}, {"operations", t.operations}, {"kills", t.kills}, {"pauses", t.pauses}});
+      }
+      j["timeline"] = timeline;
+      Json bins = Json::array();
+      for (const auto& b : p.latency_bins) bins.push_back({{"upper_ns", b.upper_ns}, {"count", b.count}});
+      j["latency_histogram"] = bins;
+      j["events"] = events_json(p.events);
     } else {
       j["skipped"] = p.skipped;
     }
@@ -114,14 +129,13 @@ Json stress_json(const stress::StressResult& r) {
                          {"around", h.around == stress::kUnknownSeq ? Json(nullptr) : Json(h.around)},
                          {"last", last}});
     }
-    Json events = Json::array();
-    for (const auto& e : f.events) events.push_back({{"t_s", e.t_s}, {"what", e.what}});
     findings.push_back({{"kind", std::string(stress::to_string(f.kind))},
                         {"phase", f.phase},
                         {"detail", f.detail},
+                        {"t_s", f.t_s < 0 ? Json(nullptr) : Json(f.t_s)},
                         {"replay", stress::replay_command(o, f.phase)},
                         {"history", history},
-                        {"events", events}});
+                        {"events", events_json(f.events)}});
   }
   doc["findings"] = findings;
   doc["leaked_segments"] = r.leaked_segments;

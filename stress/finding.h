@@ -108,6 +108,9 @@ struct Finding {
   std::string detail;                // one line: who, what, where ("writer 1 seq 7 at reader 0: byte 31 differs")
   std::vector<PeerHistory> history;  // the phase's peers' last operations (finding_history.h)
   std::vector<PhaseEvent> events;    // the runner's last kills and pauses before the phase ended
+  // When it showed, in seconds since its phase began: when the driver saw it (a stall, a crash) or
+  // saw the phase's first problem reported by a peer; -1 when only the end-of-phase checks saw it.
+  double t_s = -1;
 };
 
 }  // namespace shmh::stress

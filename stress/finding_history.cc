@@ -64,6 +64,11 @@ void attach_history(std::vector<Finding>& findings, const PeerBoard& board, cons
   const std::size_t first_event = events.size() > kHistoryEvents ? events.size() - kHistoryEvents : 0;
   const std::vector<PhaseEvent> recent(events.begin() + static_cast<std::ptrdiff_t>(first_event), events.end());
   for (auto& f : findings) {
+    // What a peer saw as it happened is marked when the first peer reported a problem; what only
+    // the end-of-phase audit can know (lost, stranded, leaked) stays at -1.
+    const bool audit_only =
+        f.kind == FindingKind::kLost || f.kind == FindingKind::kStranded || f.kind == FindingKind::kLeak;
+    if (f.t_s < 0 && !audit_only) f.t_s = drive.first_problem_t_s;
     if (!f.history.empty() || !f.events.empty()) continue;
     f.history = peers;
     f.events = recent;

@@ -1,5 +1,7 @@
-// The percentiles a report shows, from a latency histogram.
+// The percentiles and the per-power-of-two bins a report shows, from a latency histogram.
 #pragma once
+
+#include <vector>
 
 #include "core/stats/latency_histogram.h"
 #include "stress/stress_result.h"
@@ -12,6 +14,13 @@ inline Latency summarize(const stats::LatencyHistogram& h) {
                  .p99 = h.percentile(0.99),
                  .p999 = h.percentile(0.999),
                  .max = h.max()};
+}
+
+// The histogram per power of two, for the report's chart.
+inline std::vector<LatencyBin> latency_bins(const stats::LatencyHistogram& h) {
+  std::vector<LatencyBin> out;
+  for (const auto& b : h.coarse_bins()) out.push_back(LatencyBin{.upper_ns = b.upper, .count = b.count});
+  return out;
 }
 
 }  // namespace shmh::stress

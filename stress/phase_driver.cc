@@ -146,9 +146,12 @@ class Driver final : public PeerControl {
                                       .phase = env_.phase.name,
                                       .detail = describe(end.id) + " (pid " + std::to_string(end.pid) + ") " +
                                                 end.exit.describe() +
-                                                (where.empty() ? "" : "; peers mapped the channel at " + where)});
+                                                (where.empty() ? "" : "; peers mapped the channel at " + where),
+                                      .t_s = ended_at_});
     }
     out_.seconds = seconds_since(start_);
+    timeline_.close(point(out_.seconds));
+    out_.timeline = timeline_.take();
     out_.runner_rss_anon_kib = rss_anon_kib();
     if (env_.options.mode == PeerMode::kProcesses) {
       for (std::uint32_t i = 0; i < board_.writers(); ++i)
@@ -162,20 +165,42 @@ class Driver final : public PeerControl {
  private:
   // --fail-fast: a peer has reported a problem (what will be the phase's finding): stop sending,
   // drain and audit as at the end of the phase, so the finding is accounted like any other.
-  [[nodiscard]] bool fail_fast_now() const {
-    if (!env_.options.fail_fast) return false;
-    for (std::uint32_t i = 0; i < board_.writers(); ++i)
-      if (board_.writer(i).first_problem_set.load() != 0) return true;
-    for (std::uint32_t i = 0; i < board_.readers(); ++i)
-      if (board_.reader(i).first_problem_set.load() != 0) return true;
-    return false;
+  [[nodiscard]] bool fail_fast_now() const { return env_.options.fail_fast && out_.first_problem_t_s >= 0; }
+
+  [[nodiscard]] std::vector<PeerStat> peer_stats() const {
+    std::vector<PeerStat> out;
+    auto add = [&](PeerId id) {
+      const PeerRecord& rec = board_.record(id.role, id.index);
+      out.push_back(PeerStat{.peer = describe(id),
+                             .pid = rec.pid.load(std::memory_order_relaxed),
+                             .incarnation = rec.incarnation.load(std::memory_order_relaxed),
+                             .progress = rec.progress.load(std::memory_order_relaxed),
+                             .doing = doing(id)});
+    };
+    for (std::uint32_t i = 0; i < board_.writers(); ++i) add({Role::kWriter, i});
+    for (std::uint32_t i = 0; i < board_.readers(); ++i) add({Role::kReader, i});
+    return out;
+  }
+
+  // Notes when a peer first reported a problem (the time the report marks the phase's findings at).
+  void watch_problems() {
+    if (out_.first_problem_t_s >= 0) return;
+    bool any = false;
+    for (std::uint32_t i = 0; i < board_.writers() && !any; ++i) any = board_.writer(i).first_problem_set.load() != 0;
+    for (std::uint32_t i = 0; i < board_.readers() && !any; ++i) any = board_.reader(i).first_problem_set.load() != 0;
+    if (any) out_.first_problem_t_s = seconds_since(start_);
+  }
+
+  [[nodiscard]] TimelinePoint point(double t_s) const {
+    return TimelinePoint{.t_s = t_s, .operations = board_.total_progress(), .kills = out_.kills, .pauses = out_.pauses};
   }
 
   void start_peer(PeerId id) {
     if (auto s = group_.start(id); !s) {
       out_.findings.push_back(Finding{.kind = FindingKind::kSetup,
                                       .phase = env_.phase.name,
-                                      .detail = "cannot start " + describe(id) + ": " + s.error().message()});
+                                      .detail = "cannot start " + describe(id) + ": " + s.error().message(),
+                                      .t_s = seconds_since(start_)});
       ended_ = true;
     }
   }
@@ -194,10 +219,13 @@ class Driver final : public PeerControl {
     // of waiting the watchdog out.
     if (!group_.ends().empty()) {
       ended_ = true;
+      ended_at_ = seconds_since(start_);
       return;
     }
     resume(now);
     watch_peers(now);
+    watch_problems();
+    timeline_.offer(point(std::chrono::duration<double>(now - start_).count()));
     const std::uint64_t progress = board_.total_progress();
     // A paused peer may hold what everyone else waits for: no progress then is the pause's doing,
     // not a stall. The watchdog's clock starts again once every pause has ended.
@@ -229,6 +257,7 @@ class Driver final : public PeerControl {
       for (std::uint32_t i = 0; i < board_.readers(); ++i) snap.bytes += board_.reader(i).bytes.load();
       snap.kills = out_.kills;
       snap.findings = out_.findings.size();
+      if (env_.observer.wants_peers()) snap.peers = peer_stats();
       env_.observer.progress(snap);
     }
   }
@@ -361,12 +390,14 @@ class Driver final : public PeerControl {
                             format_seconds(idle) + " since (" + std::to_string(out_.kills) +
                             " kill(s) in the phase); stuck: " + stuck +
                             ". A channel not built to survive a peer's death: declare SHMH_CHANNEL_NOT_CRASH_TOLERANT "
-                            "or pass --no-kill"});
+                            "or pass --no-kill",
+                  .t_s = std::chrono::duration<double>(now - start_).count()});
       return;
     }
     out_.findings.push_back(Finding{.kind = FindingKind::kStall,
                                     .phase = env_.phase.name,
-                                    .detail = "no progress for " + format_seconds(idle) + ": " + stuck});
+                                    .detail = "no progress for " + format_seconds(idle) + ": " + stuck,
+                                    .t_s = std::chrono::duration<double>(now - start_).count()});
   }
 
   PeerGroup& group_;
@@ -376,7 +407,9 @@ class Driver final : public PeerControl {
   std::vector<std::unique_ptr<Perturber>> perturbers_;
   std::vector<Paused> paused_;
   DriveOutcome out_;
+  PhaseTimeline timeline_;
   bool ended_ = false;
+  double ended_at_ = -1;     // when a peer's own death ended the phase
   std::vector<Kill> kills_;  // in order
   Clock::time_point start_, last_progress_at_, last_report_;
   std::uint64_t last_progress_ = 0;
@@ -397,6 +430,8 @@ void take_drive(DriveOutcome& drive, PhaseOutcome& out) {
   out.result.pauses = drive.pauses;
   out.result.runner_rss_anon_kib = drive.runner_rss_anon_kib;
   out.result.peers_rss_anon_kib = drive.peers_rss_anon_kib;
+  out.result.timeline = std::move(drive.timeline);
+  out.result.events = drive.events;  // copied: attach_history reads them after this
 }
 
 DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config) {

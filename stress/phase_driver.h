@@ -17,6 +17,7 @@
 
 #include "stress/peer_board.h"
 #include "stress/peer_group.h"
+#include "stress/phase_timeline.h"
 #include "stress/workload.h"
 
 namespace shmh::stress {
@@ -47,10 +48,12 @@ struct DriveOutcome {
   // What each peer was doing when the phase ended (writers, then readers): "inside send of seq 17",
   // "in verify", "finished".
   std::vector<std::string> doing;
+  std::vector<TimelinePoint> timeline;  // progress, kills and pauses every 100 ms (phase_timeline.h)
+  double first_problem_t_s = -1;        // when the driver first saw a peer report a problem; -1: none
 };
 
 // Moves what the driver measured into a workload's outcome: interrupted, the findings, and the
-// result's times, kills, restarts and memory; marks the phase as run.
+// result's times, kills, restarts, memory, timeline and events; marks the phase as run.
 void take_drive(DriveOutcome& drive, PhaseOutcome& out);
 
 // Runs the phase: every writer and reader of `board` is started through `group`.

@@ -281,6 +281,7 @@ void run_phases(const StressOptions& options, const std::vector<Phase>& phases, 
       break;
     }
     latency.merge(out.histogram);
+    out.result.latency_bins = latency_bins(out.histogram);
     result.phases.push_back(out.result);
     for (auto& f : out.findings) result.findings.push_back(std::move(f));
     result.interrupted = out.interrupted;

@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "stress/finding.h"
+#include "stress/phase_timeline.h"
 #include "stress/stress_options.h"
 
 namespace shmh::stress {
@@ -34,6 +35,12 @@ struct Latency {
   std::uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;  // ns; upper bounds within 6.25%
 };
 
+// Messages whose latency was at most `upper_ns` and above the previous bin's (powers of two).
+struct LatencyBin {
+  std::uint64_t upper_ns = 0;
+  std::uint64_t count = 0;
+};
+
 struct PhaseResult {
   Phase phase;
   bool ran = false;
@@ -54,6 +61,11 @@ struct PhaseResult {
   // threads, which share the runner's).
   std::uint64_t runner_rss_anon_kib = 0;
   std::uint64_t peers_rss_anon_kib = 0;
+  // For the HTML report's charts: progress every 100 ms, the latency histogram per power of two,
+  // and the driver's last kills and pauses (at most 64, with their times).
+  std::vector<TimelinePoint> timeline;
+  std::vector<LatencyBin> latency_bins;
+  std::vector<PhaseEvent> events;
 
   // Received per second and payload bytes per second, over the active time (0 when none).
   [[nodiscard]] double per_s() const;

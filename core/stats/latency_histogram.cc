@@ -53,6 +53,24 @@ std::uint64_t LatencyHistogram::percentile(double q) const noexcept {
   return max_;
 }
 
+std::vector<LatencyHistogram::Bin> LatencyHistogram::coarse_bins() const {
+  std::vector<Bin> bins;
+  std::size_t first = 0;
+  std::size_t last = 0;  // one past the last non-empty bin
+  for (int group = 0; group < kBuckets / kSub; ++group) {
+    Bin bin{.upper = bucket_upper((group * kSub) + kSub - 1), .count = 0};
+    const auto base = static_cast<std::size_t>(group) * kSub;
+    for (std::size_t sub = 0; sub < kSub; ++sub) bin.count += counts_[base + sub];
+    if (bin.count != 0) {
+      if (last == 0) first = bins.size();
+      last = bins.size() + 1;
+    }
+    bins.push_back(bin);
+  }
+  if (last == 0) return {};
+  return {bins.begin() + static_cast<std::ptrdiff_t>(first), bins.begin() + static_cast<std::ptrdiff_t>(last)};
+}
+
 namespace {
 
 void put(std::vector<std::byte>& out, std::uint64_t v) {

@@ -37,6 +37,14 @@ class LatencyHistogram {
   // max(): 0 when empty. q is clamped to [0, 1].
   [[nodiscard]] std::uint64_t percentile(double q) const noexcept;
 
+  // Counts per power of two (values in [2^k, 2^(k+1)), the first bin [0, 16)): `upper` is the bin's
+  // largest value. From the first non-empty bin to the last; empty when nothing was recorded.
+  struct Bin {
+    std::uint64_t upper = 0;
+    std::uint64_t count = 0;
+  };
+  [[nodiscard]] std::vector<Bin> coarse_bins() const;
+
   // Little-endian: count, min, max, then the kBuckets counters.
   [[nodiscard]] std::vector<std::byte> to_bytes() const;
   // Refuses a wrong size, counters that do not add up to the count, a min above the max, and

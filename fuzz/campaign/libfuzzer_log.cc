@@ -1,6 +1,7 @@
 #include "fuzz/campaign/libfuzzer_log.h"
 
 #include <cctype>
+#include <cmath>
 #include <sstream>
 #include <vector>
 
@@ -45,6 +46,34 @@ std::string normalise(const std::string& line) {
   return out;
 }
 
+// A status line as a sample; `s` holds the numbers parse_libfuzzer_log already read from it.
+FuzzSample sample_of(const std::string& line, const FuzzStats& s) {
+  FuzzSample x{.t_s = 0, .execs = s.execs, .coverage = s.coverage, .features = s.features, .corpus = 0, .crashes = 0};
+  number_after(line, "corp", &x.corpus);
+  std::uint64_t seconds = 0;
+  if (number_after(line, " time", &seconds)) {  // not "oom/timeout" nor "dft_time"
+    x.t_s = static_cast<double>(seconds);
+  } else if (s.exec_per_s > 0) {
+    x.t_s = static_cast<double>(s.execs) / static_cast<double>(s.exec_per_s);
+  }
+  // "oom/timeout/crash: 0/1/2"
+  if (auto at = line.find("oom/timeout/crash:"); at != std::string::npos) {
+    at += 18;
+    while (at < line.size() && line[at] == ' ') ++at;
+    std::uint64_t part = 0;
+    for (; at < line.size() && (std::isdigit(static_cast<unsigned char>(line[at])) != 0 || line[at] == '/'); ++at) {
+      if (line[at] == '/') {
+        x.crashes += part;
+        part = 0;
+      } else {
+        part = part * 10 + static_cast<std::uint64_t>(line[at] - '0');
+      }
+    }
+    x.crashes += part;
+  }
+  return x;
+}
+
 }  // namespace
 
 FuzzStats parse_libfuzzer_log(const std::string& log) {
@@ -58,6 +87,16 @@ FuzzStats parse_libfuzzer_log(const std::string& log) {
     number_after(line, "cov", &s.coverage);
     number_after(line, "ft", &s.features);
     number_after(line, "exec/s", &s.exec_per_s);
+    s.series.push_back(sample_of(line, s));
+  }
+  if (s.series.size() > FuzzStats::kMaxSamples) {
+    // Evenly thinned, the last one kept.
+    std::vector<FuzzSample> thin;
+    const double step = static_cast<double>(s.series.size() - 1) / static_cast<double>(FuzzStats::kMaxSamples - 1);
+    for (std::size_t i = 0; i < FuzzStats::kMaxSamples; ++i) {
+      thin.push_back(s.series[static_cast<std::size_t>(std::lround(static_cast<double>(i) * step))]);
+    }
+    s.series = std::move(thin);
   }
   return s;
 }

@@ -19,49 +19,16 @@
 #include "core/segment/posix_segment.h"
 #include "core/segment/sysv_segment.h"
 #include "core/sys/sys.h"
+#include "report/stat_file.h"
 #include "tests/support/test_support.h"
 
 namespace shmh {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using CliRun = test::ProgramRun;
 
-// Runs shmharness with `args`, capturing both streams (small outputs: read after exit).
-CliRun shmharness(const std::vector<std::string>& args) {
-  CliRun run;
-  auto out = sys::pipe();
-  auto err = sys::pipe();
-  if (!out || !err) return run;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out->write, 1);
-    ::dup2(err->write, 2);
-    std::vector<char*> argv{const_cast<char*>(SHMH_CLI_PATH)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(SHMH_CLI_PATH, argv.data());
-    ::_exit(127);
-  }
-  sys::close(out->write);
-  sys::close(err->write);
-  auto drain = [](int fd, std::string& into) {
-    char buf[4096];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) into.append(buf, static_cast<std::size_t>(n));
-  };
-  drain(out->read, run.out);
-  drain(err->read, run.err);
-  sys::close(out->read);
-  sys::close(err->read);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return run;
-}
+// Runs shmharness with `args`, capturing both streams.
+CliRun shmharness(const std::vector<std::string>& args) { return test::run_program(SHMH_CLI_PATH, args); }
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -78,6 +45,7 @@ TEST_P(BadArguments, ExitTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadArguments,
     ::testing::Values(
+        std::vector<std::string>{"stress", "--repeat", "2", "--html", "/tmp/shmh-never.html"},
         std::vector<std::string>{}, std::vector<std::string>{"frobnicate"}, std::vector<std::string>{"--bogus"},
         std::vector<std::string>{"smoke", "--size", "0"}, std::vector<std::string>{"smoke", "--size", "lots"},
         std::vector<std::string>{"smoke", "--size", "99999999999T"},
@@ -368,6 +336,21 @@ std::vector<std::string> words_of(const std::string& command) {
   return words;
 }
 
+// --html without Chart.js is refused before anything runs, in every command that draws one.
+TEST(CliHtml, MissingChartJsIsOneLineBeforeTheRun) {
+  ASSERT_EQ(::setenv("SHMH_CHARTJS", "/nonexistent/chart.min.js", 1), 0);  // NOLINT(concurrency-mt-unsafe)
+  const std::string html = "/tmp/shmh-cli-html-" + std::to_string(::getpid()) + ".html";
+  for (const auto& args : std::vector<std::vector<std::string>>{{"stress", "--duration", "10m", "--html", html},
+                                                                {"limits", "--html", html}}) {
+    const CliRun r = shmharness(args);
+    EXPECT_EQ(r.code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_EQ(lines(r.err), 1U) << r.err;
+    EXPECT_NE(r.err.find("apt-get install libjs-chart.js"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(html));
+  }
+  ASSERT_EQ(::unsetenv("SHMH_CHARTJS"), 0);  // NOLINT(concurrency-mt-unsafe)
+}
+
 TEST(CliStress, FailFastEndsTheRunAtTheFirstFindingAndSaysWhatDidNotRun) {
   // broken "corrupt" damages every 500th message of a writer: the first phase finds it.
   const CliRun r = shmharness({"stress", "--channel", broken_plugin("corrupt"), "--messages", "1000", "--seed", "7",
@@ -587,6 +570,68 @@ TEST(CliStress, SigkillOfTheWholeRunLeaksNothing) {
     }
     EXPECT_EQ(shm_objects(), before) << (sandbox ? "sandboxed" : "tagged, after clean");
   }
+}
+
+// Polls the stat file until a snapshot of the running run shows every peer with some progress.
+// No time bound: the condition ends it (or the run ending first).
+bool wait_for_live_stat(pid_t pid, const std::string& path) {
+  for (;;) {
+    if (auto text = sys::read_file(path)) {
+      if (auto snap = parse_stat_file(*text);
+          snap && snap->state == "running" && snap->progress.operations > 0 && !snap->progress.peers.empty()) {
+        return true;
+      }
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    ::usleep(1000);  // polling a condition, not waiting for time
+  }
+}
+
+TEST(CliStat, ShowsALiveRunsPeersThenItsVerdict) {
+  const std::string stat = ::testing::TempDir() + "/live.stat";
+  const std::string out = ::testing::TempDir() + "/live.txt";
+  ::unlink(stat.c_str());
+  const pid_t pid = start_stress({"--duration", "10m", "--stat-file", stat}, out);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_for_live_stat(pid, stat));
+  const CliRun live = shmharness({"stat", stat});
+  EXPECT_EQ(live.code, 0) << live.err;
+  EXPECT_NE(live.out.find("running: pid " + std::to_string(pid)), std::string::npos) << live.out;
+  for (const char* word : {"PEER", "writer 0", "reader 0", "OPERATIONS", "phase 1/8 1w1r"}) {
+    EXPECT_NE(live.out.find(word), std::string::npos) << word << " in\n" << live.out;
+  }
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const CliRun ended = shmharness({"stat", "--follow", stat});
+  EXPECT_EQ(ended.code, 0) << ended.err;
+  EXPECT_NE(ended.out.find("run ended: verdict interrupted"), std::string::npos) << ended.out;
+  EXPECT_FALSE(std::filesystem::exists(stat + ".tmp"));
+}
+
+TEST(CliStat, ARunKilledWithoutEndingIsSaidSoAndBadFilesAreRefused) {
+  const std::string stat = ::testing::TempDir() + "/killed.stat";
+  const std::string out = ::testing::TempDir() + "/killed-stat.txt";
+  ::unlink(stat.c_str());
+  const pid_t pid = start_stress({"--duration", "10m", "--stat-file", stat}, out);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_for_live_stat(pid, stat));
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const CliRun gone = shmharness({"stat", "--follow", stat});
+  EXPECT_EQ(gone.code, 2) << gone.out << gone.err;
+  EXPECT_NE(gone.out.find("run gone without ending: runner pid " + std::to_string(pid)), std::string::npos) << gone.out;
+
+  for (const std::string& bad : {std::string("/nonexistent/x.stat"), std::string(SHMH_SOURCE_DIR) + "/README.md"}) {
+    const CliRun r = shmharness({"stat", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_EQ(lines(r.err), 1U) << r.err;
+  }
+  const CliRun unwritable = shmharness({"stress", "--stat-file", "/nonexistent/dir/x.stat", "--duration", "10m"});
+  EXPECT_EQ(unwritable.code, 2) << unwritable.out << unwritable.err;
+  EXPECT_NE(unwritable.err.find("--stat-file"), std::string::npos) << unwritable.err;
 }
 
 TEST(CliLimits, ReportAndMetRequirementsExitZero) {

@@ -30,6 +30,35 @@ TEST(LibFuzzerLog, ForkStatusLines) {
   EXPECT_EQ(s.exec_per_s, 120204U);
 }
 
+TEST(LibFuzzerLog, EveryStatusLineIsASample) {
+  const FuzzStats s = parse_libfuzzer_log(
+      "#2\tINITED cov: 10 ft: 11 corp: 3/30b exec/s: 0 rss: 30Mb\n"
+      "#32768\tpulse  cov: 1186 ft: 3952 corp: 448/7521b lim: 33 exec/s: 2048 rss: 371Mb\n"
+      "#1625448: cov: 1200 ft: 4000 corp: 460 exec/s 120204 oom/timeout/crash: 1/0/12 time: 14s job: 4 dft_time: 3\n");
+  ASSERT_EQ(s.series.size(), 3U);
+  EXPECT_EQ(s.series[0].t_s, 0.0);
+  EXPECT_EQ(s.series[0].corpus, 3U);
+  EXPECT_EQ(s.series[1].t_s, 16.0);  // no time on a plain line: executions ÷ exec/s
+  EXPECT_EQ(s.series[1].coverage, 1186U);
+  EXPECT_EQ(s.series[1].corpus, 448U);
+  EXPECT_EQ(s.series[2].t_s, 14.0);  // -fork's own clock ("time: 14s", not "dft_time" nor "timeout")
+  EXPECT_EQ(s.series[2].execs, 1625448U);
+  EXPECT_EQ(s.series[2].crashes, 13U);
+}
+
+TEST(LibFuzzerLog, LongLogsAreThinnedToTheCapKeepingTheLast) {
+  std::string log;
+  for (int i = 1; i <= 5000; ++i) {
+    log += "#" + std::to_string(i * 100) + ": cov: " + std::to_string(i) +
+           " ft: 1 corp: 1 exec/s 1 time: " + std::to_string(i) + "s\n";
+  }
+  const FuzzStats s = parse_libfuzzer_log(log);
+  ASSERT_EQ(s.series.size(), FuzzStats::kMaxSamples);
+  EXPECT_EQ(s.series.front().coverage, 1U);
+  EXPECT_EQ(s.series.back().coverage, 5000U);
+  for (std::size_t i = 1; i < s.series.size(); ++i) EXPECT_GT(s.series[i].t_s, s.series[i - 1].t_s);
+}
+
 TEST(LibFuzzerLog, NoStatusLineMeansTheFuzzerDidNotRun) {
   EXPECT_FALSE(parse_libfuzzer_log("sysv_api: cannot enter a sandbox\n").found_status);
 }

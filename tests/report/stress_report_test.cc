@@ -58,6 +58,10 @@ stress::StressResult fixed_result(bool with_finding) {
   b.active_seconds = 1.0;
   b.kills = 3;
   b.restarts = 3;
+  b.timeline = {{.t_s = 0.1, .operations = 100, .kills = 0, .pauses = 0},
+                {.t_s = 0.2, .operations = 250, .kills = 1, .pauses = 0}};
+  b.latency_bins = {{.upper_ns = 2047, .count = 400}, {.upper_ns = 4095, .count = 99}};
+  b.events = {{.t_s = 0.15, .what = "writer 1 (pid 42) killed inside send of seq 9; restarted as incarnation 1"}};
   b.counts = {.sent = 500,
               .received = 499,
               .lost = with_finding ? 1U : 0U,

@@ -87,13 +87,23 @@ std::string dump(const Finding& f) {
   return out;
 }
 
-// Every snapshot a reader took at its first problem holds the send of the message it was about.
+// Every snapshot a reader took at its first problem holds the send of the message it was about —
+// whenever the writer's recorder still held it when the reader could copy it. A reader preempted
+// between its recv and its check (a loaded CI machine), while the other reader kept the writer
+// going, finds the writer more than the recorder's 128 entries past: then every send in the copy is
+// later than the message, and the excerpt is the writer's latest operations. A copy that reaches
+// back to the message but lacks its send is a recorder bug, and fails.
 void expect_snapshots_hold_the_send(const Finding& f) {
   std::size_t snapshots = 0;
   for (const auto& h : f.history) {
     if (!h.now.empty() || h.around == kUnknownSeq) continue;
     ++snapshots;
-    EXPECT_TRUE(holds(h, PeerOp::kSend, h.around)) << "the send of seq " << h.around << " is not in " << dump(f);
+    const auto writer = number_after(h.peer, "writer ");
+    bool moved_past = !h.last.empty() && writer.has_value();
+    for (const auto& e : h.last)
+      moved_past = moved_past && e.writer == *writer && e.seq != kUnknownSeq && e.seq > h.around;
+    EXPECT_TRUE(holds(h, PeerOp::kSend, h.around) || moved_past)
+        << "the send of seq " << h.around << " is not in " << dump(f);
   }
   EXPECT_GT(snapshots, 0U) << "no reader copied the writer's history at its first problem: " << dump(f);
 }

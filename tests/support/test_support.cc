@@ -1,10 +1,13 @@
 #include "tests/support/test_support.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <sstream>
 
@@ -94,6 +97,53 @@ std::uint64_t meminfo_shmem_bytes() {
     std::getline(in, unit);
   }
   return 0;
+}
+
+ProgramRun run_program(const std::string& path, const std::vector<std::string>& args) {
+  ProgramRun run;
+  auto out = sys::pipe();
+  auto err = sys::pipe();
+  if (!out || !err) return run;
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out->write, 1);
+    ::dup2(err->write, 2);
+    ::execv(path.c_str(), argv.data());
+    ::_exit(127);
+  }
+  sys::close(out->write);
+  sys::close(err->write);
+  // Both pipes drained as they fill: a chatty stderr must not block the program on a full pipe.
+  pollfd fds[2] = {{.fd = out->read, .events = POLLIN, .revents = 0},
+                   {.fd = err->read, .events = POLLIN, .revents = 0}};
+  std::string* into[2] = {&run.out, &run.err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        into[i]->append(buf, static_cast<std::size_t>(n));
+      } else {
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  sys::close(out->read);
+  sys::close(err->read);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
 }
 
 }  // namespace shmh::test

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/process/child_process.h"
 #include "core/result.h"
@@ -100,6 +101,16 @@ class ScopedDevShmSize {
 // call (a futex, a read), not merely about to make it. No time bound: the condition ends the wait
 // (ctest's timeout bounds a process that never blocks). Returns at once if the process is gone.
 void wait_until_sleeping(pid_t pid);
+
+// What a program printed and how it ended (code 128 + signal when killed).
+struct ProgramRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `path` with `args`, capturing stdout and stderr (read after it closes them).
+ProgramRun run_program(const std::string& path, const std::vector<std::string>& args);
 
 // Shmem from /proc/meminfo in bytes: memory held by shm segments, tmpfs and memfds machine-wide.
 std::uint64_t meminfo_shmem_bytes();

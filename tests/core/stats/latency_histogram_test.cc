@@ -117,5 +117,23 @@ TEST(LatencyHistogram, WireRefusesWhatIsNotAHistogram) {
   EXPECT_FALSE(LatencyHistogram::from_bytes(overflow).ok());
 }
 
+TEST(LatencyHistogram, CoarseBinsArePowersOfTwoFromFirstToLastNonEmpty) {
+  LatencyHistogram h;
+  EXPECT_TRUE(h.coarse_bins().empty());
+  h.record(100);   // [64, 128)
+  h.record(120);   // [64, 128)
+  h.record(5000);  // [4096, 8192)
+  const auto bins = h.coarse_bins();
+  ASSERT_EQ(bins.size(), 7U);  // 127, 255, 511, 1023, 2047, 4095, 8191
+  EXPECT_EQ(bins.front().upper, 127U);
+  EXPECT_EQ(bins.front().count, 2U);
+  EXPECT_EQ(bins.back().upper, 8191U);
+  EXPECT_EQ(bins.back().count, 1U);
+  std::uint64_t total = 0;
+  for (const auto& b : bins) total += b.count;
+  EXPECT_EQ(total, h.count());
+  for (std::size_t i = 1; i + 1 < bins.size(); ++i) EXPECT_EQ(bins[i].count, 0U) << i;
+}
+
 }  // namespace
 }  // namespace shmh::stats
