@@ -48,6 +48,10 @@ if (full.length > 0) {
     options: {indexAxis: 'y', scales: {x: {min: 0, max: 100, title: {display: true, text: '% of the limit in use'}}},
       plugins: {title: {display: true, text: 'how full each limit is'}}}});
 }
+if (R.traps && R.traps.length > 0) {
+  app.appendChild(el('h2', {}, 'Traps'));
+  app.appendChild(el('ul', {id: 'traps'}, R.traps.map(t => el('li', {class: 'fail'}, t))));
+}
 if (R.container_hints && R.container_hints.length > 0) {
   app.appendChild(el('h2', {}, 'Container hints'));
   app.appendChild(el('ul', {}, R.container_hints.map(h => el('li', {}, h))));

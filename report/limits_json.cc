@@ -43,6 +43,10 @@ json limits_json(const LimitsOutcome& o) {
                 {"sysv_pages", s.sysv_pages_used},
                 {"dev_shm_used", s.dev_shm_size - s.dev_shm_free}};
   j["container_hints"] = s.container_hints;
+  j["remove_ipc"] = {{"logind", s.remove_ipc.logind},           {"enabled", s.remove_ipc.enabled},
+                     {"source", s.remove_ipc.source},           {"uid", s.remove_ipc.uid},
+                     {"sys_uid_max", s.remove_ipc.sys_uid_max}, {"applies", s.remove_ipc.applies()}};
+  j["traps"] = s.traps;
   j["requirements"] = json::array();
   for (const auto& r : o.requirements) {
     j["requirements"].push_back({{"item", std::string(to_string(r.requirement.item))},

@@ -59,6 +59,7 @@ std::string render_limits_text(const LimitsOutcome& o) {
   }
   out += row("available memory", format_bytes(s.mem_available), "-", "-", "MemAvailable");
   for (const auto& hint : s.container_hints) out += "  hint: looks like a container: " + hint + "\n";
+  for (const auto& trap : s.traps) out += "  trap: " + trap + "\n";
 
   if (!o.requirements.empty()) {
     out += "\nRequirements\n";

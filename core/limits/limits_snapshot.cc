@@ -166,6 +166,16 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   if (!s.cgroup_path.empty() && s.cgroup_path != "/" && s.cgroup_memory_max) {
     s.container_hints.push_back("a memory limit applies to cgroup " + s.cgroup_path);
   }
+  s.remove_ipc = read_remove_ipc(src.root, src.uid.value_or(static_cast<std::uint32_t>(::getuid())));
+  if (s.remove_ipc.applies()) {
+    const std::string uid = std::to_string(s.remove_ipc.uid);
+    s.traps.push_back("systemd-logind removes uid " + uid +
+                      "'s System V segments and POSIX shm objects when its last session ends (RemoveIPC=yes from " +
+                      s.remove_ipc.source + "; uid " + uid + " > SYS_UID_MAX " +
+                      std::to_string(s.remove_ipc.sys_uid_max) +
+                      "): run the service as a system user, or set RemoveIPC=no in "
+                      "/etc/systemd/logind.conf.d/shm.conf and restart systemd-logind");
+  }
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/limits/remove_ipc.h"
 #include "core/result.h"
 
 namespace shmh {
@@ -50,6 +51,10 @@ struct LimitsSnapshot {
   // Why this looks like a container, if it does ("/.dockerenv exists", "/dev/shm is exactly
   // 64 MiB, Docker's default").
   std::vector<std::string> container_hints;
+  // systemd-logind's RemoveIPC for the running user (remove_ipc.h), and the traps it and the
+  // environment set for shared memory that must outlive a login session, each with what to do.
+  RemoveIpc remove_ipc;
+  std::vector<std::string> traps;
 };
 
 // Where read_limits looks; tests point these at fixtures, the CLI uses the defaults.
@@ -57,7 +62,8 @@ struct LimitsSources {
   std::string proc = "/proc";
   std::string dev_shm = "/dev/shm";
   std::string cgroup_root = "/sys/fs/cgroup";
-  std::string root = "/";  // for container marker files
+  std::string root = "/";            // for container marker files, logind.conf, login.defs, /run/systemd
+  std::optional<std::uint32_t> uid;  // whose RemoveIPC applies (default: getuid())
 };
 
 // Reads everything. Fails (naming the file) only when a source every Linux has is unreadable
