@@ -8,6 +8,7 @@
 #include "cli/chart_js.h"
 #include "cli/report_output.h"
 #include "core/limits/limits_check.h"
+#include "core/limits/sysctl_fix.h"
 #include "core/sys/sys.h"
 #include "core/units.h"
 #include "report/limits_html.h"
@@ -45,6 +46,8 @@ void setup_limits(CLI::App& app, Runner& runner) {
   sub->add_option("--html", options->html,
                   "Write a self-contained HTML report to FILE: the checks (failing first) and a chart of how full each "
                   "limit is (needs libjs-chart.js)");
+  sub->add_option("--fix-file", options->fix_file,
+                  "Write the fix as a sysctl.d drop-in to FILE (raises, never lowers; other steps as comments)");
   sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
   sub->callback([options, &runner] { runner = [options] { return run_limits_command(*options); }; });
 }
@@ -73,6 +76,9 @@ Outcome run_limits_command(const LimitsOptions& options) {
   if (options.probe && request.requirements.empty()) {
     return usage_error("--probe needs requirements (--require or --profile) to prove");
   }
+  if (!options.fix_file.empty() && request.requirements.empty()) {
+    return usage_error("--fix-file needs requirements (--require or --profile) to fix");
+  }
   auto max_bytes = parse_size(options.max_bytes);
   if (!max_bytes) return usage_error("--max-bytes: " + max_bytes.error().detail);
   request.probe = options.probe;
@@ -98,12 +104,27 @@ Outcome run_limits_command(const LimitsOptions& options) {
   auto outcome = run_limits(request);
   if (!outcome) return usage_error(outcome.error().message());
 
-  const ReportOutput out("limits", {options.json, options.html});
+  const ReportOutput out("limits", {options.json, options.html, options.fix_file});
   const bool json_written = out.write(options.json, render_limits_json(*outcome));
   const bool html_written = options.html.empty() || out.write(options.html, render_limits_html(*outcome, chart_js));
-  if (!json_written || !html_written) return Outcome::kError;
+  bool fix_written = true;
+  std::string fix_line;
+  if (!options.fix_file.empty()) {
+    std::string wanted;
+    for (const auto& r : request.requirements) {
+      wanted += (wanted.empty() ? "" : ",") + std::string(to_string(r.item)) + "=" + std::to_string(r.value);
+    }
+    const SysctlFix fix = plan_sysctl_fix(outcome->snapshot, outcome->requirements);
+    fix_written = out.write(options.fix_file, render_sysctl_dropin(fix, wanted));
+    if (fix_written && options.fix_file != "-") {
+      fix_line = "fix: wrote " + options.fix_file + " (" + std::to_string(fix.settings.size()) +
+                 " sysctl setting(s) to raise, " + std::to_string(fix.by_hand.size()) + " step(s) by hand)\n";
+    }
+  }
+  if (!json_written || !html_written || !fix_written) return Outcome::kError;
   if (options.json != "-") {
     std::fputs((options.quiet ? render_limits_verdict(*outcome) : render_limits_text(*outcome)).c_str(), out.human());
+    if (!options.quiet) std::fputs(fix_line.c_str(), out.human());
   }
   return outcome->pass() ? Outcome::kPass : Outcome::kFinding;
 }

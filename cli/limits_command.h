@@ -1,6 +1,7 @@
 // `shmharness limits`: report the machine's shared-memory limits, check an application's
 // requirements against them (--require / --profile), and optionally prove them (--probe), test the
-// kernel's enforcement (--selftest) and audit existing objects (--audit).
+// kernel's enforcement (--selftest) and audit existing objects (--audit); --fix-file writes the
+// fix as a sysctl.d drop-in.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,9 +20,10 @@ struct LimitsOptions {
   bool force = false;
   bool selftest = false;
   bool audit = false;
-  std::string json;    // write the JSON report here ("-" = stdout)
-  std::string html;    // write the HTML report here
-  bool quiet = false;  // only the verdict line
+  std::string json;      // write the JSON report here ("-" = stdout)
+  std::string html;      // write the HTML report here
+  std::string fix_file;  // write a sysctl.d drop-in raising what the requirements need
+  bool quiet = false;    // only the verdict line
 };
 
 void setup_limits(CLI::App& app, Runner& runner);

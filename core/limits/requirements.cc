@@ -91,6 +91,12 @@ std::string count_or_bytes(RequirementItem item, std::uint64_t v) {
 std::uint64_t sat_sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
 
 // Applies the cgroup memory headroom to a byte requirement: shm pages are charged to the cgroup.
+// Adds `sysctl -w key=value` to the fix, as text and as a setting.
+void add_sysctl(RequirementResult& r, const std::string& key, std::uint64_t value) {
+  r.fix += std::string(r.fix.empty() ? "" : "; ") + "sysctl -w " + key + "=" + std::to_string(value);
+  r.sysctls.push_back(SysctlSetting{.key = key, .value = value});
+}
+
 void apply_cgroup(const LimitsSnapshot& s, RequirementResult& r) {
   const auto head = cgroup_headroom(s);
   if (!head || *head >= r.available) return;
@@ -159,16 +165,16 @@ std::vector<RequirementResult> evaluate(const LimitsSnapshot& s, const std::vect
         r.reason =
             "kernel.shmmni = " + std::to_string(s.shmmni) + " with " + std::to_string(s.sysv_segments_used) + " in use";
         if (need > r.available) {
-          r.fix = "sysctl -w kernel.shmmni=" + std::to_string(s.sysv_segments_used + need);
+          add_sysctl(r, "kernel.shmmni", s.sysv_segments_used + need);
         }
         break;
       case RequirementItem::kSegmentSize: {
         r.available = std::min(s.shmmax, s.shmall > UINT64_MAX / s.page_size ? UINT64_MAX : s.shmall * s.page_size);
         r.reason = "kernel.shmmax = " + std::to_string(s.shmmax) + " bytes";
-        if (need > s.shmmax) r.fix = "sysctl -w kernel.shmmax=" + std::to_string(need);
+        if (need > s.shmmax) add_sysctl(r, "kernel.shmmax", need);
         const std::uint64_t pages = (need + s.page_size - 1) / s.page_size;
         if (pages > s.shmall) {
-          r.fix += std::string(r.fix.empty() ? "" : "; ") + "sysctl -w kernel.shmall=" + std::to_string(pages);
+          add_sysctl(r, "kernel.shmall", pages);
           r.reason += ", kernel.shmall = " + std::to_string(s.shmall) + " pages";
         }
         apply_cgroup(s, r);
@@ -180,7 +186,7 @@ std::vector<RequirementResult> evaluate(const LimitsSnapshot& s, const std::vect
         r.reason = "kernel.shmall = " + std::to_string(s.shmall) + " pages of " + format_bytes(s.page_size) + " with " +
                    std::to_string(s.sysv_pages_used) + " in use";  // raw numbers: what sysctl shows
         const std::uint64_t pages = (need + s.page_size - 1) / s.page_size;
-        if (pages > free_pages) r.fix = "sysctl -w kernel.shmall=" + std::to_string(s.sysv_pages_used + pages);
+        if (pages > free_pages) add_sysctl(r, "kernel.shmall", s.sysv_pages_used + pages);
         apply_cgroup(s, r);
         break;
       }
@@ -219,12 +225,15 @@ std::vector<RequirementResult> evaluate(const LimitsSnapshot& s, const std::vect
         r.reason = std::to_string(s.hugepages_free) + " of " + std::to_string(s.hugepages_total) + " huge pages of " +
                    format_bytes(s.hugepage_size) + " free";
         if (need > s.hugepages_free) {
-          r.fix = "sysctl -w vm.nr_hugepages=" + std::to_string(s.hugepages_total + need - s.hugepages_free);
+          add_sysctl(r, "vm.nr_hugepages", s.hugepages_total + need - s.hugepages_free);
         }
         break;
     }
     r.pass = need <= r.available;
-    if (r.pass) r.fix.clear();
+    if (r.pass) {
+      r.fix.clear();
+      r.sysctls.clear();
+    }
     out.push_back(std::move(r));
   }
   return out;

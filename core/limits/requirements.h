@@ -41,12 +41,19 @@ struct Requirement {
 // Parses a profile's text; errors name the line: "line 3: unknown key 'segmnts' ...".
 [[nodiscard]] Result<std::vector<Requirement>> parse_profile(std::string_view text);
 
+// One sysctl a fix sets: `sysctl -w key=value`.
+struct SysctlSetting {
+  std::string key;  // "kernel.shmmni"
+  std::uint64_t value = 0;
+};
+
 struct RequirementResult {
   Requirement requirement;
   std::uint64_t available = 0;  // in the item's unit; kUnlimited when nothing limits it
   bool pass = false;
-  std::string reason;  // what limits it ("kernel.shmmni = 8 with 3 in use")
-  std::string fix;     // empty when passing
+  std::string reason;                  // what limits it ("kernel.shmmni = 8 with 3 in use")
+  std::string fix;                     // empty when passing; "; "-separated steps
+  std::vector<SysctlSetting> sysctls;  // the fix's sysctl steps, structured (sysctl_fix.h); empty when passing
 };
 
 // Checks each requirement against the snapshot.

@@ -45,6 +45,7 @@ TEST_P(BadArguments, ExitTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadArguments,
     ::testing::Values(
+        std::vector<std::string>{"limits", "--fix-file", "/tmp/shmh-never.conf"},
         std::vector<std::string>{"stress", "--repeat", "2", "--html", "/tmp/shmh-never.html"},
         std::vector<std::string>{}, std::vector<std::string>{"frobnicate"}, std::vector<std::string>{"--bogus"},
         std::vector<std::string>{"smoke", "--size", "0"}, std::vector<std::string>{"smoke", "--size", "lots"},
@@ -632,6 +633,20 @@ TEST(CliStat, ARunKilledWithoutEndingIsSaidSoAndBadFilesAreRefused) {
   const CliRun unwritable = shmharness({"stress", "--stat-file", "/nonexistent/dir/x.stat", "--duration", "10m"});
   EXPECT_EQ(unwritable.code, 2) << unwritable.out << unwritable.err;
   EXPECT_NE(unwritable.err.find("--stat-file"), std::string::npos) << unwritable.err;
+}
+
+TEST(CliLimits, FixFileRaisesWhatIsShortAndSaysTheRest) {
+  const std::string fix = ::testing::TempDir() + "/shm-fix.conf";
+  ::unlink(fix.c_str());
+  // More segments than any machine has room for, and a /dev/shm far beyond it.
+  const CliRun r = shmharness({"limits", "--require", "segments=16000000,posix=1000T", "--fix-file", fix});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("fix: wrote " + fix), std::string::npos) << r.out;
+  std::ifstream in(fix);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\nkernel.shmmni = "), std::string::npos) << text;
+  EXPECT_NE(text.find("#   mount -o remount,size="), std::string::npos) << text;
+  EXPECT_EQ(text.find("kernel.shmmax"), std::string::npos) << "segment size was not asked for:\n" << text;
 }
 
 TEST(CliLimits, ReportAndMetRequirementsExitZero) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/limits/sysctl_fix.h"
+
 namespace shmh {
 namespace {
 
@@ -136,6 +138,52 @@ TEST(Evaluate, NoDevShm) {
   auto r = check(s, RequirementItem::kPosix, 1 << 20);
   EXPECT_FALSE(r.pass);
   EXPECT_NE(r.fix.find("mount -t tmpfs"), std::string::npos);
+}
+
+// The drop-in raises each sysctl to the largest value any unmet requirement needs, never writes
+// one that is already high enough, and lists the other steps once each as comments.
+TEST(SysctlFix, RaisesNeverLowersAndListsTheRestByHand) {
+  LimitsSnapshot s = machine();  // shmmax 1 MiB, shmall 1024 pages (24 used), shmmni 8 (3 used)
+  const auto results = evaluate(s, {{RequirementItem::kSegments, 100},         // shmmni → 103
+                                    {RequirementItem::kSegmentSize, 2 << 20},  // shmmax → 2 MiB; 512 pages < 1024
+                                    {RequirementItem::kTotal, 8 << 20},        // shmall → 24 + 2048
+                                    {RequirementItem::kPosix, 1ULL << 30},     // /dev/shm: by hand
+                                    {RequirementItem::kLocked, 1 << 20},       // memlock: by hand
+                                    {RequirementItem::kHugepages, 1}});        // met: nothing
+  const SysctlFix fix = plan_sysctl_fix(s, results);
+  auto value_of = [&fix](const std::string& key) -> std::int64_t {
+    for (const auto& set : fix.settings) {
+      if (set.key == key) return static_cast<std::int64_t>(set.value);
+    }
+    return -1;
+  };
+  EXPECT_EQ(value_of("kernel.shmmni"), 103);
+  EXPECT_EQ(value_of("kernel.shmmax"), 2 << 20);
+  EXPECT_EQ(value_of("kernel.shmall"), 24 + 2048);  // the larger of what segment-size and total need
+  EXPECT_EQ(value_of("vm.nr_hugepages"), -1);
+  EXPECT_EQ(fix.settings.size(), 3U);
+  ASSERT_EQ(fix.by_hand.size(), 2U);
+  EXPECT_NE(fix.by_hand[0].find("/dev/shm"), std::string::npos) << fix.by_hand[0];
+  EXPECT_NE(fix.by_hand[1].find("memlock"), std::string::npos) << fix.by_hand[1];
+
+  const std::string text = render_sysctl_dropin(fix, "segments=100");
+  EXPECT_NE(text.find("\nkernel.shmmni = 103\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("#   mount -o remount"), std::string::npos) << text;
+
+  // A machine already above what is needed gets no line for it, however the requirement failed.
+  s.shmall = 1'000'000;
+  const auto higher = plan_sysctl_fix(s, evaluate(s, {{RequirementItem::kSegmentSize, 2 << 20}}));
+  ASSERT_EQ(higher.settings.size(), 1U);
+  EXPECT_EQ(higher.settings[0].key, "kernel.shmmax");
+  EXPECT_NE(render_sysctl_dropin(plan_sysctl_fix(s, {}), "").find("No sysctl to raise"), std::string::npos);
+}
+
+TEST(SysctlFix, MoreSegmentsThanIpcMniSaysWhatElseItNeeds) {
+  const LimitsSnapshot s = machine();
+  const SysctlFix fix = plan_sysctl_fix(s, evaluate(s, {{RequirementItem::kSegments, 40000}}));
+  ASSERT_EQ(fix.settings.size(), 1U);
+  ASSERT_EQ(fix.by_hand.size(), 1U);
+  EXPECT_NE(fix.by_hand[0].find("ipcmni_extend"), std::string::npos) << fix.by_hand[0];
 }
 
 }  // namespace
