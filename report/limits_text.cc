@@ -48,8 +48,11 @@ std::string render_limits_text(const LimitsOutcome& o) {
   out += row(
       "locked memory", s.cap_ipc_lock ? "unlimited" : bytes_or_unlimited(s.memlock_soft), "-", "-",
       s.cap_ipc_lock ? "CAP_IPC_LOCK (RLIMIT_MEMLOCK " + bytes_or_unlimited(s.memlock_soft) + ")" : "RLIMIT_MEMLOCK");
-  out += row("huge pages", std::to_string(s.hugepages_total), std::to_string(s.hugepages_total - s.hugepages_free),
-             std::to_string(s.hugepages_free), "vm.nr_hugepages (" + format_bytes(s.hugepage_size) + " each)");
+  out +=
+      row("huge pages", std::to_string(s.hugepages_total), std::to_string(s.hugepages_total - s.hugepages_free),
+          std::to_string(s.hugepages_free),
+          "vm.nr_hugepages (" + format_bytes(s.hugepage_size) + " each" +
+              (s.hugetlb_shm_group != 0 ? "; SHM_HUGETLB for gid " + std::to_string(s.hugetlb_shm_group) : "") + ")");
   if (s.cgroup_memory_max) {
     out += row("cgroup memory", format_bytes(*s.cgroup_memory_max), format_bytes(s.cgroup_memory_current.value_or(0)),
                format_bytes(cgroup_headroom(s).value_or(0)), "memory.max of " + s.cgroup_path);
@@ -58,6 +61,7 @@ std::string render_limits_text(const LimitsOutcome& o) {
                "-", s.cgroup_path.empty() ? "no cgroup v2" : "memory.max of " + s.cgroup_path);
   }
   out += row("available memory", format_bytes(s.mem_available), "-", "-", "MemAvailable");
+  if (!s.thp_shmem.empty()) out += row("THP for shm", s.thp_shmem, "-", "-", "transparent_hugepage/shmem_enabled");
   for (const auto& hint : s.container_hints) out += "  hint: looks like a container: " + hint + "\n";
   for (const auto& trap : s.traps) out += "  trap: " + trap + "\n";
 

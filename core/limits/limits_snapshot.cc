@@ -140,6 +140,12 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   s.hugepages_total = field(*meminfo, "HugePages_Total").value_or(0);
   s.hugepages_free = field(*meminfo, "HugePages_Free").value_or(0);
   s.hugepage_size = field(*meminfo, "Hugepagesize").value_or(0);
+  if (auto group = read_u64(src.proc + "/sys/vm/hugetlb_shm_group")) s.hugetlb_shm_group = *group;
+  if (auto thp = sys::read_file(src.sys + "/kernel/mm/transparent_hugepage/shmem_enabled")) {
+    const auto open = thp->find('[');
+    const auto close = thp->find(']', open);
+    if (open != std::string::npos && close != std::string::npos) s.thp_shmem = thp->substr(open + 1, close - open - 1);
+  }
 
   // cgroup v2: "0::/path" in /proc/self/cgroup.
   if (auto cg = sys::read_file(src.proc + "/self/cgroup")) {
@@ -156,7 +162,17 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   }
 
   std::error_code ec;
-  if (std::filesystem::exists(src.root + ".dockerenv", ec)) s.container_hints.push_back("/.dockerenv exists");
+  if (std::filesystem::exists(src.root + ".dockerenv", ec)) {
+    s.container_hints.push_back(
+        "/.dockerenv exists (Docker: docker run --shm-size=SIZE sizes /dev/shm; --ipc=host uses the host's System V "
+        "limits and /dev/shm instead of the container's)");
+  }
+  if (std::filesystem::exists(src.root + "var/run/secrets/kubernetes.io", ec)) {
+    s.container_hints.push_back(
+        "a Kubernetes service account is mounted (a pod: /dev/shm is the runtime's, 64 MiB by default, unless the pod "
+        "mounts an emptyDir with medium: Memory there — its sizeLimit caps it and its pages count against the "
+        "container's memory limit)");
+  }
   if (std::filesystem::exists(src.root + "run/.containerenv", ec)) {
     s.container_hints.push_back("/run/.containerenv exists (podman)");
   }
@@ -165,6 +181,11 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   }
   if (!s.cgroup_path.empty() && s.cgroup_path != "/" && s.cgroup_memory_max) {
     s.container_hints.push_back("a memory limit applies to cgroup " + s.cgroup_path);
+  }
+  if (s.thp_shmem == "always" || s.thp_shmem == "force") {
+    s.traps.push_back("transparent huge pages back shared memory (shmem_enabled = " + s.thp_shmem +
+                      "): a touched segment or /dev/shm file takes memory in huge-page steps, not pages — budget "
+                      "for it, or set /sys/kernel/mm/transparent_hugepage/shmem_enabled to advise or never");
   }
   s.remove_ipc = read_remove_ipc(src.root, src.uid.value_or(static_cast<std::uint32_t>(::getuid())));
   if (s.remove_ipc.applies()) {

@@ -43,6 +43,11 @@ struct LimitsSnapshot {
   std::uint64_t hugepages_total = 0;
   std::uint64_t hugepages_free = 0;
   std::uint64_t hugepage_size = 0;
+  std::uint64_t hugetlb_shm_group =
+      0;  // vm.hugetlb_shm_group: a gid that may SHM_HUGETLB without CAP_IPC_LOCK (0: none)
+  // Transparent huge pages for shmem (/sys/kernel/mm/transparent_hugepage/shmem_enabled): the
+  // selected word — "never", "within_size", "advise", "always", "deny", "force" — or "" when absent.
+  std::string thp_shmem;
   // Memory (/proc/meminfo) and the cgroup v2 memory controller of this process.
   std::uint64_t mem_available = 0;
   std::string cgroup_path;                         // e.g. "/system.slice/app.service"; empty if none
@@ -62,6 +67,7 @@ struct LimitsSources {
   std::string proc = "/proc";
   std::string dev_shm = "/dev/shm";
   std::string cgroup_root = "/sys/fs/cgroup";
+  std::string sys = "/sys";
   std::string root = "/";            // for container marker files, logind.conf, login.defs, /run/systemd
   std::optional<std::uint32_t> uid;  // whose RemoveIPC applies (default: getuid())
 };

@@ -1,5 +1,6 @@
 // RemoveIPC as systemd-logind applies it: logind.conf, then its drop-ins by name (/etc's copy of a
-// name first), systemd's default yes, only for users above SYS_UID_MAX, only where logind runs.
+// name first), systemd's default yes, only for users above SYS_UID_MAX, only where logind runs; and
+// the other traps and hints read_limits derives from a fixture root (THP for shmem, a pod).
 #include "core/limits/remove_ipc.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +70,7 @@ TEST_F(RemoveIpcTest, LoginDefsMovesTheSystemUserBoundAndNoLogindMeansNoTrap) {
 TEST_F(RemoveIpcTest, TheLimitsReportNamesTheTrapAndTheFix) {
   LimitsSources src;
   src.root = root_.string() + "/";
+  src.sys = (root_ / "sys").string();  // no THP file: that trap is the next test's
   src.uid = 1000;
   auto snap = read_limits(src);
   ASSERT_TRUE(snap.ok()) << snap.error().message();
@@ -77,6 +79,30 @@ TEST_F(RemoveIpcTest, TheLimitsReportNamesTheTrapAndTheFix) {
   EXPECT_NE(snap->traps[0].find("RemoveIPC=no"), std::string::npos) << snap->traps[0];
   src.uid = 0;
   EXPECT_TRUE(read_limits(src)->traps.empty());
+}
+
+// The environment's other traps and hints, from the same fixture root (and a fixture /sys).
+TEST_F(RemoveIpcTest, TransparentHugePagesForShmAndAKubernetesPodAreSaid) {
+  write("sys/kernel/mm/transparent_hugepage/shmem_enabled", "never within_size advise [always] deny force\n");
+  write("var/run/secrets/kubernetes.io/serviceaccount/token", "x");
+  LimitsSources src;
+  src.root = root_.string() + "/";
+  src.sys = (root_ / "sys").string();
+  src.uid = 0;
+  auto snap = read_limits(src);
+  ASSERT_TRUE(snap.ok()) << snap.error().message();
+  EXPECT_EQ(snap->thp_shmem, "always");
+  ASSERT_EQ(snap->traps.size(), 1U);
+  EXPECT_NE(snap->traps[0].find("shmem_enabled = always"), std::string::npos) << snap->traps[0];
+  bool pod = false;
+  for (const auto& h : snap->container_hints) pod = pod || h.find("emptyDir with medium: Memory") != std::string::npos;
+  EXPECT_TRUE(pod);
+
+  write("sys/kernel/mm/transparent_hugepage/shmem_enabled", "always within_size [advise] never deny force\n");
+  snap = read_limits(src);
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->thp_shmem, "advise");
+  EXPECT_TRUE(snap->traps.empty()) << "advise maps huge pages only where asked";
 }
 
 }  // namespace
