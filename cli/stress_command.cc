@@ -163,6 +163,14 @@ Result<StatSnapshot> start_stat(const StatWriter* stat, const stress::StressOpti
   return base;
 }
 
+// The stat file's last snapshot; says so when the file could not be kept up to date.
+bool end_stat(ConsoleObserver& observer, stress::Verdict verdict, const StressFlags& flags) {
+  if (observer.end(stress::to_string(verdict))) return true;
+  std::fprintf(stderr, "shmharness stress: --stat-file %s could not be kept up to date; check its directory\n",
+               flags.stat_file.c_str());
+  return false;
+}
+
 Outcome outcome_of(stress::Verdict v) {
   switch (v) {
     case stress::Verdict::kPass:
@@ -212,7 +220,7 @@ Outcome run_repeated(const stress::StressOptions& options, const StressFlags& fl
     if (stop) break;
   }
   std::fputs(render_repeat_summary(runs, planned).c_str(), out.human());
-  const bool stat_written = observer.end(stress::to_string(repeat_verdict(runs, planned)));
+  const bool stat_written = end_stat(observer, repeat_verdict(runs, planned), flags);
   const bool written = out.write(flags.json, render_repeat_json(runs, planned)) && stat_written;
   const Outcome outcome = outcome_of(repeat_verdict(runs, planned));
   return written || outcome != Outcome::kPass ? outcome : Outcome::kError;
@@ -242,7 +250,7 @@ Outcome run_and_report(const stress::StressOptions& options, const StressFlags& 
   stress::StressResult result = stress::run_stress(options, observer);
   observer.clear();
   result.sandbox = sandbox;
-  const bool stat_written = observer.end(stress::to_string(result.verdict()));
+  const bool stat_written = end_stat(observer, result.verdict(), flags);
   if (result.verdict() == stress::Verdict::kError && result.phases.empty()) {
     // Nothing ran (a channel that cannot load or fails its preflight): one line says why.
     std::fprintf(stderr, "shmharness stress: %s\n", result.error_message().c_str());

@@ -19,8 +19,8 @@ inline constexpr std::size_t kHistoryEvents = 16;   // the runner's last events
 
 // Adds the history to every finding in `findings` that has none yet, its times made relative to
 // the phase's start (`drive.start_ns`), and marks findings without a time at the phase's first
-// reported problem (`drive.first_problem_t_s`) unless only the end-of-phase audit can know them. The records are read
-// as untrusted bytes (flight_recorder.h).
+// reported problem (`drive.first_problem_t_s`) unless only the end-of-phase audit can know them.
+// The records are read as untrusted bytes (flight_recorder.h).
 void attach_history(std::vector<Finding>& findings, const PeerBoard& board, const DriveOutcome& drive);
 
 }  // namespace shmh::stress
