@@ -46,7 +46,8 @@ Result<StatSnapshot> parse_stat_file(const std::string& text) {
   const Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object())
     return logic_error("stat file", "not JSON (a stat file is a JSON object)");
-  if (doc.value("schema", "") != kSchema) {
+  const auto schema = doc.find("schema");
+  if (schema == doc.end() || !schema->is_string() || schema->get<std::string>() != kSchema) {
     return logic_error("stat file", std::string("not a ") + kSchema + " file (written by stress --stat-file)");
   }
   StatSnapshot s;

@@ -43,6 +43,7 @@ TEST(StatFile, RefusesWhatIsNotOne) {
   EXPECT_FALSE(parse_stat_file("").ok());
   EXPECT_FALSE(parse_stat_file("[1,2]").ok());
   EXPECT_FALSE(parse_stat_file(R"({"schema":"shmharness-stress/1"})").ok());
+  EXPECT_FALSE(parse_stat_file(R"({"schema":5})").ok());  // a schema of the wrong type: refused, not thrown
   std::string text = render_stat_file(sample());
   EXPECT_FALSE(parse_stat_file(text.substr(0, text.size() / 2)).ok());  // half a file
   const auto at = text.find("\"kills\"");
