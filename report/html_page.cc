@@ -1,5 +1,7 @@
 #include "report/html_page.h"
 
+#include "report/markup_escape.h"
+
 namespace shmh {
 namespace {
 
@@ -85,37 +87,10 @@ std::string script_safe(std::string_view text) {
   return out;
 }
 
-namespace {
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string render_html_page(const HtmlPage& page) {
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
-  out += html_escape(page.title);
+  out += markup_escape(page.title);
   out += "</title>\n<style>";
   out += kStyle;
   out += "</style>\n<script>\n";

@@ -4,36 +4,12 @@
 
 #include <vector>
 
+#include "report/markup_escape.h"
 #include "report/stress_text.h"
 #include "stress/replay_command.h"
 
 namespace shmh {
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // XML 1.0 has no way to carry most control characters: drop them.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
-  }
-  return out;
-}
 
 struct Case {
   std::string name;
@@ -75,7 +51,7 @@ std::string render_stress_junit(const stress::StressResult& r) {
     skipped += c.skipped.empty() ? 0U : 1U;
   }
   const std::string suite =
-      "shmharness stress " + xml_escape(r.channel_name.empty() ? r.options.channel : r.channel_name);
+      "shmharness stress " + markup_escape(r.channel_name.empty() ? r.options.channel : r.channel_name);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"shmharness\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
                      cases.size(), failures, errors, r.seconds);
@@ -85,10 +61,10 @@ std::string render_stress_junit(const stress::StressResult& r) {
   out += fmt::format(
       "    <properties><property name=\"seed\" value=\"{}\"/><property name=\"kernel\" value=\"{}\"/>"
       "<property name=\"verdict\" value=\"{}\"/></properties>\n",
-      r.options.seed, xml_escape(r.kernel), stress::to_string(r.verdict()));
+      r.options.seed, markup_escape(r.kernel), stress::to_string(r.verdict()));
   for (const auto& c : cases) {
-    out +=
-        fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, xml_escape(c.name), c.seconds);
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", suite, markup_escape(c.name),
+                       c.seconds);
     if (c.failures.empty() && c.skipped.empty() && c.error.empty() && c.out.empty()) {
       out += "/>\n";
       continue;
@@ -96,14 +72,14 @@ std::string render_stress_junit(const stress::StressResult& r) {
     out += ">\n";
     for (const auto* f : c.failures) {
       const std::string kind(stress::to_string(f->kind));
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\nreplay: {}\n{}</failure>\n", xml_escape(kind),
-                         xml_escape(kind + ": " + f->detail), xml_escape(f->detail),
-                         xml_escape(stress::replay_command(r.options, f->phase)),
-                         xml_escape(render_finding_history(*f, "")));
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\nreplay: {}\n{}</failure>\n",
+                         markup_escape(kind), markup_escape(kind + ": " + f->detail), markup_escape(f->detail),
+                         markup_escape(stress::replay_command(r.options, f->phase)),
+                         markup_escape(render_finding_history(*f, "")));
     }
-    if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", xml_escape(c.error));
-    if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.skipped));
-    if (!c.out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", xml_escape(c.out));
+    if (!c.error.empty()) out += fmt::format("      <error message=\"{}\"/>\n", markup_escape(c.error));
+    if (!c.skipped.empty()) out += fmt::format("      <skipped message=\"{}\"/>\n", markup_escape(c.skipped));
+    if (!c.out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", markup_escape(c.out));
     out += "    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
