@@ -150,7 +150,7 @@ class Driver final : public PeerControl {
                                       .t_s = ended_at_});
     }
     out_.seconds = seconds_since(start_);
-    timeline_.close(point(out_.seconds));
+    timeline_.close(point(out_.seconds, board_.total_progress()));
     out_.timeline = timeline_.take();
     out_.runner_rss_anon_kib = rss_anon_kib();
     if (env_.options.mode == PeerMode::kProcesses) {
@@ -191,8 +191,8 @@ class Driver final : public PeerControl {
     if (any) out_.first_problem_t_s = seconds_since(start_);
   }
 
-  [[nodiscard]] TimelinePoint point(double t_s) const {
-    return TimelinePoint{.t_s = t_s, .operations = board_.total_progress(), .kills = out_.kills, .pauses = out_.pauses};
+  [[nodiscard]] TimelinePoint point(double t_s, std::uint64_t operations) const {
+    return TimelinePoint{.t_s = t_s, .operations = operations, .kills = out_.kills, .pauses = out_.pauses};
   }
 
   void start_peer(PeerId id) {
@@ -225,8 +225,8 @@ class Driver final : public PeerControl {
     resume(now);
     watch_peers(now);
     watch_problems();
-    timeline_.offer(point(std::chrono::duration<double>(now - start_).count()));
     const std::uint64_t progress = board_.total_progress();
+    timeline_.offer(point(std::chrono::duration<double>(now - start_).count(), progress));
     // A paused peer may hold what everyone else waits for: no progress then is the pause's doing,
     // not a stall. The watchdog's clock starts again once every pause has ended.
     if (!paused_.empty()) last_progress_at_ = now;

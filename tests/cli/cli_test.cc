@@ -589,13 +589,20 @@ bool wait_for_live_stat(pid_t pid, const std::string& path) {
   }
 }
 
+// A 10-minute run keeping TempDir()/<name>.stat, returned once a live snapshot shows progress;
+// -1 when it could not start or ended first.
+pid_t start_live_stat_run(const std::string& name, std::string* stat) {
+  *stat = ::testing::TempDir() + "/" + name + ".stat";
+  ::unlink(stat->c_str());
+  const pid_t pid =
+      start_stress({"--duration", "10m", "--stat-file", *stat}, ::testing::TempDir() + "/" + name + ".txt");
+  return pid > 0 && wait_for_live_stat(pid, *stat) ? pid : -1;
+}
+
 TEST(CliStat, ShowsALiveRunsPeersThenItsVerdict) {
-  const std::string stat = ::testing::TempDir() + "/live.stat";
-  const std::string out = ::testing::TempDir() + "/live.txt";
-  ::unlink(stat.c_str());
-  const pid_t pid = start_stress({"--duration", "10m", "--stat-file", stat}, out);
+  std::string stat;
+  const pid_t pid = start_live_stat_run("live", &stat);
   ASSERT_GT(pid, 0);
-  ASSERT_TRUE(wait_for_live_stat(pid, stat));
   const CliRun live = shmharness({"stat", stat});
   EXPECT_EQ(live.code, 0) << live.err;
   EXPECT_NE(live.out.find("running: pid " + std::to_string(pid)), std::string::npos) << live.out;
@@ -612,12 +619,9 @@ TEST(CliStat, ShowsALiveRunsPeersThenItsVerdict) {
 }
 
 TEST(CliStat, ARunKilledWithoutEndingIsSaidSoAndBadFilesAreRefused) {
-  const std::string stat = ::testing::TempDir() + "/killed.stat";
-  const std::string out = ::testing::TempDir() + "/killed-stat.txt";
-  ::unlink(stat.c_str());
-  const pid_t pid = start_stress({"--duration", "10m", "--stat-file", stat}, out);
+  std::string stat;
+  const pid_t pid = start_live_stat_run("killed-stat", &stat);
   ASSERT_GT(pid, 0);
-  ASSERT_TRUE(wait_for_live_stat(pid, stat));
   ::kill(-pid, SIGKILL);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
