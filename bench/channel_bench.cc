@@ -4,7 +4,7 @@
 //   build/default/bench/channel_bench --benchmark_min_time=0.5
 //
 // Rows (names carry the channel):
-//   Stream/<channel>/64        64-byte framed messages; the reader verifies every frame (XXH3)
+//   Stream/<channel>/64        64-byte framed messages; the reader verifies every frame (FrameChecker)
 //                              and its sequence. ring, boost-mq, pipe, and spsc-limit: a minimal
 //                              unverified spin-only SPSC ring, the upper bound for 64 B.
 //   Stream/<channel>/65536     64 KiB framed messages; memcpy-limit: memcpy of 64 KiB into a
@@ -107,6 +107,7 @@ void BM_Stream(benchmark::State& state, const char* channel_name) {
 
   const std::size_t batch = size > 4096 ? 256 : 16384;
   std::vector<std::byte> buf(size);
+  const shmh::FrameChecker checker(kSeed, size);
   std::uint64_t expected = 0;
   std::string failure;
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
@@ -115,7 +116,7 @@ void BM_Stream(benchmark::State& state, const char* channel_name) {
       if (n < 0) {
         failure = std::string("recv: ") + ch->last_error().message;
       } else {
-        const auto f = shmh::check_frame(std::span(buf).first(static_cast<std::size_t>(n)), kSeed);
+        const auto f = checker.check(std::span(buf).first(static_cast<std::size_t>(n)));
         if (f.status != shmh::FrameStatus::kOk || f.sequence != expected++) failure = "bad frame or order";
       }
     }

@@ -75,26 +75,6 @@ DeliveryLedger::~DeliveryLedger() {
   if (memory_ != nullptr) (void)sys::munmap(memory_, size_);
 }
 
-std::uint64_t* DeliveryLedger::words(std::uint32_t lane, std::uint32_t writer) const noexcept {
-  const std::uint64_t stream = std::uint64_t{lane} * writers_ + writer;
-  return static_cast<std::uint64_t*>(memory_) + stream * (bits_per_writer_ / 64);
-}
-
-Mark DeliveryLedger::mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence,
-                          bool exclusive) const noexcept {
-  if (lane >= lanes_ || writer >= writers_ || sequence >= bits_per_writer_) return Mark::kOutOfRange;
-  std::atomic_ref<std::uint64_t> word(words(lane, writer)[sequence / 64]);
-  const std::uint64_t bit = std::uint64_t{1} << (sequence % 64);
-  std::uint64_t before = 0;
-  if (exclusive) {
-    before = word.load(std::memory_order_relaxed);
-    word.store(before | bit, std::memory_order_relaxed);
-  } else {
-    before = word.fetch_or(bit, std::memory_order_relaxed);
-  }
-  return (before & bit) != 0 ? Mark::kDuplicate : Mark::kFirst;
-}
-
 bool DeliveryLedger::has(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence) const noexcept {
   if (lane >= lanes_ || writer >= writers_ || sequence >= bits_per_writer_) return false;
   return (load_word(&words(lane, writer)[sequence / 64]) >> (sequence % 64) & 1U) != 0;

@@ -13,6 +13,7 @@
 //   if (ledger->mark(0, w, seq) == Mark::kDuplicate) ...
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,14 +57,30 @@ class DeliveryLedger {
   // Records an arrival; kOutOfRange when lane, writer or sequence is outside the ledger (the
   // identity came from a message: never trusted). Lock-free, any process or thread; `exclusive`
   // when only one reader at a time records into this lane (no atomic read-modify-write then).
-  Mark mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence, bool exclusive = false) const noexcept;
+  // Inline: a reader calls it for every message.
+  Mark mark(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence, bool exclusive = false) const noexcept {
+    if (lane >= lanes_ || writer >= writers_ || sequence >= bits_per_writer_) return Mark::kOutOfRange;
+    std::atomic_ref<std::uint64_t> word(words(lane, writer)[sequence / 64]);
+    const std::uint64_t bit = std::uint64_t{1} << (sequence % 64);
+    std::uint64_t before = 0;
+    if (exclusive) {
+      before = word.load(std::memory_order_relaxed);
+      word.store(before | bit, std::memory_order_relaxed);
+    } else {
+      before = word.fetch_or(bit, std::memory_order_relaxed);
+    }
+    return (before & bit) != 0 ? Mark::kDuplicate : Mark::kFirst;
+  }
   [[nodiscard]] bool has(std::uint32_t lane, std::uint32_t writer, std::uint64_t sequence) const noexcept;
 
   // After every peer has ended. `sent` per writer counts as sent on every lane.
   [[nodiscard]] Audit audit(const SendRecord& sent) const;
 
  private:
-  [[nodiscard]] std::uint64_t* words(std::uint32_t lane, std::uint32_t writer) const noexcept;
+  [[nodiscard]] std::uint64_t* words(std::uint32_t lane, std::uint32_t writer) const noexcept {
+    const std::uint64_t stream = std::uint64_t{lane} * writers_ + writer;
+    return static_cast<std::uint64_t*>(memory_) + stream * (bits_per_writer_ / 64);
+  }
 
   void* memory_ = nullptr;
   std::size_t size_ = 0;

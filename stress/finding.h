@@ -50,7 +50,8 @@ inline constexpr std::array<FindingKindInfo, static_cast<std::size_t>(FindingKin
     {FindingKind::kLost, "lost", "a message sent (send returned OK) was never received, and no kill explains it"},
     {FindingKind::kDuplicated, "duplicated", "an intact message was received more than once"},
     {FindingKind::kCorrupt, "corrupt",
-     "a received message failed its checksum, length or identity check, or carried a sequence never sent"},
+     "a received message differs from what its header's writer sent as that sequence (a payload byte, the check word, "
+     "the length), or carried a sequence never sent"},
     {FindingKind::kReordered, "reordered", "a message arrived after a later one of its writer (FIFO channels)"},
     {FindingKind::kStall, "stall", "no peer made progress for the watchdog's time; names who is stuck in what"},
     {FindingKind::kPeerCrash, "peer-crash", "a peer died on its own (a signal, a sanitizer, a failed open)"},

@@ -120,7 +120,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
                                               .addresses = {},
                                               .board = std::move(*board),
                                               .ledger = std::move(*ledger),
-                                              .sends = {}});
+                                              .sends = {},
+                                              .frames = FrameChecker(env.seed, phase.msg_max)});
   Flow& flow = *owned;
   flow.tiny = !tiny_sizes_unsupported(phase, env.channel->vtable->flags, topology);
   flow.sizes =

@@ -14,12 +14,6 @@
 
 namespace shmh::stress {
 
-struct PeerBoard::Control {
-  alignas(64) std::atomic<std::uint32_t> stop_writing{0};
-  std::atomic<std::uint32_t> writers_done{0};
-  std::atomic<std::uint32_t> aborted{0};
-};
-
 const char* to_string(Role role) { return role == Role::kWriter ? "writer" : "reader"; }
 
 const char* to_string(PeerOp op) {
@@ -133,16 +127,8 @@ PeerRecord& PeerBoard::reader(std::uint32_t i) const {
   return records_[writers_ + i];
 }
 
-std::atomic<std::uint64_t>& PeerBoard::last_seen(std::uint32_t r, std::uint32_t w) const {
-  SHMH_CHECK(r < readers_ && w < writers_, "last_seen index out of range");
-  return last_seen_[std::size_t{r} * writers_ + w];
-}
-
-bool PeerBoard::stop_writing() const { return control_->stop_writing.load(std::memory_order_acquire) != 0; }
 void PeerBoard::set_stop_writing() const { control_->stop_writing.store(1, std::memory_order_release); }
-bool PeerBoard::writers_done() const { return control_->writers_done.load(std::memory_order_acquire) != 0; }
 void PeerBoard::set_writers_done() const { control_->writers_done.store(1, std::memory_order_release); }
-bool PeerBoard::aborted() const { return control_->aborted.load(std::memory_order_acquire) != 0; }
 void PeerBoard::set_aborted() const { control_->aborted.store(1, std::memory_order_release); }
 
 std::uint64_t PeerBoard::total_progress() const {

@@ -20,6 +20,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/check.h"
 #include "core/result.h"
 #include "core/stats/latency_histogram.h"
 #include "stress/flight_recorder.h"
@@ -137,7 +138,11 @@ class PeerBoard {
     return role == Role::kWriter ? writer(i) : reader(i);
   }
   // The last sequence reader r accepted from writer w (kNoSequence before the first).
-  [[nodiscard]] std::atomic<std::uint64_t>& last_seen(std::uint32_t r, std::uint32_t w) const;
+  // Inline, like the control reads below: readers call it for every message.
+  [[nodiscard]] std::atomic<std::uint64_t>& last_seen(std::uint32_t r, std::uint32_t w) const {
+    SHMH_CHECK(r < readers_ && w < writers_, "last_seen index out of range");
+    return last_seen_[std::size_t{r} * writers_ + w];
+  }
 
   // Constructs the workload's per-peer state in every record: `WriterState` in the writers',
   // `ReaderState` in the readers'. Call once, before any peer starts.
@@ -151,18 +156,22 @@ class PeerBoard {
 
   // Control: writers stop sending when stop_writing is set; readers end once it is set, all
   // writers have finished and the channel stays empty for a while (drain); everyone ends at abort.
-  [[nodiscard]] bool stop_writing() const;
+  [[nodiscard]] bool stop_writing() const { return control_->stop_writing.load(std::memory_order_acquire) != 0; }
   void set_stop_writing() const;
-  [[nodiscard]] bool writers_done() const;
+  [[nodiscard]] bool writers_done() const { return control_->writers_done.load(std::memory_order_acquire) != 0; }
   void set_writers_done() const;
-  [[nodiscard]] bool aborted() const;
+  [[nodiscard]] bool aborted() const { return control_->aborted.load(std::memory_order_acquire) != 0; }
   void set_aborted() const;
 
   // Sum of every record's progress (the watchdog's clock).
   [[nodiscard]] std::uint64_t total_progress() const;
 
  private:
-  struct Control;
+  struct Control {
+    alignas(64) std::atomic<std::uint32_t> stop_writing{0};
+    std::atomic<std::uint32_t> writers_done{0};
+    std::atomic<std::uint32_t> aborted{0};
+  };
   Control* control_ = nullptr;
   PeerRecord* records_ = nullptr;
   std::atomic<std::uint64_t>* last_seen_ = nullptr;

@@ -22,7 +22,7 @@ struct Counts {
   std::uint64_t lost = 0;        // sent, never received, not explained by a kill
   std::uint64_t stranded = 0;    // sent, still in a channel that stopped moving (stall, no-recovery, a peer crash)
   std::uint64_t duplicated = 0;  // an intact message received again
-  std::uint64_t corrupt = 0;     // failed the checksum, length or identity check
+  std::uint64_t corrupt = 0;     // differs from what its header's writer sent (payload, check word, length)
   std::uint64_t reordered = 0;   // arrived after a later message of its writer (FIFO channels)
   std::uint64_t abandoned = 0;   // in flight in a killed process: allowed to be missing
   std::uint64_t bytes = 0;       // payload bytes of the received messages

@@ -3,35 +3,22 @@
 #include <cstring>
 
 namespace shmh {
-namespace {
-
-// One 64-bit word of the pattern per 8 bytes; the word index is mixed in so that two regions of
-// the same segment never look alike (a mapping shifted by a page would pass otherwise).
-std::uint64_t word_at(std::uint64_t seed, std::size_t index) noexcept {
-  std::uint64_t x = seed ^ (0x9e3779b97f4a7c15ULL * (index + 1));
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  return x * 0x2545f4914f6cdd1dULL;
-}
-
-}  // namespace
 
 void fill_pattern(std::span<std::byte> bytes, std::uint64_t seed) noexcept {
   std::size_t i = 0;
   for (; i + 8 <= bytes.size(); i += 8) {
-    const std::uint64_t w = word_at(seed, i / 8);
+    const std::uint64_t w = pattern_word(seed, i / 8);
     std::memcpy(bytes.data() + i, &w, 8);
   }
   if (i < bytes.size()) {
-    const std::uint64_t w = word_at(seed, i / 8);
+    const std::uint64_t w = pattern_word(seed, i / 8);
     std::memcpy(bytes.data() + i, &w, bytes.size() - i);
   }
 }
 
 std::optional<std::size_t> find_pattern_mismatch(std::span<const std::byte> bytes, std::uint64_t seed) noexcept {
   for (std::size_t i = 0; i < bytes.size(); i += 8) {
-    const std::uint64_t w = word_at(seed, i / 8);
+    const std::uint64_t w = pattern_word(seed, i / 8);
     const std::size_t n = bytes.size() - i < 8 ? bytes.size() - i : 8;
     if (std::memcmp(bytes.data() + i, &w, n) != 0) {
       for (std::size_t j = 0; j < n; ++j) {

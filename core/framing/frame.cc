@@ -1,17 +1,9 @@
 #include "core/framing/frame.h"
 
-#if defined(__x86_64__)
-// Debian's libxxhash exports runtime-dispatched XXH3 (SSE2 / AVX2 / AVX-512 picked on the running
-// CPU): 2.2x the SSE2 baseline on this VM's AVX2, which matters for 64 KiB frames.
-#include <xxh_x86dispatch.h>
-#else
-#include <xxhash.h>
-#endif
-
 #include <cstring>
-#include <vector>
 
 #include "core/check/pattern.h"
+#include "core/random/splitmix.h"
 
 namespace shmh {
 namespace {
@@ -19,14 +11,7 @@ namespace {
 constexpr std::size_t kWriterOffset = 8;
 constexpr std::size_t kLengthOffset = 12;
 constexpr std::size_t kSequenceOffset = 16;
-
-std::uint64_t payload_seed(std::uint64_t seed, std::uint32_t writer) noexcept {
-  return seed ^ (std::uint64_t{writer} * 0xd6e8feb86659fd93ULL);
-}
-
-std::uint64_t sequence_word(std::uint64_t seed, std::uint64_t sequence) noexcept {
-  return ((sequence + 1) * 0x9e3779b97f4a7c15ULL) ^ seed;
-}
+constexpr std::uint64_t kLengthMix = 0xd6e8feb86659fd93ULL;  // odd: distinct lengths stay distinct
 
 template <class T>
 T load(std::span<const std::byte> bytes, std::size_t offset) noexcept {
@@ -40,68 +25,169 @@ void store(std::span<std::byte> bytes, std::size_t offset, T v) noexcept {
   std::memcpy(bytes.data() + offset, &v, sizeof v);
 }
 
-std::uint64_t checksum_of(std::span<const std::byte> frame, std::uint64_t seed) noexcept {
-  return XXH3_64bits_withSeed(frame.data() + 8, frame.size() - 8, seed);
+// The `n` (≤ 8) bytes at `at` as the low bytes of a word; stores the low `n` bytes of `v` at `at`.
+// Whole words are one move each (a memcpy of a variable length would be a library call per message).
+std::uint64_t load_part(const std::byte* at, std::size_t n) noexcept {
+  std::uint64_t v = 0;
+  if (n == 8) {
+    std::memcpy(&v, at, 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(at[i])} << (8 * i);
+  }
+  return v;
 }
-
-// The sequence word and the stamp: XORed into the first (up to) 8 payload bytes.
-void mix_sequence(std::span<std::byte> payload, std::uint64_t seed, std::uint64_t sequence,
-                  std::span<const std::byte> base, std::uint64_t stamp = 0) noexcept {
-  const std::uint64_t w = sequence_word(seed, sequence) ^ stamp;
-  const std::size_t n = payload.size() < 8 ? payload.size() : 8;
-  for (std::size_t i = 0; i < n; ++i) {
-    payload[i] = base[i] ^ static_cast<std::byte>((w >> (8 * i)) & 0xff);
+void store_part(std::byte* at, std::uint64_t v, std::size_t n) noexcept {
+  if (n == 8) {
+    std::memcpy(at, &v, 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) at[i] = static_cast<std::byte>(v >> (8 * i));
   }
 }
 
-void write_header(std::span<std::byte> out, std::uint32_t writer, std::uint64_t sequence) noexcept {
+std::uint64_t low_bytes_mask(std::size_t n) noexcept {
+  return n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+}
+
+std::uint64_t pattern_seed(std::uint64_t seed) noexcept { return derive_seed(seed, 0x6672616d65ULL); }
+std::uint64_t writer_key(std::uint64_t seed, std::uint32_t writer) noexcept {
+  return derive_seed(seed ^ 0x6b6579ULL, writer);
+}
+// Bijective in the sequence for one writer: no two of its messages share a key.
+std::uint64_t message_key(std::uint64_t writer_key, std::uint64_t sequence) noexcept {
+  return splitmix64_mix(writer_key + (sequence + 1) * kGoldenGamma);
+}
+// Bijective in the stamp for one (key, length): a changed stamp always changes the check word.
+std::uint64_t check_word(std::uint64_t key, std::size_t length, std::uint64_t stamp) noexcept {
+  return splitmix64_mix(key ^ (std::uint64_t{length} * kLengthMix) ^ stamp);
+}
+
+// Pattern words: laid out once (a writer's, a FrameChecker's) or derived one by one.
+struct LaidOut {
+  const std::uint64_t* words;
+  std::uint64_t operator[](std::size_t i) const noexcept { return words[i]; }
+};
+struct Derived {
+  std::uint64_t seed;  // pattern_seed()
+  std::uint64_t operator[](std::size_t i) const noexcept { return pattern_word(seed, i); }
+};
+
+template <class Pattern>
+void encode_with(std::span<std::byte> out, std::uint32_t writer, std::uint64_t key, std::uint64_t sequence,
+                 std::uint64_t stamp, const Pattern& pattern) noexcept {
+  const std::size_t payload = out.size() - kFrameHeaderSize;
+  stamp &= low_bytes_mask(frame_stamp_bytes(out.size()));
+  std::byte* p = out.data() + kFrameHeaderSize;
+  const std::size_t words = payload / 8;
+  for (std::size_t i = 0; i < words; ++i) {
+    const std::uint64_t v = pattern[i] ^ key;
+    std::memcpy(p + 8 * i, &v, 8);
+  }
+  if (payload % 8 != 0) store_part(p + 8 * words, pattern[words] ^ key, payload % 8);
+  if (payload != 0) {
+    const std::size_t n = frame_stamp_bytes(out.size());
+    store_part(p, load_part(p, n) ^ stamp, n);
+  }
+  store(out, 0, check_word(key, out.size(), stamp));
   store(out, kWriterOffset, writer);
   store(out, kLengthOffset, static_cast<std::uint32_t>(out.size()));
   store(out, kSequenceOffset, sequence);
 }
 
+// The stamp an intact frame of (key) carries in its first payload word.
+template <class Pattern>
+inline std::uint64_t stamp_of(std::span<const std::byte> message, std::uint64_t key, const Pattern& pattern) noexcept {
+  const std::size_t n = frame_stamp_bytes(message.size());
+  if (n == 0) return 0;
+  return (load_part(message.data() + kFrameHeaderSize, n) ^ pattern[0] ^ key) & low_bytes_mask(n);
+}
+
+// `writer_key_of(writer)`: the writer's part of the key, laid out or derived.
+template <class Pattern, class WriterKey>
+CheckedFrame check_with(std::span<const std::byte> message, const Pattern& pattern,
+                        const WriterKey& writer_key_of) noexcept {
+  if (message.size() < kFrameHeaderSize) return {FrameStatus::kTruncated};
+  const auto length = load<std::uint32_t>(message, kLengthOffset);
+  if (length > message.size() && length <= (std::uint64_t{1} << 31)) {
+    // Declares more than arrived: cut short in transit (unless the header itself is garbage).
+    return {FrameStatus::kTruncated};
+  }
+  if (length != message.size()) return {FrameStatus::kCorrupt};
+  const auto writer = load<std::uint32_t>(message, kWriterOffset);
+  const auto sequence = load<std::uint64_t>(message, kSequenceOffset);
+  const std::uint64_t key = message_key(writer_key_of(writer), sequence);
+  if (load<std::uint64_t>(message, 0) != check_word(key, message.size(), stamp_of(message, key, pattern))) {
+    return {FrameStatus::kCorrupt};
+  }
+  // Word 0 is the stamp's, bound by the check word; every later byte is compared. One OR of the
+  // differences, no branch per word.
+  const std::byte* p = message.data() + kFrameHeaderSize;
+  const std::size_t payload = message.size() - kFrameHeaderSize;
+  const std::size_t words = payload / 8;
+  std::uint64_t diff = 0;
+  for (std::size_t i = 1; i < words; ++i) {
+    std::uint64_t v;
+    std::memcpy(&v, p + 8 * i, 8);
+    diff |= v ^ pattern[i] ^ key;
+  }
+  if (words >= 1 && payload % 8 != 0) {
+    const std::size_t n = payload % 8;
+    diff |= (load_part(p + 8 * words, n) ^ pattern[words] ^ key) & low_bytes_mask(n);
+  }
+  if (diff != 0) return {FrameStatus::kCorrupt};
+  return {FrameStatus::kOk, writer, sequence};
+}
+
+std::size_t pattern_words(std::size_t max_size) noexcept {
+  return max_size <= kFrameHeaderSize ? 1 : (max_size - kFrameHeaderSize + 7) / 8;
+}
+
+std::vector<std::uint64_t> lay_out(std::uint64_t seed, std::size_t max_size) {
+  std::vector<std::uint64_t> words(pattern_words(max_size));
+  for (std::size_t i = 0; i < words.size(); ++i) words[i] = pattern_word(pattern_seed(seed), i);
+  return words;
+}
+
 }  // namespace
 
 void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t writer, std::uint64_t sequence) noexcept {
-  write_header(out, writer, sequence);
-  auto payload = out.subspan(kFrameHeaderSize);
-  fill_pattern(payload, payload_seed(seed, writer));
-  std::byte base[8] = {};
-  std::memcpy(base, payload.data(), payload.size() < 8 ? payload.size() : 8);
-  mix_sequence(payload, seed, sequence, base);
-  store(out, 0, checksum_of(out, seed));
+  encode_with(out, writer, message_key(writer_key(seed, writer), sequence), sequence, 0, Derived{pattern_seed(seed)});
 }
 
 FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size)
-    : seed_(seed), writer_(writer), buffer_(max_size < kFrameHeaderSize ? kFrameHeaderSize : max_size) {
-  fill_pattern(std::span(buffer_).subspan(kFrameHeaderSize), payload_seed(seed, writer));
-}
+    : writer_(writer),
+      writer_key_(writer_key(seed, writer)),
+      pattern_(lay_out(seed, max_size)),
+      buffer_(max_size < kFrameHeaderSize ? kFrameHeaderSize : max_size) {}
 
 std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp) noexcept {
   auto out = std::span(buffer_).first(size);
-  write_header(out, writer_, sequence);
-  // Recompute the base of the sequence word from the pattern (it was overwritten last time).
-  auto payload = out.subspan(kFrameHeaderSize);
-  if (!payload.empty()) {
-    std::byte base[8] = {};
-    const std::size_t n = payload.size() < 8 ? payload.size() : 8;
-    fill_pattern(std::span(base, n), payload_seed(seed_, writer_));
-    mix_sequence(payload, seed_, sequence, base, stamp);
-  }
-  store(out, 0, checksum_of(out, seed_));
+  encode_with(out, writer_, message_key(writer_key_, sequence), sequence, stamp, LaidOut{pattern_.data()});
   return out;
 }
 
 CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed) noexcept {
-  if (message.size() < kFrameHeaderSize) return {FrameStatus::kTruncated};
-  const auto length = load<std::uint32_t>(message, kLengthOffset);
-  if (length > message.size() && length <= (std::uint64_t{1} << 31)) {
-    // Declares more than arrived: cut short in transit (unless the checksum says the header itself is garbage).
-    return {FrameStatus::kTruncated};
-  }
-  if (length != message.size()) return {FrameStatus::kCorrupt};
-  if (load<std::uint64_t>(message, 0) != checksum_of(message, seed)) return {FrameStatus::kCorrupt};
-  return {FrameStatus::kOk, load<std::uint32_t>(message, kWriterOffset), load<std::uint64_t>(message, kSequenceOffset)};
+  return check_with(message, Derived{pattern_seed(seed)}, [seed](std::uint32_t w) { return writer_key(seed, w); });
+}
+
+FrameChecker::FrameChecker(std::uint64_t seed, std::size_t max_size)
+    : seed_(seed), pattern_(lay_out(seed, max_size)), writer_keys_(kCachedWriters) {
+  for (std::uint32_t w = 0; w < kCachedWriters; ++w) writer_keys_[w] = writer_key(seed, w);
+}
+
+std::uint64_t FrameChecker::writer_part(std::uint32_t writer) const noexcept {
+  return writer < kCachedWriters ? writer_keys_[writer] : writer_key(seed_, writer);
+}
+
+CheckedFrame FrameChecker::check(std::span<const std::byte> message) const noexcept {
+  if (pattern_words(message.size()) > pattern_.size()) return check_frame(message, seed_);
+  return check_with(message, LaidOut{pattern_.data()}, [this](std::uint32_t w) { return writer_part(w); });
+}
+
+std::uint64_t FrameChecker::stamp(std::span<const std::byte> message) const noexcept {
+  if (message.size() < kFrameHeaderSize) return 0;
+  const std::uint64_t key = message_key(writer_part(load<std::uint32_t>(message, kWriterOffset)),
+                                        load<std::uint64_t>(message, kSequenceOffset));
+  return stamp_of(message, key, LaidOut{pattern_.data()});
 }
 
 std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) noexcept {
@@ -111,29 +197,21 @@ std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) n
 }
 
 std::uint64_t frame_stamp(std::span<const std::byte> message, std::uint64_t seed) noexcept {
-  const std::size_t n = frame_stamp_bytes(message.size());
-  if (n == 0) return 0;
-  const auto writer = load<std::uint32_t>(message, kWriterOffset);
-  const auto sequence = load<std::uint64_t>(message, kSequenceOffset);
-  std::byte base[8] = {};
-  fill_pattern(std::span(base, n), payload_seed(seed, writer));
-  const std::uint64_t w = sequence_word(seed, sequence);
-  std::uint64_t stamp = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto b = static_cast<std::uint64_t>(message[kFrameHeaderSize + i] ^ base[i]);
-    stamp |= (b ^ ((w >> (8 * i)) & 0xff)) << (8 * i);
-  }
-  return stamp;
+  if (message.size() < kFrameHeaderSize) return 0;
+  const std::uint64_t key = message_key(writer_key(seed, load<std::uint32_t>(message, kWriterOffset)),
+                                        load<std::uint64_t>(message, kSequenceOffset));
+  return stamp_of(message, key, Derived{pattern_seed(seed)});
 }
 
 std::optional<std::size_t> first_bad_byte(std::span<const std::byte> message, std::uint64_t seed) noexcept {
   if (message.size() < kFrameHeaderSize) return std::nullopt;
-  const auto writer = load<std::uint32_t>(message, kWriterOffset);
-  const auto sequence = load<std::uint64_t>(message, kSequenceOffset);
-  std::vector<std::byte> expected(message.size());
-  encode_frame(expected, seed, writer, sequence);
-  for (std::size_t i = kFrameHeaderSize + 8; i < message.size(); ++i) {
-    if (message[i] != expected[i]) return i;
+  const std::uint64_t key = message_key(writer_key(seed, load<std::uint32_t>(message, kWriterOffset)),
+                                        load<std::uint64_t>(message, kSequenceOffset));
+  const Derived pattern{pattern_seed(seed)};
+  for (std::size_t at = kFrameHeaderSize + 8; at < message.size(); ++at) {
+    const std::size_t offset = at - kFrameHeaderSize;
+    const std::uint64_t expected = pattern[offset / 8] ^ key;
+    if (static_cast<std::uint8_t>(message[at]) != static_cast<std::uint8_t>(expected >> (8 * (offset % 8)))) return at;
   }
   return std::nullopt;
 }

@@ -1,22 +1,30 @@
 // Integrity framing: what lets the harness check *any* channel, including a user's. Every message
 // a stress writer sends is a frame:
 //
-//   offset 0   u64 checksum   XXH3-64 (seeded with the run seed) of bytes [8, length)
+//   offset 0   u64 check      a bijective mix of (key, length, stamp): the one field that covers the stamp
 //   offset 8   u32 writer     the sending writer's id
 //   offset 12  u32 length     the whole frame's length in bytes (≥ kFrameHeaderSize)
 //   offset 16  u64 sequence   the writer's message number, from 0
-//   offset 24  payload        a pattern derived from (seed, writer), its first 8 bytes XORed with
-//                             the sequence word and with the stamp (0 when none; the stress runner
-//                             puts the send time there): every message differs, and a writer
-//                             re-encodes a frame by patching 24 + 8 bytes and re-hashing
-//                             (FrameWriter), not refilling. Frames shorter than 32 bytes carry
-//                             only as many stamp bytes as they have payload.
+//   offset 24  payload        word i (8 bytes, little-endian; the last one cut at the frame's end) is
+//                             word i of the run's byte pattern XOR the message's key, a mix of
+//                             (seed, writer, sequence) that no two messages of a writer share;
+//                             word 0 is also XORed with the stamp (0 when none; the stress runner
+//                             puts the send time there). Frames shorter than 32 bytes carry only
+//                             as many stamp bytes as they have payload.
 //
-// The reader treats a received message as hostile bytes: check_frame() never reads past the
-// message, and a frame only counts as intact when its checksum, length and identity all agree.
+// The reader regenerates what the writer must have sent and compares every byte: a damaged payload
+// byte is found for certain (not by a hash's 2^-64 chance), a message torn between two of the same
+// writer's messages differs in every word, a header naming another writer or sequence changes the
+// key and so every payload word, and the stamp — the one part the reader cannot predict — is bound
+// by the check word. The writer pays a few stores per 8 bytes and two 64-bit mixes, no hash pass:
+// nothing is computed on both sides that one side could do (README "Benchmarks").
+//
+// The reader treats a received message as hostile bytes: checks never read past the message, and
+// a frame only counts as intact when its check word, length, identity and every payload byte agree.
 //
 //   shmh::encode_frame(buffer, seed, writer, seq);
 //   auto f = shmh::check_frame(received, seed);       // f.status == FrameStatus::kOk ...
+//   shmh::FrameChecker checker(seed, max_size);       // the same, with the pattern laid out once
 #pragma once
 
 #include <cstddef>
@@ -32,8 +40,8 @@ inline constexpr std::size_t kFrameHeaderSize = 24;
 // Writes a frame filling all of `out` (out.size() ≥ kFrameHeaderSize, ≤ 4 GiB). No allocation.
 void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t writer, std::uint64_t sequence) noexcept;
 
-// One writer's frames, fast: the payload pattern is laid out once (up to max_size), and each
-// encode() patches the header and the sequence word and re-hashes — the cost is one XXH3 pass.
+// One writer's frames, fast: the pattern is laid out once (up to max_size), and each encode()
+// writes the header and one XOR per payload word.
 class FrameWriter {
  public:
   FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size);
@@ -42,15 +50,17 @@ class FrameWriter {
   std::span<const std::byte> encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp = 0) noexcept;
 
  private:
-  std::uint64_t seed_;
   std::uint32_t writer_;
+  std::uint64_t writer_key_;            // the writer's part of every message key
+  std::vector<std::uint64_t> pattern_;  // the payload's pattern words, up to max_size
   std::vector<std::byte> buffer_;
 };
 
 enum class FrameStatus {
-  kOk,         // checksum, length and content agree
+  kOk,         // check word, length, identity and every payload byte agree
   kTruncated,  // shorter than its header or than the length it declares
-  kCorrupt,    // checksum mismatch, or a length field that disagrees with the message
+  kCorrupt,    // a byte differs from what its header's writer sent as that sequence, or a length
+               // field that disagrees with the message
 };
 
 struct CheckedFrame {
@@ -59,8 +69,26 @@ struct CheckedFrame {
   std::uint64_t sequence = 0;  // meaningful only when kOk
 };
 
-// Checks one received message on its own (sequence bookkeeping is FrameVerifier's).
+// Checks one received message on its own (sequence bookkeeping is FrameVerifier's). Derives the
+// pattern word by word: FrameChecker is the same check for a reader's every message.
 CheckedFrame check_frame(std::span<const std::byte> message, std::uint64_t seed) noexcept;
+
+// check_frame() and frame_stamp() with the pattern laid out once, up to max_size (a longer message,
+// which a broken channel may deliver, is checked the slow way).
+class FrameChecker {
+ public:
+  FrameChecker(std::uint64_t seed, std::size_t max_size);
+  [[nodiscard]] CheckedFrame check(std::span<const std::byte> message) const noexcept;
+  [[nodiscard]] std::uint64_t stamp(std::span<const std::byte> message) const noexcept;
+
+ private:
+  [[nodiscard]] std::uint64_t writer_part(std::uint32_t writer) const noexcept;  // of every message key
+
+  static constexpr std::uint32_t kCachedWriters = 64;  // stress's writers ≤ 64: their key parts laid out too
+  std::uint64_t seed_;
+  std::vector<std::uint64_t> pattern_;
+  std::vector<std::uint64_t> writer_keys_;
+};
 
 // The stamp an intact frame carries (0 for encode_frame's); only the low 8·(size−24) bits when the
 // frame is shorter than 32 bytes. Call it on frames check_frame() accepted.
@@ -78,9 +106,10 @@ struct FrameClaim {
 };
 std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) noexcept;
 
-// For reports on a corrupt frame whose header is readable: the offset of the first byte that
-// differs from what (seed, writer, sequence) would have produced, or nullopt. The stamp bytes
-// (24..32) are not compared: any value is legal there.
+// For reports on a corrupt frame whose header is readable: the offset of the first payload byte
+// that differs from what (seed, writer, sequence) would have produced, or nullopt (then the check
+// word, the stamp bytes 24..32 — any value is legal there on its own — or the length is what is
+// wrong).
 std::optional<std::size_t> first_bad_byte(std::span<const std::byte> message, std::uint64_t seed) noexcept;
 
 }  // namespace shmh

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/channel/channel.h"
+#include "core/framing/frame.h"
 #include "core/random/splitmix.h"
 #include "stress/delivery_ledger.h"
 #include "stress/flow/size_picker.h"
@@ -75,6 +76,7 @@ struct Flow {
   PeerBoard board;
   DeliveryLedger ledger;
   SendRecord sends;
+  FrameChecker frames{0, 0};  // the readers' frame check, for (seed, the phase's msg_max): set it with the rest
 
   // The size of writer w's message `seq` (what the reader expects of a tiny one).
   [[nodiscard]] std::uint32_t size_of(std::uint32_t w, std::uint64_t seq) const {

@@ -72,7 +72,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
   // lane's expected sequence identifies.
   CheckedFrame f;
   if (message.size() >= kFrameHeaderSize) {
-    f = check_frame(message, seed);
+    f = flow.frames.check(message);
   } else if (message.size() >= kCompactMin) {
     f = check_compact(message, seed);
   } else {
@@ -93,8 +93,12 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     } else if (f.status == FrameStatus::kOk) {
       what += "intact frame from writer " + std::to_string(f.writer) + ", which does not exist";
     } else {
-      what += "checksum mismatch";
-      if (auto bad = first_bad_byte(message, seed)) what += ", first bad byte at offset " + std::to_string(*bad);
+      what += "not what its header's writer sent";
+      if (auto bad = first_bad_byte(message, seed)) {
+        what += ", first bad byte at offset " + std::to_string(*bad);
+      } else {
+        what += " (the check word or the stamp bytes differ)";
+      }
     }
     rec.note_problem(what);
     const Suspect suspect = suspect_of(flow, reader, message);
@@ -123,7 +127,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
   Received got{.outcome = FlightOutcome::kOk, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   PeerRecord::add(rec.ok, 1);
   if (f.sequence % kStampEvery == 0 && frame_stamp_bytes(message.size()) == 8) {
-    const std::uint64_t stamp = frame_stamp(message, seed);
+    const std::uint64_t stamp = flow.frames.stamp(message);
     if (stamp != 0) {
       const std::uint64_t now = monotonic_ns();
       got.t_ns = now;

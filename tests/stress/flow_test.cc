@@ -49,7 +49,8 @@ struct FlowFixture {
                                           .addresses = {},
                                           .board = std::move(*board),
                                           .ledger = std::move(*ledger),
-                                          .sends = {}});
+                                          .sends = {},
+                                          .frames = FrameChecker(kSeed, phase.msg_max)});
     flow->sends.in_doubt.resize(2);
     flow->sends.reader_kills_receiving.resize(1);
     auto ch = Channel::create(*source.vtable,

@@ -210,18 +210,24 @@ bool Ring::reclaim_unreleased(std::uint64_t pos) noexcept {
   return true;
 }
 
-// Dekker with a waiter: it increments readers_waiting, then re-reads the slot; we published the
-// slot with a seq_cst store, then read readers_waiting seq_cst. One of the two sees the other, so
-// a sleeper is never missed — and the fast path pays no fence when nobody waits.
+// Dekker with a waiter: it sets readers_wake_wanted, then re-reads the slot; we published the slot
+// with a seq_cst store, then take the flag with a seq_cst exchange. One of the two sees the other,
+// so a sleeper is never missed — and the fast path pays no fence when nobody waits. The flag is
+// taken by the first publish after it was set: later ones find it clear and make no syscall while
+// the woken reader is still on its way back (the waiter re-sets it each time it goes to sleep).
+// A waiter that read data_seq after our increment sees our publish (the increment is a release
+// after it), so it does not sleep; one that read it before is woken, or fails its futex_wait.
 void Ring::wake_readers() noexcept {
-  if (header_->readers_waiting.load(std::memory_order_seq_cst) != 0) {
+  if (header_->readers_wake_wanted.load(std::memory_order_seq_cst) != 0 &&
+      header_->readers_wake_wanted.exchange(0, std::memory_order_seq_cst) != 0) {
     header_->data_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->data_seq, INT_MAX);
   }
 }
 
 void Ring::wake_writers() noexcept {
-  if (header_->writers_waiting.load(std::memory_order_seq_cst) != 0) {
+  if (header_->writers_wake_wanted.load(std::memory_order_seq_cst) != 0 &&
+      header_->writers_wake_wanted.exchange(0, std::memory_order_seq_cst) != 0) {
     header_->space_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->space_seq, INT_MAX);
   }
@@ -308,10 +314,9 @@ int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, sh
     if (!waiter.may_wait()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full");
     const auto slice = waiter.sleep_slice();
     if (slice == Clock::duration::zero()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full for the whole timeout");
-    header_->writers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    header_->writers_wake_wanted.store(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->space_seq.load(std::memory_order_acquire);
     if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->space_seq, seen, slice);
-    header_->writers_waiting.fetch_sub(1, std::memory_order_relaxed);
     // Still the same turn after a sleep, and a reader took the slot: maybe that reader died.
     const std::uint64_t prev = pos - geometry_.slot_count;
     if (s->seq.load(std::memory_order_acquire) == seq && header_->tail.load(std::memory_order_acquire) > prev) {
@@ -384,10 +389,9 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
     const auto slice = waiter.sleep_slice();
     if (slice == Clock::duration::zero())
       return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
-    header_->readers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    header_->readers_wake_wanted.store(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->data_seq.load(std::memory_order_acquire);
     if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->data_seq, seen, slice);
-    header_->readers_waiting.fetch_sub(1, std::memory_order_relaxed);
     if (s->seq.load(std::memory_order_acquire) == seq && header_->head.load(std::memory_order_acquire) > pos) {
       reclaim_unpublished(pos);
     }

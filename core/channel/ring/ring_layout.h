@@ -16,7 +16,7 @@
 namespace shmh::ring {
 
 inline constexpr std::uint64_t kMagic = 0x474e495248484d53ULL;  // "SHMHRING" read little-endian
-inline constexpr std::uint32_t kLayoutVersion = 1;
+inline constexpr std::uint32_t kLayoutVersion = 2;  // 2: wake-wanted flags instead of waiter counts
 inline constexpr std::size_t kCacheLine = 64;
 inline constexpr std::uint32_t kMaxParticipants = 128;
 inline constexpr std::uint64_t kMaxSlots = std::uint64_t{1} << 24;
@@ -54,9 +54,13 @@ struct RingHeader {
   alignas(kCacheLine) std::atomic<std::uint64_t> head;      // next position to claim for sending
   alignas(kCacheLine) std::atomic<std::uint64_t> tail;      // next position to claim for receiving
   alignas(kCacheLine) std::atomic<std::uint32_t> data_seq;  // futex: bumped after a publish
-  std::atomic<std::uint32_t> readers_waiting;
+  // 1: a reader is going to sleep on data_seq and no writer has woken it yet. A writer that
+  // publishes takes it (exchange to 0) and wakes: one futex_wake per sleep, however many messages
+  // it publishes before the sleeper runs again (a waiter count stayed non-zero until then, and
+  // every publish of that window paid a useless futex_wake syscall).
+  std::atomic<std::uint32_t> readers_wake_wanted;
   alignas(kCacheLine) std::atomic<std::uint32_t> space_seq;  // futex: bumped after a release
-  std::atomic<std::uint32_t> writers_waiting;
+  std::atomic<std::uint32_t> writers_wake_wanted;  // the same, for writers waiting for room
   alignas(kCacheLine) std::atomic<std::uint64_t> abandoned_sends;
   std::atomic<std::uint64_t> abandoned_recvs;
   std::atomic<std::uint32_t> closed;  // set by destroy: waiters return SHMH_ECLOSED

@@ -197,8 +197,8 @@ TEST(RingHostile, HeaderDamageIsRefusedAtAttach) {
   h->magic.store(0x1234);
   expect_refused("bad magic");
   h->magic.store(kMagic);
-  h->layout_version = 2;
-  expect_refused("layout version 2");
+  h->layout_version = kLayoutVersion + 1;
+  expect_refused(("layout version " + std::to_string(kLayoutVersion + 1)).c_str());
   h->layout_version = kLayoutVersion;
   h->geometry.slot_count = 7;
   expect_refused("checksum mismatch");

@@ -93,6 +93,45 @@ TEST(FrameWriter, CarriesAStampAtEverySize) {
   EXPECT_EQ(frame_stamp(frame(40, 1, 5), 7), 0U) << "encode_frame stamps 0";
 }
 
+TEST(Frame, TornBetweenTwoMessagesOfOneWriterIsCorrupt) {
+  // A reader that copies a slot while the writer is still filling it with its next message: the new
+  // header and first bytes, the old message's rest. Every payload word depends on the sequence.
+  const auto old_one = frame(200, 1, 5);
+  auto torn = frame(200, 1, 5 + 64);
+  std::copy(old_one.begin() + 40, old_one.end(), torn.begin() + 40);
+  EXPECT_EQ(check_frame(torn, 7).status, FrameStatus::kCorrupt);
+  EXPECT_EQ(first_bad_byte(torn, 7), 40U);
+}
+
+TEST(Frame, AnotherWritersHeaderOnAnIntactPayloadIsCorrupt) {
+  auto m = frame(64, 1, 5);
+  const auto other = frame(64, 2, 5);
+  std::copy(other.begin(), other.begin() + kFrameHeaderSize, m.begin());  // the header (and check word) of writer 2
+  EXPECT_EQ(check_frame(m, 7).status, FrameStatus::kCorrupt);
+  EXPECT_EQ(first_bad_byte(m, 7), kFrameHeaderSize + 8) << "every payload word after the stamp's differs";
+}
+
+TEST(FrameChecker, AgreesWithCheckFrameAtEverySizeAndBeyondItsOwn) {
+  const FrameChecker checker(7, 64);
+  FrameWriter w(7, 3, 200);
+  for (std::size_t size = kFrameHeaderSize; size <= 200; ++size) {
+    const std::uint64_t stamp = 0xfedcba9876543210ULL ^ size;
+    const auto encoded = w.encode(size, size, stamp);
+    std::vector<std::byte> m(encoded.begin(), encoded.end());
+    const auto fast = checker.check(m);
+    ASSERT_EQ(fast.status, FrameStatus::kOk) << size;
+    EXPECT_EQ(fast.writer, 3U);
+    EXPECT_EQ(fast.sequence, size);
+    EXPECT_EQ(checker.stamp(m), frame_stamp(m, 7)) << size;
+    m[size - 1] ^= std::byte{1};
+    EXPECT_EQ(checker.check(m).status, check_frame(m, 7).status) << size;
+    EXPECT_NE(checker.check(m).status, FrameStatus::kOk) << size;
+  }
+  EXPECT_EQ(FrameChecker(8, 64).check(frame(64, 0, 0)).status, FrameStatus::kCorrupt) << "another run's seed";
+  const auto whole = frame(64, 0, 0);
+  EXPECT_EQ(checker.check(std::span(whole).first(10)).status, FrameStatus::kTruncated);
+}
+
 TEST(Frame, ConsecutiveSequencesDifferInPayload) {
   const auto a = frame(64, 0, 1);
   const auto b = frame(64, 0, 2);
