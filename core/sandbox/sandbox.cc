@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string>
 
+#include "core/sandbox/mount_table.h"
 #include "core/sys/sys.h"
 
 namespace shmh {
@@ -63,6 +64,26 @@ Result<SandboxKind> unshare_namespaces() {
   return SandboxKind::kUserNamespace;
 }
 
+// Stops mount events propagating back to the host before anything is mounted: `/` and everything
+// below it made private. In a chroot whose root is not a mount point that fails with EINVAL; then
+// only the mount that /dev/shm's tmpfs lands on matters, and it is made private if the chroot can
+// see it. In a user namespace nothing propagates out anyway: the mounts copied from a more
+// privileged namespace are slaves (mount_namespaces(7)), so there the sandbox goes on regardless.
+Result<void> isolate_mounts(SandboxKind kind) {
+  auto r = sys::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, {});
+  if (r || r.error().err != EINVAL) return r;
+  auto info = sys::read_file("/proc/self/mountinfo");
+  if (!info) return info.error();
+  if (const auto holder = mount_holding(kDevShm, mount_points(*info))) {
+    return sys::mount(nullptr, holder->c_str(), nullptr, MS_REC | MS_PRIVATE, {});
+  }
+  if (kind == SandboxKind::kUserNamespace) return {};
+  return sys_error(EINVAL, "mount",
+                   "/ is not a mount point (a chroot?) and no mount holding /dev/shm is visible in it: bind /dev "
+                   "into the chroot (mount --rbind /dev CHROOT/dev) or make its root a mount point (mount --bind "
+                   "CHROOT CHROOT)");
+}
+
 Result<std::uint64_t> dev_shm_size() {
   struct statvfs st {};
   if (::statvfs(kDevShm, &st) == -1) return sys_error(errno, "statvfs", kDevShm);
@@ -87,8 +108,7 @@ Result<SandboxKind> enter_sandbox(const SandboxLimits& limits) {
   auto kind = unshare_namespaces();
   if (!kind) return kind.error();
 
-  // Stop mount events from propagating back to the host before mounting anything.
-  if (auto r = sys::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, {}); !r) return r.error();
+  if (auto r = isolate_mounts(*kind); !r) return r.error();
   // tmpfs rounds size= up to whole pages; "size=0" would mean unlimited, so 0 becomes one page.
   const std::uint64_t size = tmpfs_bytes == 0 ? sys::page_size() : tmpfs_bytes;
   if (auto r = sys::mount("shmh-sandbox", kDevShm, "tmpfs", MS_NOSUID | MS_NODEV,

@@ -9,7 +9,8 @@
 //   });
 //
 // As root: unshare(CLONE_NEWIPC | CLONE_NEWNS). Otherwise (or when root lacks CAP_SYS_ADMIN, as in
-// a container): the same plus CLONE_NEWUSER, mapping the caller to root inside. Where neither is
+// a container): the same plus CLONE_NEWUSER, mapping the caller to root inside. In a chroot whose
+// root is not a mount point, only the mount holding /dev/shm is made private (mount_table.h). Where neither is
 // allowed, the error says which and what to do; the fallback is tagged objects + `shmharness clean`.
 #pragma once
 
