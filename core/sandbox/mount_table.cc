@@ -1,6 +1,9 @@
 #include "core/sandbox/mount_table.h"
 
+#include <algorithm>
 #include <sstream>
+
+#include "core/sys/sys.h"
 
 namespace shmh {
 namespace {
@@ -42,6 +45,13 @@ std::vector<std::string> mount_points(std::string_view mountinfo) {
     }
   }
   return out;
+}
+
+bool root_is_a_mount_point() {
+  auto info = sys::read_file("/proc/self/mountinfo");
+  if (!info) return true;
+  const auto points = mount_points(*info);
+  return std::find(points.begin(), points.end(), "/") != points.end();
 }
 
 std::optional<std::string> mount_holding(std::string_view path, const std::vector<std::string>& points) {

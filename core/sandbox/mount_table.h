@@ -24,4 +24,8 @@ std::vector<std::string> mount_points(std::string_view mountinfo);
 // "/dev/shm", "/de" does not), or nullopt. `path` is absolute and normalised.
 std::optional<std::string> mount_holding(std::string_view path, const std::vector<std::string>& points);
 
+// Whether this process's root is a mount point (false in a chroot into a plain directory; then
+// the kernel refuses it user namespaces, and `/` cannot be made private). True when unreadable.
+bool root_is_a_mount_point();
+
 }  // namespace shmh

@@ -47,11 +47,16 @@ Result<SandboxKind> unshare_namespaces() {
     std::string why = "cannot create private IPC/mount namespaces: ";
     if (r.error().err == EINVAL) {
       why += "the process must be single-threaded";
+    } else if (!root_is_a_mount_point()) {
+      why +=
+          "this process is in a chroot (its / is not a mount point), where the kernel refuses user namespaces "
+          "(user_namespaces(7)): run as root, or outside the chroot; without a sandbox use tagged objects and "
+          "`shmharness clean`";
     } else {
       why +=
           "run as root, or allow user namespaces (sysctl user.max_user_namespaces > 0; "
           "kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0 where they "
-          "exist); without a sandbox use tagged objects and `shmharness clean`";
+          "exist; a chroot forbids them too); without a sandbox use tagged objects and `shmharness clean`";
     }
     return sys_error(r.error().err, "unshare", why);
   }

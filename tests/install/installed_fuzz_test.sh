@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The installed `shmharness fuzz`, used with the checkout and its build trees out of sight: a copy of
 # the install prefix in /tmp, and a private mount namespace that hides the checkout under an empty
-# tmpfs (root: its own mount namespace; anyone else: a user namespace mapped to root). It lists the
+# tmpfs (root: its own mount namespace; anyone else: a user namespace mapped to root; in a chroot,
+# only the mount holding the checkout is made private). It lists the
 # targets from the prefix, replays a regression input through the installed binaries, says plainly
 # that coverage needs a checkout, and — with --run, for a prefix that holds libFuzzer binaries (the
 # fuzz preset's install) — runs a short campaign and a repro of one of its corpus inputs.
@@ -11,10 +12,13 @@ installed=$1 src=$2 run=${3:-}
 prefix=$(mktemp -d /tmp/shmh-prefix-XXXXXX)
 trap 'rm -rf "$prefix"' EXIT
 cp -a "$installed/." "$prefix/"
-unshare_flags=(--mount --propagation private)
+# Propagation is set inside: in a chroot whose / is not a mount point, `/` cannot be made private
+# (EINVAL), and only the mount that holds the checkout is.
+unshare_flags=(--mount --propagation unchanged)
 [ "$(id -u)" -eq 0 ] || unshare_flags+=(--map-root-user)
 unshare "${unshare_flags[@]}" bash -euo pipefail -c '
   prefix=$1 src=$2 run=$3
+  mount --make-rprivate / 2>/dev/null || mount --make-rprivate "$(findmnt -n -o TARGET --target "$src")"
   mount -t tmpfs -o size=1m shmh-hidden "$src"
   test ! -e "$src/fuzz/targets.tsv" || { echo "installed fuzz test: the checkout is still visible" >&2; exit 1; }
   cd /

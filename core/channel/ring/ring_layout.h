@@ -16,7 +16,7 @@
 namespace shmh::ring {
 
 inline constexpr std::uint64_t kMagic = 0x474e495248484d53ULL;  // "SHMHRING" read little-endian
-inline constexpr std::uint32_t kLayoutVersion = 2;  // 2: wake-wanted flags instead of waiter counts
+inline constexpr std::uint32_t kLayoutVersion = 2;              // 2: wake-wanted flags instead of waiter counts
 inline constexpr std::size_t kCacheLine = 64;
 inline constexpr std::uint32_t kMaxParticipants = 128;
 inline constexpr std::uint64_t kMaxSlots = std::uint64_t{1} << 24;
@@ -60,7 +60,7 @@ struct RingHeader {
   // every publish of that window paid a useless futex_wake syscall).
   std::atomic<std::uint32_t> readers_wake_wanted;
   alignas(kCacheLine) std::atomic<std::uint32_t> space_seq;  // futex: bumped after a release
-  std::atomic<std::uint32_t> writers_wake_wanted;  // the same, for writers waiting for room
+  std::atomic<std::uint32_t> writers_wake_wanted;            // the same, for writers waiting for room
   alignas(kCacheLine) std::atomic<std::uint64_t> abandoned_sends;
   std::atomic<std::uint64_t> abandoned_recvs;
   std::atomic<std::uint32_t> closed;  // set by destroy: waiters return SHMH_ECLOSED
