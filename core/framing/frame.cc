@@ -57,8 +57,11 @@ std::uint64_t message_key(std::uint64_t writer_key, std::uint64_t sequence) noex
   return splitmix64_mix(writer_key + (sequence + 1) * kGoldenGamma);
 }
 // Bijective in the stamp for one (key, length): a changed stamp always changes the check word.
+// The stamp is added after the mix, not mixed with the key: the reader recovers it as
+// payload word 0 XOR key, so in a 32-byte frame `key ^ stamp` would not depend on the key at all
+// and a damaged writer or sequence field would pass.
 std::uint64_t check_word(std::uint64_t key, std::size_t length, std::uint64_t stamp) noexcept {
-  return splitmix64_mix(key ^ (std::uint64_t{length} * kLengthMix) ^ stamp);
+  return splitmix64_mix(key ^ (std::uint64_t{length} * kLengthMix)) + stamp;
 }
 
 // Pattern words: laid out once (a writer's, a FrameChecker's) or derived one by one.
