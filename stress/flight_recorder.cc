@@ -58,6 +58,8 @@ const char* to_string(FlightOutcome outcome) {
       return "reordered";
     case FlightOutcome::kBeyond:
       return "never-sent";
+    case FlightOutcome::kPending:
+      return "in-progress";
   }
   return "?";
 }

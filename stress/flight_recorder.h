@@ -6,10 +6,11 @@
 //   snapshot.take(writer_rec.recorder, w);        // a reader's first problem: the writer's history then
 //   auto last = rec.recorder.last(16);            // the runner, after the phase: oldest first
 //
-// A record costs three relaxed stores and one release store to lines only this peer writes: no
-// clock read (t_ns is the time the caller already read for its latency sample, else 0), no
-// read-modify-write. What the runner reads back is never trusted: the recorder lives in memory the
-// channel under test could scribble on, so decoding bounds every field.
+// A record costs three relaxed stores and one release store to lines only this peer writes (a
+// writer records each send before the channel call, as in-progress, and settles it after with one
+// more store, so a writer killed inside send shows the send it died in): no clock read (t_ns is the time the caller
+// already read for its latency sample, else 0), no read-modify-write. What the runner reads back is never trusted: the
+// recorder lives in memory the channel under test could scribble on, so decoding bounds every field.
 #pragma once
 
 #include <atomic>
@@ -30,7 +31,9 @@ enum class FlightOutcome : std::uint8_t {
   kDuplicate,  // received again
   kReordered,  // received after a later one of its writer
   kBeyond,     // received: a sequence never sent
-  kMaxValue = kBeyond,
+  kPending,    // under way: recorded before the channel call, settled after it (a peer killed inside
+               // the call leaves it so: its history shows the operation it died in)
+  kMaxValue = kPending,
 };
 const char* to_string(FlightOutcome outcome);
 
@@ -63,16 +66,27 @@ struct FlightRecorder {
   std::atomic<std::uint64_t> count{0};  // operations recorded (all incarnations)
   FlightSlot slots[kEntries];
 
-  void record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
-              std::uint32_t writer, std::uint64_t seq, std::uint64_t t_ns) noexcept {
+  // Returns the entry's number, for settle().
+  std::uint64_t record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
+                       std::uint32_t writer, std::uint64_t seq, std::uint64_t t_ns) noexcept {
     const std::uint64_t n = count.load(std::memory_order_relaxed);
     FlightSlot& s = slots[n % kEntries];
-    s.head.store(std::uint64_t{op} | std::uint64_t{static_cast<std::uint8_t>(outcome)} << 8 |
-                     std::uint64_t{incarnation & 0xffffU} << 16 | std::uint64_t{size} << 32,
-                 std::memory_order_relaxed);
+    s.head.store(head_word(op, outcome, incarnation, size), std::memory_order_relaxed);
     s.who.store(std::uint64_t{writer & 0xffffU} << 48 | (seq & 0xffffffffffffULL), std::memory_order_relaxed);
     s.t_ns.store(t_ns, std::memory_order_relaxed);
     count.store(n + 1, std::memory_order_release);
+    return n;
+  }
+  // Gives entry `n` (recorded kPending) its outcome: one store, unless later entries overwrote it.
+  void settle(std::uint64_t n, std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation,
+              std::uint32_t size) noexcept {
+    if (count.load(std::memory_order_relaxed) - n > kEntries) return;
+    slots[n % kEntries].head.store(head_word(op, outcome, incarnation, size), std::memory_order_relaxed);
+  }
+  static std::uint64_t head_word(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation,
+                                 std::uint32_t size) noexcept {
+    return std::uint64_t{op} | std::uint64_t{static_cast<std::uint8_t>(outcome)} << 8 |
+           std::uint64_t{incarnation & 0xffffU} << 16 | std::uint64_t{size} << 32;
   }
   // The last `n` operations (at most kEntries), oldest first; entries that do not decode are dropped.
   [[nodiscard]] std::vector<FlightEntry> last(std::size_t n) const;

@@ -75,6 +75,9 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       encode_small(std::span(small).first(size), flow.seed, w, seq);
       frame = std::span(small).first(size);
     }
+    // Recorded before the call, settled after it: a writer killed inside send shows that send.
+    const std::uint64_t entry = rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kPending,
+                                                    incarnation, size, w, seq, stamp);
     rec.begin(PeerOp::kSend, seq);  // from here to the end of the calls: "inside send" (aimed kills)
     for (auto& ch : out) {
       for (;;) {
@@ -82,9 +85,8 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
         if (rc == SHMH_OK) break;
         if (flow.board.aborted()) return {};
         if (rc != SHMH_ETIMEOUT) {
-          rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend),
-                              rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation, size, w,
-                              seq, stamp);
+          rec.recorder.settle(entry, static_cast<std::uint8_t>(PeerOp::kSend),
+                              rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation, size);
           channel_problem(rec, "send", ch, describe(id));
           rec.finish();
           return {};
@@ -106,7 +108,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
     }
     cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
-    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kOk, incarnation, size, w, seq, stamp);
+    rec.recorder.settle(entry, static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kOk, incarnation, size);
     rec.begin(PeerOp::kIdle, seq);
     rec.done_one(std::uint64_t{size} * out.size());
     ++seq;

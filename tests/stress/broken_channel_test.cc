@@ -164,10 +164,10 @@ TEST(Broken, DeadlockAfterAKilledWriterIsNoRecoveryNamingTheKillAndWhoIsStuck) {
     EXPECT_NE(f.detail.find("in send"), std::string::npos) << f.detail;
     EXPECT_NE(f.detail.find("SHMH_CHANNEL_NOT_CRASH_TOLERANT"), std::string::npos) << f.detail;
     // The kills are among the finding's events, and the history of a writer killed inside send of
-    // seq S (restarted as incarnation I) holds what the killed incarnations did last: a send below S
-    // by an incarnation below I. (Not necessarily S - 1: an aimed kill may land after the channel
-    // took a message but before the writer recorded it.) Each writer's latest kill is the one its
-    // last 16 entries can still show: after the fatal kill nothing moves.
+    // seq S (restarted as incarnation I) holds what the killed incarnations did last: a send of at
+    // most S by an incarnation below I — the send it died in is recorded before the channel call
+    // ("in-progress"). Each writer's latest kill is the one its last 16 entries can still show:
+    // after the fatal kill nothing moves.
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> latest_kill;  // writer → (S, I)
     for (const auto& e : f.events) {
       const auto w = number_after(e.what, "writer ");
@@ -182,7 +182,7 @@ TEST(Broken, DeadlockAfterAKilledWriterIsNoRecoveryNamingTheKillAndWhoIsStuck) {
       ASSERT_NE(h, nullptr) << dump(f);
       for (const auto& e : h->last) {
         killed_writer_explained = killed_writer_explained || (e.op == static_cast<std::uint8_t>(PeerOp::kSend) &&
-                                                              e.seq < kill.first && e.incarnation < kill.second);
+                                                              e.seq <= kill.first && e.incarnation < kill.second);
       }
     }
     EXPECT_TRUE(killed_writer_explained) << dump(f);
@@ -211,14 +211,19 @@ TEST(Broken, ASendThatNeverReturnsIsAStallNotAHang) {
     for (const auto& f : r.findings) {
       if (f.kind == FindingKind::kStall) {
         EXPECT_NE(f.detail.find("writer 0"), std::string::npos) << f.detail;
-        // The stuck writer's history: inside send of seq N at the end, the send of N - 1 its last.
+        // The stuck writer's history: inside send of seq N at the end — its last entry that send,
+        // still in progress, and the one before it the send of N - 1, done.
         const PeerHistory* h = history_of(f, "writer 0");
         ASSERT_NE(h, nullptr) << dump(f);
         const auto stuck = number_after(h->now, "inside send of seq ");
         ASSERT_TRUE(stuck.has_value()) << dump(f);
+        ASSERT_FALSE(h->last.empty()) << dump(f);
+        EXPECT_EQ(h->last.back().seq, *stuck) << dump(f);
+        EXPECT_EQ(h->last.back().outcome, FlightOutcome::kPending) << dump(f);
         if (*stuck > 0) {
-          ASSERT_FALSE(h->last.empty()) << dump(f);
-          EXPECT_EQ(h->last.back().seq, *stuck - 1) << dump(f);
+          ASSERT_GE(h->last.size(), 2U) << dump(f);
+          EXPECT_EQ(h->last[h->last.size() - 2].seq, *stuck - 1) << dump(f);
+          EXPECT_EQ(h->last[h->last.size() - 2].outcome, FlightOutcome::kOk) << dump(f);
         }
       }
     }
