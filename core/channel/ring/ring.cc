@@ -1,5 +1,6 @@
 #include "core/channel/ring/ring.h"
 
+#include <sched.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -12,6 +13,7 @@
 
 #include "core/channel/channel_error.h"
 #include "core/sys/futex.h"
+#include "core/sys/membarrier.h"
 #include "core/sys/sys.h"
 
 namespace shmh::ring {
@@ -37,12 +39,12 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-std::uint64_t header_checksum(std::uint32_t version, const Geometry& g) noexcept {
+std::uint64_t header_checksum(std::uint32_t version, std::uint32_t fence, const Geometry& g) noexcept {
   struct {
     std::uint32_t version;
-    std::uint32_t zero;
+    std::uint32_t fence;
     Geometry g;
-  } covered{version, 0, g};
+  } covered{version, fence, g};
   return XXH3_64bits(&covered, sizeof covered);
 }
 
@@ -78,22 +80,25 @@ Result<Geometry> plan(std::uint64_t capacity, std::uint64_t max_message) {
   return g;
 }
 
-Ring::Ring(std::byte* base, const Geometry& geometry, Participant* me)
+Ring::Ring(std::byte* base, const Geometry& geometry, FenceMode fence, Participant* me)
     : header_(reinterpret_cast<RingHeader*>(base)),
       slots_(base + geometry.header_size),
       geometry_(geometry),
       mask_(geometry.slot_count - 1),
+      membarrier_(fence == FenceMode::kMembarrier),
       me_(me),
       pid_(static_cast<std::uint32_t>(::getpid())) {}
 
-Result<Ring> Ring::create(std::span<std::byte> memory, const Geometry& geometry) {
+Result<Ring> Ring::create(std::span<std::byte> memory, const Geometry& geometry, FenceMode fence) {
   if (auto ok = validate_geometry(geometry, memory.size()); !ok) return ok.error();
+  if (fence == FenceMode::kMembarrier && !sys::register_global_membarrier()) fence = FenceMode::kFenced;
   // The segment is fresh (zero-filled by the kernel): construct the atomics in place, then the
   // slots' turns, and publish the magic last so an early attacher sees "not initialised".
   auto* h = new (memory.data()) RingHeader();
   h->layout_version = kLayoutVersion;
+  h->fence_mode = static_cast<std::uint32_t>(fence);
   h->geometry = geometry;
-  h->checksum = header_checksum(kLayoutVersion, geometry);
+  h->checksum = header_checksum(kLayoutVersion, h->fence_mode, geometry);
   for (std::uint64_t i = 0; i < geometry.slot_count; ++i) {
     auto* s = new (memory.data() + geometry.header_size + i * geometry.slot_size) SlotHeader();
     s->seq.store(i, std::memory_order_relaxed);
@@ -110,14 +115,25 @@ Result<Ring> Ring::attach(std::span<std::byte> memory) {
   }
   // Copy what we validate, so a peer rewriting the header later cannot change what we use.
   const std::uint32_t version = h->layout_version;
+  const std::uint32_t fence = h->fence_mode;
   const Geometry g = h->geometry;
   const std::uint64_t checksum = h->checksum;
   if (version != kLayoutVersion) {
     return logic_error("ring header", "layout version " + std::to_string(version) + ", this build reads " +
                                           std::to_string(kLayoutVersion));
   }
-  if (checksum != header_checksum(version, g)) return logic_error("ring header", "header checksum mismatch");
+  if (checksum != header_checksum(version, fence, g)) return logic_error("ring header", "header checksum mismatch");
   if (auto ok = validate_geometry(g, memory.size()); !ok) return ok.error();
+  if (fence > static_cast<std::uint32_t>(FenceMode::kMembarrier)) {
+    return logic_error("ring header", "unknown fence mode " + std::to_string(fence));
+  }
+  // Our publishes skip their fence from the first one on: we must be inside the waiters' barrier.
+  if (fence == static_cast<std::uint32_t>(FenceMode::kMembarrier) && !sys::register_global_membarrier()) {
+    return logic_error("ring",
+                       "this ring orders wake-ups with membarrier(2), which this process cannot use "
+                       "(kernel < 4.16, or a seccomp filter denies it): create the ring where every "
+                       "peer can, or with FenceMode::kFenced");
+  }
 
   // Take a participant entry: a free one, or one whose process is gone.
   const auto pid = static_cast<std::uint32_t>(::getpid());
@@ -127,7 +143,7 @@ Result<Ring> Ring::attach(std::span<std::byte> memory) {
     if (p.pid.compare_exchange_strong(owner, pid, std::memory_order_acq_rel)) {
       p.send_intent.store(0, std::memory_order_release);
       p.recv_intent.store(0, std::memory_order_release);
-      return Ring(memory.data(), g, &p);
+      return Ring(memory.data(), g, static_cast<FenceMode>(fence), &p);
     }
   }
   return logic_error("ring",
@@ -139,6 +155,7 @@ Ring::Ring(Ring&& other) noexcept
       slots_(other.slots_),
       geometry_(other.geometry_),
       mask_(other.mask_),
+      membarrier_(other.membarrier_),
       me_(std::exchange(other.me_, nullptr)),
       pid_(other.pid_),
       hooks_(std::move(other.hooks_)) {}
@@ -150,6 +167,7 @@ Ring& Ring::operator=(Ring&& other) noexcept {
     slots_ = other.slots_;
     geometry_ = other.geometry_;
     mask_ = other.mask_;
+    membarrier_ = other.membarrier_;
     me_ = std::exchange(other.me_, nullptr);
     pid_ = other.pid_;
     hooks_ = std::move(other.hooks_);
@@ -210,15 +228,33 @@ bool Ring::reclaim_unreleased(std::uint64_t pos) noexcept {
   return true;
 }
 
-// Dekker with a waiter: it sets readers_wake_wanted, then re-reads the slot; we published the slot
-// with a seq_cst store, then take the flag with a seq_cst exchange. One of the two sees the other,
-// so a sleeper is never missed — and the fast path pays no fence when nobody waits. The flag is
-// taken by the first publish after it was set: later ones find it clear and make no syscall while
-// the woken reader is still on its way back (the waiter re-sets it each time it goes to sleep).
-// A waiter that read data_seq after our increment sees our publish (the increment is a release
-// after it), so it does not sleep; one that read it before is woken, or fails its futex_wait.
+// Dekker with a waiter: it sets readers_wake_wanted, then re-reads the slot; we publish the slot,
+// then read the flag. Between the two there must be a full barrier on one side or the other:
+// kFenced puts it on ours (the publish is a seq_cst store, a locked instruction on x86, paid by
+// every message); kMembarrier puts it on the waiter's, which runs membarrier(2) after setting the
+// flag and before re-reading the slot — then either our flag load comes after the barrier it forced
+// on our CPU (and sees the flag), or our publish came before it (and the waiter sees the slot). The
+// publish then needs only release order and a compiler barrier: no store-buffer drain per message,
+// measured in README "Benchmarks". One of the two sees the other, so a sleeper is never missed.
+// The flag is taken by the first publish after it was set: later ones find it clear and make no
+// syscall while the woken reader is still on its way back (the waiter re-sets it each time it goes
+// to sleep). A waiter that read data_seq after our increment sees our publish (the increment is a
+// release after it), so it does not sleep; one that read it before is woken, or fails its futex_wait.
+void Ring::publish(SlotHeader* s, std::uint64_t turn) noexcept {
+  if (membarrier_) {
+    s->seq.store(turn, std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // the flag load stays after the store
+  } else {
+    s->seq.store(turn, std::memory_order_seq_cst);
+  }
+}
+
+// The waiter's side of the barrier, after it set a wake-wanted flag and before it re-reads its
+// slot. False when it may not sleep: membarrier(2) failed, so a publisher may not see the flag.
+bool Ring::order_before_sleep() noexcept { return !membarrier_ || sys::global_membarrier(); }
+
 void Ring::wake_readers() noexcept {
-  if (header_->readers_wake_wanted.load(std::memory_order_seq_cst) != 0 &&
+  if (header_->readers_wake_wanted.load(membarrier_ ? std::memory_order_relaxed : std::memory_order_seq_cst) != 0 &&
       header_->readers_wake_wanted.exchange(0, std::memory_order_seq_cst) != 0) {
     header_->data_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->data_seq, INT_MAX);
@@ -226,7 +262,7 @@ void Ring::wake_readers() noexcept {
 }
 
 void Ring::wake_writers() noexcept {
-  if (header_->writers_wake_wanted.load(std::memory_order_seq_cst) != 0 &&
+  if (header_->writers_wake_wanted.load(membarrier_ ? std::memory_order_relaxed : std::memory_order_seq_cst) != 0 &&
       header_->writers_wake_wanted.exchange(0, std::memory_order_seq_cst) != 0) {
     header_->space_seq.fetch_add(1, std::memory_order_release);
     sys::futex_wake(header_->space_seq, INT_MAX);
@@ -291,7 +327,7 @@ int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, sh
         if (hooks_.after_send_claim) hooks_.after_send_claim();
         s->length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
         if (length != 0) std::memcpy(reinterpret_cast<std::byte*>(s) + kSlotHeaderSize, data, length);
-        s->seq.store(pos + 1, std::memory_order_seq_cst);  // publish; seq_cst for wake_readers
+        publish(s, pos + 1);
         me_->send_intent.store(0, std::memory_order_relaxed);
         wake_readers();
         return SHMH_OK;
@@ -315,8 +351,15 @@ int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, sh
     const auto slice = waiter.sleep_slice();
     if (slice == Clock::duration::zero()) return channel_fail(err, SHMH_ETIMEOUT, 0, "ring full for the whole timeout");
     header_->writers_wake_wanted.store(1, std::memory_order_seq_cst);
+    const bool may_sleep = order_before_sleep();
     const std::uint32_t seen = header_->space_seq.load(std::memory_order_acquire);
-    if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->space_seq, seen, slice);
+    if (s->seq.load(std::memory_order_seq_cst) == seq) {
+      if (may_sleep) {
+        sys::futex_wait(header_->space_seq, seen, slice);
+      } else {
+        ::sched_yield();
+      }
+    }
     // Still the same turn after a sleep, and a reader took the slot: maybe that reader died.
     const std::uint64_t prev = pos - geometry_.slot_count;
     if (s->seq.load(std::memory_order_acquire) == seq && header_->tail.load(std::memory_order_acquire) > prev) {
@@ -353,7 +396,7 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
       if (!abandoned && !corrupt && length != 0) {
         std::memcpy(buffer, reinterpret_cast<const std::byte*>(s) + kSlotHeaderSize, length);
       }
-      s->seq.store(pos + geometry_.slot_count, std::memory_order_seq_cst);  // release; seq_cst for wake_writers
+      publish(s, pos + geometry_.slot_count);  // the slot is free for the next lap's writer
       me_->recv_intent.store(0, std::memory_order_relaxed);
       wake_writers();
       if (corrupt) {
@@ -390,8 +433,15 @@ std::int64_t Ring::recv(void* buffer, std::size_t capacity, std::int64_t timeout
     if (slice == Clock::duration::zero())
       return channel_fail(err, SHMH_ETIMEOUT, 0, "ring empty for the whole timeout");
     header_->readers_wake_wanted.store(1, std::memory_order_seq_cst);
+    const bool may_sleep = order_before_sleep();
     const std::uint32_t seen = header_->data_seq.load(std::memory_order_acquire);
-    if (s->seq.load(std::memory_order_seq_cst) == seq) sys::futex_wait(header_->data_seq, seen, slice);
+    if (s->seq.load(std::memory_order_seq_cst) == seq) {
+      if (may_sleep) {
+        sys::futex_wait(header_->data_seq, seen, slice);
+      } else {
+        ::sched_yield();
+      }
+    }
     if (s->seq.load(std::memory_order_acquire) == seq && header_->head.load(std::memory_order_acquire) > pos) {
       reclaim_unpublished(pos);
     }

@@ -10,7 +10,8 @@
 //   auto peer = shmh::ring::Ring::attach(memory);                             // any other handle
 //   peer->send(data, 64, 1'000'000, &err);                                    // 1 ms timeout
 //
-// Precondition: `memory` stays mapped for the Ring's life; one thread uses a Ring at a time.
+// Precondition: `memory` stays mapped for the Ring's life; one thread uses a Ring at a time, in the
+// process that attached it.
 #pragma once
 
 #include <cstddef>
@@ -42,11 +43,14 @@ struct Stats {
 
 class Ring {
  public:
-  // Lays out a new ring in zeroed `memory` (≥ geometry.total_size) and attaches to it.
-  static Result<Ring> create(std::span<std::byte> memory, const Geometry& geometry);
+  // Lays out a new ring in zeroed `memory` (≥ geometry.total_size) and attaches to it. `fence`
+  // kMembarrier is used when this process can register for membarrier(2), else kFenced.
+  static Result<Ring> create(std::span<std::byte> memory, const Geometry& geometry,
+                             FenceMode fence = FenceMode::kMembarrier);
   // Attaches to a ring another process created. Validates magic, version, checksum and geometry
   // against `memory`'s size; errors have no errno and say what is wrong. Takes a participant entry
-  // (EAGAIN-like failure when all kMaxParticipants belong to live processes).
+  // (EAGAIN-like failure when all kMaxParticipants belong to live processes). A kMembarrier ring
+  // registers this process for membarrier(2), and is refused when it cannot.
   static Result<Ring> attach(std::span<std::byte> memory);
 
   Ring(Ring&& other) noexcept;
@@ -70,23 +74,27 @@ class Ring {
 
   [[nodiscard]] Stats stats() const noexcept;
   [[nodiscard]] const Geometry& geometry() const { return geometry_; }
+  [[nodiscard]] FenceMode fence_mode() const { return membarrier_ ? FenceMode::kMembarrier : FenceMode::kFenced; }
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
  private:
   class Waiter;
-  Ring(std::byte* base, const Geometry& geometry, Participant* me);
+  Ring(std::byte* base, const Geometry& geometry, FenceMode fence, Participant* me);
   [[nodiscard]] SlotHeader* slot(std::uint64_t pos) const noexcept;
   [[nodiscard]] bool live_intent(std::uint64_t pos, bool send_side) const noexcept;
   bool reclaim_unpublished(std::uint64_t pos) noexcept;
   bool reclaim_unreleased(std::uint64_t pos) noexcept;
   void wake_readers() noexcept;
   void wake_writers() noexcept;
+  void publish(SlotHeader* s, std::uint64_t turn) noexcept;
+  [[nodiscard]] bool order_before_sleep() noexcept;
   void release_participant() noexcept;
 
   RingHeader* header_ = nullptr;
   std::byte* slots_ = nullptr;
   Geometry geometry_;  // our validated copy: never re-read from shared memory
   std::uint64_t mask_ = 0;
+  bool membarrier_ = false;  // FenceMode::kMembarrier
   Participant* me_ = nullptr;
   std::uint32_t pid_ = 0;
   Hooks hooks_;

@@ -1,4 +1,4 @@
-// The `ring` channel's layout in shared memory (layout version 1). Everything a process reads from
+// The `ring` channel's layout in shared memory (layout version 2). Everything a process reads from
 // here may have been written by a hostile or broken peer: the reader validates the header once at
 // attach and then uses its own copy of the geometry; every position and length read afterwards is
 // checked before use.
@@ -25,6 +25,14 @@ inline constexpr std::uint64_t kMaxMessage = std::uint64_t{1} << 30;
 // claiming and publishing it: the consumer skips it and counts it abandoned.
 inline constexpr std::uint64_t kAbandonedBit = std::uint64_t{1} << 63;
 
+// How a publish (or release) is ordered against the peer's wake-wanted flag, chosen by the creator
+// and covered by the header checksum (every peer must use the same one):
+//   kFenced      the publish is a seq_cst store (a full fence on every message);
+//   kMembarrier  the publish is a release store, and a waiter about to sleep runs membarrier(2)
+//                GLOBAL_EXPEDITED instead (a barrier on every running peer's CPU, only when someone
+//                sleeps). Each peer registers at attach; one that cannot is refused.
+enum class FenceMode : std::uint32_t { kFenced = 0, kMembarrier = 1 };
+
 // Geometry, written once by the creator and covered by the checksum.
 struct Geometry {
   std::uint64_t slot_count = 0;   // a power of two, 1 .. kMaxSlots
@@ -47,9 +55,9 @@ struct RingHeader {
   // Cache line 0: immutable after creation.
   std::atomic<std::uint64_t> magic;  // written last, with release, by the creator
   std::uint32_t layout_version;
-  std::uint32_t reserved0;
+  std::uint32_t fence_mode;  // FenceMode (0 in rings made before it existed: kFenced)
   Geometry geometry;
-  std::uint64_t checksum;  // XXH3-64 of layout_version and geometry
+  std::uint64_t checksum;  // XXH3-64 of layout_version, fence_mode and geometry
 
   alignas(kCacheLine) std::atomic<std::uint64_t> head;      // next position to claim for sending
   alignas(kCacheLine) std::atomic<std::uint64_t> tail;      // next position to claim for receiving

@@ -17,6 +17,7 @@
 #include "core/framing/frame.h"
 #include "core/framing/frame_verifier.h"
 #include "core/segment/shared_region.h"
+#include "core/sys/membarrier.h"
 #include "core/sys/sys.h"
 #include "tests/support/test_support.h"
 
@@ -39,12 +40,13 @@ struct Fixture {
   }
 };
 
-Fixture make_ring(Backend backend, std::uint64_t capacity, std::uint64_t max_message) {
+Fixture make_ring(Backend backend, std::uint64_t capacity, std::uint64_t max_message,
+                  FenceMode fence = FenceMode::kMembarrier) {
   auto g = plan(capacity, max_message);
   EXPECT_TRUE(Succeeds(g));
   auto region = SharedRegion::create(backend, g->total_size);
   EXPECT_TRUE(Succeeds(region));
-  auto r = Ring::create(region->bytes(), *g);
+  auto r = Ring::create(region->bytes(), *g, fence);
   EXPECT_TRUE(Succeeds(r));
   return Fixture{std::move(*region), std::move(*r)};
 }
@@ -203,14 +205,17 @@ TEST(RingHostile, HeaderDamageIsRefusedAtAttach) {
   h->geometry.slot_count = 7;
   expect_refused("checksum mismatch");
   // A forger who also fixes the checksum still cannot make the reader trust an impossible geometry.
+  auto reseal = [&] {
+    struct {
+      std::uint32_t version, fence;
+      Geometry g;
+    } covered{kLayoutVersion, h->fence_mode, h->geometry};
+    h->checksum = XXH3_64bits(&covered, sizeof covered);
+  };
   auto forge = [&](auto change, const char* words) {
     const Geometry good = h->geometry;
     change(h->geometry);
-    struct {
-      std::uint32_t version, zero;
-      Geometry g;
-    } covered{kLayoutVersion, 0, h->geometry};
-    h->checksum = XXH3_64bits(&covered, sizeof covered);
+    reseal();
     expect_refused(words);
     h->geometry = good;
   };
@@ -225,6 +230,18 @@ TEST(RingHostile, HeaderDamageIsRefusedAtAttach) {
   forge([](Geometry& g) { g.max_message = g.slot_size; }, "slot size does not fit");
   forge([](Geometry& g) { g.total_size += 64; }, "does not add up");
   forge([](Geometry& g) { g.header_size = 64; }, "header size");
+  // The fence mode is covered too: a peer that flipped it would make publishers skip the barrier
+  // their waiters count on (or the reverse).
+  const std::uint32_t mode = h->fence_mode;
+  reseal();
+  auto good = Ring::attach(f.region.bytes());
+  ASSERT_TRUE(Succeeds(good)) << "the resealed undamaged header is accepted";
+  good->detach();
+  h->fence_mode = mode ^ 1U;
+  expect_refused("checksum mismatch");
+  h->fence_mode = 7;
+  forge([](Geometry&) {}, "unknown fence mode 7");
+  h->fence_mode = mode;
   EXPECT_FALSE(Ring::attach(f.region.bytes().first(100)).ok()) << "smaller than a header";
   EXPECT_TRUE(Succeeds(f.destroy()));
 }
@@ -286,11 +303,75 @@ TEST(RingHostile, RandomGarbageNeverCrashesOrHangs) {
   EXPECT_TRUE(Succeeds(f.destroy()));
 }
 
-TEST(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
+TEST(RingFence, TheCreatorPicksMembarrierWhereItCanAndEveryPeerFollowsTheHeader) {
+  if (!sys::register_global_membarrier()) GTEST_SKIP() << "membarrier(2) GLOBAL_EXPEDITED is not offered here";
+  auto f = make_ring(Backend::kMemfd, 8, 64);
+  EXPECT_EQ(f.ring.fence_mode(), FenceMode::kMembarrier);
+  auto peer = Ring::attach(f.region.bytes());
+  ASSERT_TRUE(Succeeds(peer));
+  EXPECT_EQ(peer->fence_mode(), FenceMode::kMembarrier);
+  peer->detach();
+  auto fenced = make_ring(Backend::kMemfd, 8, 64, FenceMode::kFenced);
+  EXPECT_EQ(fenced.ring.fence_mode(), FenceMode::kFenced);
+  auto fenced_peer = Ring::attach(fenced.region.bytes());
+  ASSERT_TRUE(Succeeds(fenced_peer));
+  EXPECT_EQ(fenced_peer->fence_mode(), FenceMode::kFenced) << "a peer uses the creator's mode, not its own choice";
+  fenced_peer->detach();
+  EXPECT_TRUE(Succeeds(f.destroy()));
+  EXPECT_TRUE(Succeeds(fenced.destroy()));
+}
+
+// Lockstep across processes in both modes: every message is sent while the reader sleeps on the
+// futex (it set its wake-wanted flag, seen here in shared memory), so every one needs a wake-up.
+// A publisher that missed the flag leaves it set (it is taken by exactly the publish that wakes);
+// the reader starts its next wait only after the check (a token on a pipe).
+std::string fence_name(const ::testing::TestParamInfo<FenceMode>& p) {
+  return p.param == FenceMode::kFenced ? "fenced" : "membarrier";
+}
+
+class RingWake : public ::testing::TestWithParam<FenceMode> {};
+
+TEST_P(RingWake, EveryMessageSentToASleepingReaderTakesItsFlagAndWakesIt) {
+  constexpr int kMessages = 200;
+  auto f = make_ring(Backend::kMemfd, 4, 64, GetParam());
+  auto* h = reinterpret_cast<RingHeader*>(f.region.bytes().data());
+  auto token = sys::pipe();
+  ASSERT_TRUE(Succeeds(token));
+  auto reader = ChildProcess::spawn([&]() -> ChildReport {
+    auto peer = Ring::attach(f.region.bytes());
+    if (!peer) return peer.error().message();
+    std::vector<std::byte> buf(64);
+    for (int i = 0; i < kMessages; ++i) {
+      shmh_error err{};
+      if (peer->recv(buf.data(), buf.size(), 60'000 * kMs, &err) != 8) return std::string("recv: ") + err.message;
+      char c = 0;
+      if (::read(token->read, &c, 1) != 1) return "the test's token pipe closed";
+    }
+    return "";
+  });
+  ASSERT_TRUE(Succeeds(reader));
+  const std::uint64_t word = 0x5eed;
+  for (int i = 0; i < kMessages; ++i) {
+    while (h->readers_wake_wanted.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+    ASSERT_EQ(f.ring.send(&word, sizeof word, 10'000 * kMs, nullptr), SHMH_OK);
+    EXPECT_EQ(h->readers_wake_wanted.load(std::memory_order_acquire), 0U) << "message " << i << ": flag not taken";
+    ASSERT_TRUE(Succeeds(sys::write_all(token->write, "x")));
+  }
+  auto exit = reader->wait();
+  ASSERT_TRUE(Succeeds(exit));
+  EXPECT_TRUE(exit->ok()) << exit->describe();
+  EXPECT_TRUE(Succeeds(f.destroy()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, RingWake, ::testing::Values(FenceMode::kFenced, FenceMode::kMembarrier), fence_name);
+
+class RingThreads : public ::testing::TestWithParam<FenceMode> {};
+
+TEST_P(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
   // Threads over one mapping: the configuration in which TSan sees every access (design §4).
   constexpr std::uint32_t kWriters = 2;
   constexpr std::uint64_t kPerWriter = 20'000;
-  auto f = make_ring(Backend::kPosix, 16, 96);
+  auto f = make_ring(Backend::kPosix, 16, 96, GetParam());
   std::vector<std::thread> threads;
   std::vector<std::string> failures(kWriters + 2);
   for (std::uint32_t w = 0; w < kWriters; ++w) {
@@ -345,6 +426,8 @@ TEST(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
   }
   EXPECT_TRUE(Succeeds(f.destroy()));
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, RingThreads, ::testing::Values(FenceMode::kFenced, FenceMode::kMembarrier), fence_name);
 
 }  // namespace
 }  // namespace shmh::ring
