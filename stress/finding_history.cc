@@ -7,14 +7,16 @@
 namespace shmh::stress {
 namespace {
 
-PeerHistory history_of(const PeerBoard& board, PeerId id, std::string now) {
+PeerHistory history_of(const PeerBoard& board, PeerId id, std::string now, const ImpliedSends* implied) {
   const PeerRecord& rec = board.record(id.role, id.index);
   PeerHistory h;
   h.peer = describe(id);
   h.pid = rec.pid.load(std::memory_order_relaxed);
   h.incarnation = rec.incarnation.load(std::memory_order_relaxed);
   h.now = std::move(now);
-  h.last = rec.recorder.last(kHistoryEntries);
+  h.last = implied != nullptr && id.role == Role::kWriter
+               ? rec.recorder.last(kHistoryEntries, implied->cursor(id.index), implied->size_of)
+               : rec.recorder.last(kHistoryEntries);
   return h;
 }
 
@@ -28,16 +30,17 @@ void relative_times(std::vector<FlightEntry>& entries, std::uint64_t start_ns) {
 
 }  // namespace
 
-void attach_history(std::vector<Finding>& findings, const PeerBoard& board, const DriveOutcome& drive) {
+void attach_history(std::vector<Finding>& findings, const PeerBoard& board, const DriveOutcome& drive,
+                    const ImpliedSends* implied) {
   const std::vector<PhaseEvent>& events = drive.events;
   // The driver's word for what each peer was doing at the end (writers, then readers).
   auto doing = [&drive](std::size_t i) { return i < drive.doing.size() ? drive.doing[i] : std::string("unknown"); };
   std::vector<PeerHistory> peers;
   for (std::uint32_t w = 0; w < board.writers() && peers.size() < kHistoryPeers; ++w) {
-    peers.push_back(history_of(board, {Role::kWriter, w}, doing(w)));
+    peers.push_back(history_of(board, {Role::kWriter, w}, doing(w), implied));
   }
   for (std::uint32_t r = 0; r < board.readers() && peers.size() < kHistoryPeers; ++r) {
-    peers.push_back(history_of(board, {Role::kReader, r}, doing(std::size_t{board.writers()} + r)));
+    peers.push_back(history_of(board, {Role::kReader, r}, doing(std::size_t{board.writers()} + r), implied));
   }
   for (std::uint32_t r = 0; r < board.readers(); ++r) {
     const FlightSnapshot& snap = board.reader(r).snapshot;
@@ -46,7 +49,8 @@ void attach_history(std::vector<Finding>& findings, const PeerBoard& board, cons
     h.peer = "writer " + std::to_string(snap.writer.load(std::memory_order_relaxed)) + " when reader " +
              std::to_string(r) + " saw its first problem";
     h.around = snap.around.load(std::memory_order_relaxed);
-    const auto all = snap.entries();
+    static const SizeOf no_sizes = [](std::uint32_t, std::uint64_t) { return 0U; };
+    const auto all = snap.entries(implied != nullptr ? implied->size_of : no_sizes);
     // Those around the sequence the problem is about, if the copy holds it; else the latest.
     for (const auto& e : all) {
       if (h.around != kUnknownSeq && e.seq + kHistoryEntries / 2 >= h.around &&

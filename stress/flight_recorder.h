@@ -3,19 +3,28 @@
 // kills and pauses) so the engineer who gets a finding from CI sees what led to it.
 //
 //   rec.recorder.record(op, outcome, incarnation, size, writer, seq, t_ns);   // a peer, per operation
-//   snapshot.take(writer_rec.recorder, w);        // a reader's first problem: the writer's history then
+//   rec.recorder.start_sends(w, incarnation, next_seq);  // a writer, once per incarnation
+//   snapshot.take_if_due(writer_rec.recorder, &cursor);  // a reader's first problem: the writer's history then
 //   auto last = rec.recorder.last(16);            // the runner, after the phase: oldest first
+//   auto sends = rec.recorder.last(16, cursor, size_of);  // a writer's, with its implied sends
 //
-// A record costs three relaxed stores and one release store to lines only this peer writes (a
-// writer records each send before the channel call, as in-progress, and settles it after with one
-// more store, so a writer killed inside send shows the send it died in): no clock read (t_ns is the time the caller
-// already read for its latency sample, else 0), no read-modify-write. What the runner reads back is never trusted: the
-// recorder lives in memory the channel under test could scribble on, so decoding bounds every field.
+// A record costs three relaxed stores and one release store to lines only this peer writes: no
+// clock read (t_ns is the time the caller already read for its latency sample, else 0), no
+// read-modify-write. A writer's successful sends are *implied*, not recorded one by one: every
+// store on the writer's path between two sends costs the stream (README "Benchmarks": five recorder
+// stores per message held the 1 -> 1 stream at 0.66-0.80 of the raw one). Its cursor already says
+// which sends returned (below next_seq) and which one is under way, its run says from which sequence
+// this incarnation (and the one before) sent, and the sizes are a function of (writer, sequence); the
+// writer records only what cannot be derived — a timeout, an error, and the sends that carry a
+// timestamp — and an implied send is decoded only where no recorded entry speaks for that sequence.
+// What the runner reads back is never trusted: the recorder lives in memory the channel under test
+// could scribble on, so decoding bounds every field.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,12 +68,39 @@ struct FlightSlot {
   std::atomic<std::uint64_t> t_ns{0};
 };
 
+// The sequences one incarnation of a writer sent from: [first, the cursor's next_seq) for the current
+// one, [first, end) for the one before it.
+struct SendRun {
+  std::atomic<std::uint64_t> first{kUnknownSeq};  // kUnknownSeq: no run
+  std::atomic<std::uint64_t> end{kUnknownSeq};    // the one before only: the next run's first
+  std::atomic<std::uint32_t> writer{kUnknownWriter};
+  std::atomic<std::uint32_t> incarnation{0};
+};
+
+// What a writer's send cursor says now: sends below next_seq returned OK; in_flight is the send
+// under way (kUnknownSeq: none).
+struct SendCursorNow {
+  std::uint64_t next_seq = 0;
+  std::uint64_t in_flight = kUnknownSeq;
+};
+// The size of writer w's message `seq` (the run's sizes are a function of the two).
+using SizeOf = std::function<std::uint32_t(std::uint32_t w, std::uint64_t seq)>;
+// What decodes the writers' implied sends: each writer's cursor now, and the sizes.
+struct ImpliedSends {
+  std::function<SendCursorNow(std::uint32_t w)> cursor;
+  SizeOf size_of;
+};
+
 struct FlightRecorder {
   // More than a campaign channel's capacity (≤ 64): a reader's snapshot still holds the send of
   // the message it found wrong, however far ahead the writer ran meanwhile.
   static constexpr std::size_t kEntries = 128;
   std::atomic<std::uint64_t> count{0};  // operations recorded (all incarnations)
   FlightSlot slots[kEntries];
+  SendRun runs[2];  // a writer's: [0] this incarnation's, [1] the one before
+
+  // A writer starting (or restarting) to send at `first`: the current run becomes the one before.
+  void start_sends(std::uint32_t writer, std::uint32_t incarnation, std::uint64_t first) noexcept;
 
   // Returns the entry's number, for settle().
   std::uint64_t record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
@@ -90,29 +126,36 @@ struct FlightRecorder {
   }
   // The last `n` operations (at most kEntries), oldest first; entries that do not decode are dropped.
   [[nodiscard]] std::vector<FlightEntry> last(std::size_t n) const;
+  // The same for a writer, with the sends its runs and `cursor` imply (at most n of each run).
+  [[nodiscard]] std::vector<FlightEntry> last(std::size_t n, const SendCursorNow& cursor, const SizeOf& size_of) const;
 };
 
 // Another peer's recorder as it was at one moment: a reader asks for the writer's when it sees its
 // first problem (by the end of the phase the writer has moved on by thousands of messages), and
-// copies it once the writer has recorded a few operations past the one the problem is about — the
-// writer records a send after the channel took it, so a fast reader can be there first.
+// copies it once the writer has sent a few messages past the one the problem is about — its cursor
+// moves after the channel took a message, so a fast reader can be there first.
 struct FlightSnapshot {
   static constexpr std::size_t kEntries = FlightRecorder::kEntries;
-  static constexpr std::uint64_t kPast = 4;  // writer entries past `around` before the copy
+  static constexpr std::uint64_t kPast = 4;  // writer sends past `around` before the copy
   enum State : std::uint32_t { kNone = 0, kRequested = 1, kTaken = 2 };
   std::atomic<std::uint32_t> state{kNone};
   std::atomic<std::uint32_t> writer{0};            // whose recorder
   std::atomic<std::uint64_t> around{kUnknownSeq};  // the sequence the problem is about (or was expected next)
   std::atomic<std::uint64_t> count{0};             // entries copied
   FlightSlot slots[kEntries];
+  SendRun runs[2];                         // the writer's runs, copied with its entries
+  std::atomic<std::uint64_t> next_seq{0};  // its cursor then
+  std::atomic<std::uint64_t> in_flight{kUnknownSeq};
 
   // The first problem's request (later ones do nothing). Only the reader that owns it calls these.
   void request(std::uint32_t w, std::uint64_t seq) noexcept;
   [[nodiscard]] bool requested() const noexcept { return state.load(std::memory_order_relaxed) == kRequested; }
-  // Copies `from` (the requested writer's recorder) once it has recorded kPast past `around`, or,
-  // with `now` (the reader is ending: the writer may have stopped), as it is.
-  void take_if_due(const FlightRecorder& from, bool now = false) noexcept;
-  [[nodiscard]] std::vector<FlightEntry> entries() const;
+  // Copies `from` (the requested writer's recorder) and its `cursor` once the writer has sent (or
+  // recorded) kPast past `around`, or, with `now` (the reader is ending: the writer may have
+  // stopped), as it is.
+  void take_if_due(const FlightRecorder& from, const SendCursorNow& cursor, bool now = false) noexcept;
+  // The copy, with the sends it implies.
+  [[nodiscard]] std::vector<FlightEntry> entries(const SizeOf& size_of) const;
 };
 
 }  // namespace shmh::stress

@@ -149,7 +149,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   take_drive(drive, out);
   if (drive.stuck_threads > 0) {
     // They may still touch the flow, its ledger and channels: leave all of it alive and end the run.
-    attach_history(out.findings, flow.board, drive);
+    const ImpliedSends implied = flow.implied_sends();
+    attach_history(out.findings, flow.board, drive, &implied);
     (void)owned.release();  // NOLINT(bugprone-unused-return-value): deliberately leaked
     out.error = logic_error("threads", std::to_string(drive.stuck_threads) +
                                            " peer thread(s) are stuck inside channel calls that ignore their "
@@ -178,7 +179,8 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
     }
   }
   audit_flow(flow, *leftovers, drive.kills, drive.aborted && !drive.interrupted, out);
-  attach_history(out.findings, flow.board, drive);
+  const ImpliedSends implied = flow.implied_sends();
+  attach_history(out.findings, flow.board, drive, &implied);
   return out;
 }
 

@@ -93,6 +93,8 @@ struct alignas(64) PeerRecord {
     op_arg.store(arg, std::memory_order_relaxed);
     op.store(static_cast<std::uint32_t>(what), std::memory_order_relaxed);
   }
+  // The same, keeping op_arg: one store (the per-message paths count theirs, README "Benchmarks").
+  void now_in(PeerOp what) noexcept { op.store(static_cast<std::uint32_t>(what), std::memory_order_relaxed); }
   // Adds to one of this record's counters: only its own peer writes it.
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -21,8 +21,9 @@ Result<void> drain_into(const Flow& flow, PeerRecord& into) {
     for (int i = 0; i < kMaxDrained; ++i) {
       const std::int64_t n = ch->recv(buffer, 0);
       if (n < 0) break;
-      (void)check_received(flow, into, nullptr, kDrainReader, lane,
-                           std::span(buffer).first(static_cast<std::size_t>(n)));
+      const Received got =
+          check_received(flow, into, nullptr, kDrainReader, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
+      if (got.outcome == FlightOutcome::kOk) PeerRecord::add(into.ok, 1);
     }
   }
   return {};

@@ -25,11 +25,12 @@ namespace shmh::stress {
 enum class Topology { kQueue, kBroadcast };
 
 // A writer's resume point, in its board record. Every sequence below next_seq was sent (send
-// returned OK), except those in flight in a killed incarnation; in_flight is the sequence a send
-// is under way for (kNoSequence between sends).
+// returned OK), except those in flight in a killed incarnation. The send under way is the record's
+// own op word: op kSend with op_arg = its sequence, from before the channel call until after
+// next_seq moved past it (one word serves the watchdog, aimed kills, kill accounting and the flight
+// recorder: each store between two sends costs the stream, README "Benchmarks").
 struct SendCursor {
   std::atomic<std::uint64_t> next_seq{0};
-  std::atomic<std::uint64_t> in_flight{kNoSequence};
   std::atomic<std::uint64_t> sent_at{0};  // lockstep: when the last send returned (monotonic ns), before next_seq
 };
 
@@ -86,6 +87,18 @@ struct Flow {
   // The lane reader r takes its messages from.
   [[nodiscard]] std::uint32_t lane_of(std::uint32_t r) const { return topology == Topology::kQueue ? 0 : r; }
   [[nodiscard]] SendCursor& send_cursor(std::uint32_t w) const { return board.writer(w).state<SendCursor>(); }
+  // Writer w's cursor for its flight recorder: next_seq, and the send under way (its record's op).
+  [[nodiscard]] SendCursorNow cursor_now(std::uint32_t w) const {
+    const PeerRecord& rec = board.writer(w);
+    const bool sending = rec.op.load(std::memory_order_relaxed) == static_cast<std::uint32_t>(PeerOp::kSend);
+    return {.next_seq = send_cursor(w).next_seq.load(std::memory_order_relaxed),
+            .in_flight = sending ? rec.op_arg.load(std::memory_order_relaxed) : kUnknownSeq};
+  }
+  // What the flight recorder needs to decode the writers' implied sends.
+  [[nodiscard]] ImpliedSends implied_sends() const {
+    return {.cursor = [this](std::uint32_t w) { return cursor_now(w); },
+            .size_of = [this](std::uint32_t w, std::uint64_t seq) { return size_of(w, seq); }};
+  }
   [[nodiscard]] ReceiveCursor& receive_cursor(std::uint32_t r) const { return board.reader(r).state<ReceiveCursor>(); }
 };
 

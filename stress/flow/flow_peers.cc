@@ -41,8 +41,15 @@ void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const
   rec.note_problem(who + ": " + what + ": " + ch.last_error().message);
 }
 
+// A peer publishes its counters every this many messages (at its end too), not per message.
+constexpr std::uint64_t kCountEvery = 16;
+
 }  // namespace
 
+// Between two sends the writer stores only what a kill or the watchdog needs: its op word before
+// the call (kSend, seq), next_seq and the op word after. Its successful sends are implied in its
+// flight recorder (flight_recorder.h), its counters published every kCountEvery sends: each store
+// on this path costs the stream (README "Benchmarks").
 ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   const PeerId id{Role::kWriter, w};
   PeerRecord& rec = flow.board.writer(w);
@@ -62,10 +69,19 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   const std::uint64_t quota = std::min(writer_quota(phase.messages, flow.board.writers(), w), flow.ledger.capacity());
   const std::uint32_t incarnation = rec.incarnation.load();
   SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{incarnation} << 8) | w));
-  for (std::uint64_t seq = cursor.next_seq.load(); seq < quota && !flow.board.stop_writing();) {
+  constexpr auto kSend = static_cast<std::uint8_t>(PeerOp::kSend);
+  std::uint64_t uncounted = 0;
+  std::uint64_t uncounted_bytes = 0;
+  auto publish_counts = [&] {
+    PeerRecord::add(rec.progress, uncounted);
+    PeerRecord::add(rec.bytes, uncounted_bytes);
+    uncounted = uncounted_bytes = 0;
+  };
+  std::uint64_t seq = cursor.next_seq.load();
+  rec.recorder.start_sends(w, incarnation, seq);
+  while (seq < quota && !flow.board.stop_writing()) {
     const std::uint32_t size = flow.size_of(w, seq);
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
-    cursor.in_flight.store(seq, std::memory_order_relaxed);
     std::span<const std::byte> frame;
     std::uint64_t stamp = 0;  // the send time, for 1 message in kStampEvery: latency and the recorder
     if (size >= kFrameHeaderSize) {
@@ -75,25 +91,25 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
       encode_small(std::span(small).first(size), flow.seed, w, seq);
       frame = std::span(small).first(size);
     }
-    // Recorded before the call, settled after it: a writer killed inside send shows that send.
-    const std::uint64_t entry = rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kPending,
-                                                    incarnation, size, w, seq, stamp);
-    rec.begin(PeerOp::kSend, seq);  // from here to the end of the calls: "inside send" (aimed kills)
+    rec.begin(PeerOp::kSend, seq);  // from here until next_seq moved past seq: "inside send of seq"
     for (auto& ch : out) {
       for (;;) {
         const int rc = ch.send(frame, phase.op_timeout_ns);
         if (rc == SHMH_OK) break;
-        if (flow.board.aborted()) return {};
+        if (flow.board.aborted()) {
+          publish_counts();
+          return {};
+        }
         if (rc != SHMH_ETIMEOUT) {
-          rec.recorder.settle(entry, static_cast<std::uint8_t>(PeerOp::kSend),
-                              rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation, size);
+          rec.recorder.record(kSend, rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation,
+                              size, w, seq, stamp);
           channel_problem(rec, "send", ch, describe(id));
+          publish_counts();
           rec.finish();
           return {};
         }
         if (reader_caught_up && phase.op_timeout_ns > 0) {
-          rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kTimeout, incarnation, size, w,
-                              seq, 0);
+          rec.recorder.record(kSend, FlightOutcome::kTimeout, incarnation, size, w, seq, 0);
           // The reader had every earlier message: the channel was empty, and the send still waited.
           PeerRecord::add(rec.lost_wakeups, 1);
           rec.note_problem(describe(id) + "'s send of seq " + std::to_string(seq) + " timed out on an empty channel");
@@ -101,19 +117,20 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
         if (phase.op_timeout_ns == 0) ::sched_yield();
       }
     }
-    // next_seq before in_flight: a kill between the two must not make the restart resend `seq`.
+    // next_seq before the op word: a kill between the two must not make the restart resend `seq`.
     if (phase.lockstep) {
       mark_sent(cursor, seq);
     } else {
       cursor.next_seq.store(seq + 1, std::memory_order_relaxed);
     }
-    cursor.in_flight.store(kNoSequence, std::memory_order_relaxed);
-    rec.recorder.settle(entry, static_cast<std::uint8_t>(PeerOp::kSend), FlightOutcome::kOk, incarnation, size);
-    rec.begin(PeerOp::kIdle, seq);
-    rec.done_one(std::uint64_t{size} * out.size());
+    rec.now_in(PeerOp::kIdle);  // op_arg stays seq
+    if (stamp != 0) rec.recorder.record(kSend, FlightOutcome::kOk, incarnation, size, w, seq, stamp);
+    uncounted_bytes += std::uint64_t{size} * out.size();
+    if (++uncounted == kCountEvery) publish_counts();
     ++seq;
     if (phase.burst != 0 && seq % phase.burst == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  publish_counts();
   rec.finish();
   return {};
 }
@@ -135,21 +152,38 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;
+  // Counters are published every kCountEvery messages (each store between two receives costs the
+  // stream), every message in lockstep, where the writer waits on this reader's progress.
+  const std::uint64_t count_every = phase.lockstep ? 1 : kCountEvery;
+  std::uint64_t uncounted = 0;
+  std::uint64_t uncounted_bytes = 0;
+  auto publish_counts = [&] {
+    PeerRecord::add(rec.ok, uncounted);
+    PeerRecord::add(rec.progress, uncounted);
+    PeerRecord::add(rec.bytes, uncounted_bytes);
+    uncounted = uncounted_bytes = 0;
+  };
+  rec.begin(PeerOp::kRecv);
   while (!flow.board.aborted()) {
     cursor.set(ReceiveStep::kInRecv);
-    rec.begin(PeerOp::kRecv);
+    rec.now_in(PeerOp::kRecv);
     const std::int64_t queued_before = queued ? queued->ns() : -1;
     const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
     if (n >= 0) {
       idle_since = 0;
-      rec.begin(PeerOp::kVerify);
+      rec.now_in(PeerOp::kVerify);
       const Received got =
           check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
       rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, incarnation,
                           static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
       if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, false);
       cursor.set(ReceiveStep::kIdle);
-      rec.done_one(static_cast<std::uint64_t>(n));
+      if (got.outcome == FlightOutcome::kOk) {
+        uncounted_bytes += static_cast<std::uint64_t>(n);
+        if (++uncounted == count_every) publish_counts();
+      } else {
+        rec.done_one(static_cast<std::uint64_t>(n));
+      }
       if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
         std::this_thread::sleep_for(std::chrono::microseconds(phase.reader_pause_us));
       }
@@ -176,6 +210,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }
+  publish_counts();
   if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, true);
   rec.finish();
   return {};

@@ -117,6 +117,7 @@ void check_wakeup(const Flow& flow, PeerRecord& rec, ReceiveCursor& cursor, std:
                       static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
   rec.snapshot.request(0, sent - 1);  // copied once writer 0 has recorded it (take_requested_snapshot)
   cursor.set(ReceiveStep::kIdle);
+  if (got.outcome == FlightOutcome::kOk) PeerRecord::add(rec.ok, 1);
   rec.done_one(static_cast<std::uint64_t>(n));
 }
 

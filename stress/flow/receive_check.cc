@@ -125,7 +125,6 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     return {.outcome = FlightOutcome::kDuplicate, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   }
   Received got{.outcome = FlightOutcome::kOk, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
-  PeerRecord::add(rec.ok, 1);
   if (f.sequence % kStampEvery == 0 && frame_stamp_bytes(message.size()) == 8) {
     const std::uint64_t stamp = flow.frames.stamp(message);
     if (stamp != 0) {
@@ -156,7 +155,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
 
 void take_requested_snapshot(const Flow& flow, PeerRecord& rec, bool now) {
   const std::uint32_t w = rec.snapshot.writer.load(std::memory_order_relaxed);
-  if (w < flow.board.writers()) rec.snapshot.take_if_due(flow.board.writer(w).recorder, now);
+  if (w < flow.board.writers()) rec.snapshot.take_if_due(flow.board.writer(w).recorder, flow.cursor_now(w), now);
 }
 
 }  // namespace shmh::stress

@@ -24,7 +24,9 @@ struct Received {
   std::uint64_t t_ns = 0;  // the clock read for the latency sample, else 0
 };
 
-// Checks `message`, received by `reader` (or kDrainReader) on `lane`, into `rec`. With `cursor`,
+// Checks `message`, received by `reader` (or kDrainReader) on `lane`, into `rec`: a problem is
+// counted there (corrupt, duplicated, ...), an intact message is not (the caller counts its `ok`s,
+// a reader in batches). With `cursor`,
 // the reader's ReceiveCursor is moved to kPending once the message is known intact. At the
 // reader's first problem, a copy of the flight recorder of the writer the message names (or seems
 // to) is requested in rec.snapshot.

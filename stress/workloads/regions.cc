@@ -108,6 +108,8 @@ ChildReport writer_body(const Regions& r, std::uint32_t w) {
       view.word(w, kPayload + i).store(region_word(seed, w, version, i), std::memory_order_relaxed);
     }
     view.word(w, kSeq).store(s + 1, std::memory_order_release);  // the data is visible before the even word
+    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kWrite), FlightOutcome::kOk, rec.incarnation.load(),
+                        static_cast<std::uint32_t>(r.layout.words * 8), w, version, 0);
     rec.done_one(r.layout.words * 8);
   }
   rec.finish();
@@ -147,11 +149,14 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
     if (view.word(w, kSeq).load(std::memory_order_relaxed) != s1) continue;  // changed meanwhile: retry
     if (done) ++final_pass;
     // Accepted: it must be one whole record of version s1/2 by writer w.
+    FlightOutcome outcome = FlightOutcome::kOk;
     if (const auto bad = region_record_problem(seed, w, s1, version, writer, copy)) {
+      outcome = FlightOutcome::kCorrupt;
       PeerRecord::add(rec.corrupt, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " at seqlock " +
                        std::to_string(s1) + ": " + *bad);
     } else if (version < last[w]) {
+      outcome = FlightOutcome::kReordered;
       PeerRecord::add(rec.reordered, 1);
       rec.note_problem("reader " + std::to_string(reader) + " accepted region " + std::to_string(w) + " version " +
                        std::to_string(version) + " after version " + std::to_string(last[w]));
@@ -159,6 +164,9 @@ ChildReport reader_body(const Regions& r, std::uint32_t reader) {
       last[w] = version;
       PeerRecord::add(rec.ok, 1);
     }
+    // The version the seqlock word promised (s1 / 2): the one a torn record claims may be garbage.
+    rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRead), outcome, rec.incarnation.load(),
+                        static_cast<std::uint32_t>(r.layout.words * 8), w, s1 / 2, 0);
     rec.done_one(r.layout.words * 8);
     if (r.env.phase.reader_pause_us != 0 && rec.ok.load() % 64 == 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(r.env.phase.reader_pause_us));

@@ -101,12 +101,21 @@ INSTANTIATE_TEST_SUITE_P(PeerModes, Drain, ::testing::Values(PeerMode::kProcesse
 TEST(KillAccounting, AWriterKilledInsideSendLeavesThatSequenceInDoubt) {
   FlowFixture f(PeerMode::kProcesses);
   SendCursor& c = f.flow->send_cursor(1);
+  PeerRecord& rec = f.flow->board.writer(1);
+  rec.recorder.start_sends(1, 0, 0);
   c.next_seq.store(7);
-  c.in_flight.store(7);
+  rec.begin(PeerOp::kSend, 7);
   account_flow_kill(*f.flow, {Role::kWriter, 1});
   EXPECT_EQ(f.flow->sends.in_doubt[1], std::vector<std::uint64_t>{7});
   EXPECT_EQ(c.next_seq.load(), 8U) << "the restart does not resend it";
-  EXPECT_EQ(c.in_flight.load(), kNoSequence);
+  // Its history: sends 0..6 implied as returned, 7 recorded as the send it died in (not as returned).
+  const auto h = rec.recorder.last(16, f.flow->cursor_now(1), f.flow->implied_sends().size_of);
+  ASSERT_EQ(h.size(), 8U);
+  EXPECT_EQ(h.back().seq, 7U);
+  EXPECT_EQ(h.back().outcome, FlightOutcome::kPending);
+  EXPECT_EQ(h.back().size, f.flow->size_of(1, 7));
+  EXPECT_EQ(h[6].seq, 6U);
+  EXPECT_EQ(h[6].outcome, FlightOutcome::kOk);
   // Between sends: nothing in doubt.
   account_flow_kill(*f.flow, {Role::kWriter, 1});
   EXPECT_EQ(f.flow->sends.in_doubt[1].size(), 1U);
@@ -115,14 +124,19 @@ TEST(KillAccounting, AWriterKilledInsideSendLeavesThatSequenceInDoubt) {
 TEST(KillAccounting, AGarbledCursorIsNotTrusted) {
   FlowFixture f(PeerMode::kProcesses);
   SendCursor& c = f.flow->send_cursor(0);
+  PeerRecord& rec = f.flow->board.writer(0);
   c.next_seq.store(10);
-  c.in_flight.store(f.flow->ledger.capacity() + 5);  // beyond anything a writer may send
+  rec.begin(PeerOp::kSend, f.flow->ledger.capacity() + 5);  // beyond anything a writer may send
   account_flow_kill(*f.flow, {Role::kWriter, 0});
   EXPECT_TRUE(f.flow->sends.in_doubt[0].empty());
   EXPECT_EQ(c.next_seq.load(), 10U);
-  c.in_flight.store(3);  // behind next_seq: already sent, not in doubt
+  rec.begin(PeerOp::kSend, 3);  // behind next_seq: already sent, not in doubt
   account_flow_kill(*f.flow, {Role::kWriter, 0});
   EXPECT_TRUE(f.flow->sends.in_doubt[0].empty());
+  rec.begin(PeerOp::kIdle, 12);  // not inside send: an argument past next_seq means nothing
+  account_flow_kill(*f.flow, {Role::kWriter, 0});
+  EXPECT_TRUE(f.flow->sends.in_doubt[0].empty());
+  EXPECT_TRUE(rec.recorder.last(16).empty()) << "nothing recorded for a kill between sends";
   ReceiveCursor& r = f.flow->receive_cursor(0);
   r.step.store(77);  // no such step
   account_flow_kill(*f.flow, {Role::kReader, 0});
@@ -139,9 +153,17 @@ TEST(KillAccounting, AReaderKilledWithAnIdentifiedMessageHasItRecorded) {
   account_flow_kill(*f.flow, {Role::kReader, 0});
   EXPECT_TRUE(f.flow->ledger.has(0, 1, 4));
   EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 0U);
+  const PeerRecord& rec = f.flow->board.reader(0);
+  auto h = rec.recorder.last(4);
+  ASSERT_EQ(h.size(), 1U);
+  EXPECT_EQ(describe(h[0]), "recv w1#4 " + std::to_string(f.flow->size_of(1, 4)) + " B ok")
+      << "what the runner recorded for it";
   r.set(ReceiveStep::kInRecv);
   account_flow_kill(*f.flow, {Role::kReader, 0});
   EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 1U) << "inside recv: one message may have gone with it";
+  h = rec.recorder.last(4);
+  ASSERT_EQ(h.size(), 2U);
+  EXPECT_EQ(describe(h[1]), "recv 0 B in-progress") << "its history ends with the receive it died in";
 }
 
 }  // namespace
