@@ -41,15 +41,17 @@ void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const
   rec.note_problem(who + ": " + what + ": " + ch.last_error().message);
 }
 
-// A peer publishes its counters every this many messages (at its end too), not per message.
+// A peer publishes its byte (and ok) counts every this many messages (at its end too), not per
+// message; its message count (`progress`) moves with every message.
 constexpr std::uint64_t kCountEvery = 16;
 
 }  // namespace
 
 // Between two sends the writer stores only what a kill or the watchdog needs: its op word before
-// the call (kSend, seq), next_seq and the op word after. Its successful sends are implied in its
-// flight recorder (flight_recorder.h), its counters published every kCountEvery sends: each store
-// on this path costs the stream (README "Benchmarks").
+// the call (kSend, seq), next_seq, the op word after and its message count (the watchdog's "no
+// progress", whose timing says which kill a channel did not survive). Its successful sends are
+// implied in its flight recorder (flight_recorder.h), its byte count published every kCountEvery
+// sends: each store on this path costs the stream (README "Benchmarks").
 ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   const PeerId id{Role::kWriter, w};
   PeerRecord& rec = flow.board.writer(w);
@@ -73,7 +75,6 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   std::uint64_t uncounted = 0;
   std::uint64_t uncounted_bytes = 0;
   auto publish_counts = [&] {
-    PeerRecord::add(rec.progress, uncounted);
     PeerRecord::add(rec.bytes, uncounted_bytes);
     uncounted = uncounted_bytes = 0;
   };
@@ -125,6 +126,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     }
     rec.now_in(PeerOp::kIdle);  // op_arg stays seq
     if (stamp != 0) rec.recorder.record(kSend, FlightOutcome::kOk, incarnation, size, w, seq, stamp);
+    PeerRecord::add(rec.progress, 1);
     uncounted_bytes += std::uint64_t{size} * out.size();
     if (++uncounted == kCountEvery) publish_counts();
     ++seq;
@@ -152,14 +154,13 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;
-  // Counters are published every kCountEvery messages (each store between two receives costs the
-  // stream), every message in lockstep, where the writer waits on this reader's progress.
-  const std::uint64_t count_every = phase.lockstep ? 1 : kCountEvery;
+  // `progress` moves with every message: the watchdog's "no progress" and the lockstep writer
+  // read it. `ok` and `bytes` are published every kCountEvery messages (each store between two
+  // receives costs the stream) and at the end.
   std::uint64_t uncounted = 0;
   std::uint64_t uncounted_bytes = 0;
   auto publish_counts = [&] {
     PeerRecord::add(rec.ok, uncounted);
-    PeerRecord::add(rec.progress, uncounted);
     PeerRecord::add(rec.bytes, uncounted_bytes);
     uncounted = uncounted_bytes = 0;
   };
@@ -179,8 +180,9 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
       if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, false);
       cursor.set(ReceiveStep::kIdle);
       if (got.outcome == FlightOutcome::kOk) {
+        PeerRecord::add(rec.progress, 1);
         uncounted_bytes += static_cast<std::uint64_t>(n);
-        if (++uncounted == count_every) publish_counts();
+        if (++uncounted == kCountEvery) publish_counts();
       } else {
         rec.done_one(static_cast<std::uint64_t>(n));
       }
