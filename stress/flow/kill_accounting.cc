@@ -29,7 +29,10 @@ void account_flow_kill(Flow& flow, PeerId id) {
       // an identity out of range is refused by the ledger), in its flight recorder too.
       const std::uint32_t writer = cursor.pending_writer.load();
       const std::uint64_t seq = cursor.pending_sequence.load();
-      if (flow.ledger.mark(lane, writer, seq) != Mark::kOutOfRange) {
+      const auto newest = rec.recorder.last(1);
+      const bool recorded = !newest.empty() && newest[0].op == kRecv && newest[0].writer == writer &&
+                            newest[0].seq == (seq & kUnknownSeq);  // killed after recording it
+      if (flow.ledger.mark(lane, writer, seq) != Mark::kOutOfRange && !recorded) {
         rec.recorder.record(kRecv, FlightOutcome::kOk, rec.incarnation.load(), flow.size_of(writer, seq), writer, seq,
                             0);
       }

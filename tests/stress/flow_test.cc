@@ -158,6 +158,9 @@ TEST(KillAccounting, AReaderKilledWithAnIdentifiedMessageHasItRecorded) {
   ASSERT_EQ(h.size(), 1U);
   EXPECT_EQ(describe(h[0]), "recv w1#4 " + std::to_string(f.flow->size_of(1, 4)) + " B ok")
       << "what the runner recorded for it";
+  r.set(ReceiveStep::kPending);  // killed again, after its reader recorded it: not recorded twice
+  account_flow_kill(*f.flow, {Role::kReader, 0});
+  EXPECT_EQ(rec.recorder.last(4).size(), 1U);
   r.set(ReceiveStep::kInRecv);
   account_flow_kill(*f.flow, {Role::kReader, 0});
   EXPECT_EQ(f.flow->sends.reader_kills_receiving[0], 1U) << "inside recv: one message may have gone with it";
