@@ -4,7 +4,7 @@
 //
 //   rec.recorder.record(op, outcome, incarnation, size, writer, seq, t_ns);   // a peer, per operation
 //   rec.recorder.start_sends(w, incarnation, next_seq);  // a writer, once per incarnation
-//   snapshot.take_if_due(writer_rec.recorder, &cursor);  // a reader's first problem: the writer's history then
+//   snapshot.take_if_due(writer_rec.recorder, cursor);   // a reader's first problem: the writer's history then
 //   auto last = rec.recorder.last(16);            // the runner, after the phase: oldest first
 //   auto sends = rec.recorder.last(16, cursor, size_of);  // a writer's, with its implied sends
 //
@@ -40,8 +40,8 @@ enum class FlightOutcome : std::uint8_t {
   kDuplicate,  // received again
   kReordered,  // received after a later one of its writer
   kBeyond,     // received: a sequence never sent
-  kPending,    // under way: recorded before the channel call, settled after it (a peer killed inside
-               // the call leaves it so: its history shows the operation it died in)
+  kPending,    // under way: the call a peer was inside when it was killed (recorded by the runner)
+               // or is inside now (a writer's, implied by its cursor): its history shows it
   kMaxValue = kPending,
 };
 const char* to_string(FlightOutcome outcome);
@@ -102,22 +102,14 @@ struct FlightRecorder {
   // A writer starting (or restarting) to send at `first`: the current run becomes the one before.
   void start_sends(std::uint32_t writer, std::uint32_t incarnation, std::uint64_t first) noexcept;
 
-  // Returns the entry's number, for settle().
-  std::uint64_t record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
-                       std::uint32_t writer, std::uint64_t seq, std::uint64_t t_ns) noexcept {
+  void record(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation, std::uint32_t size,
+              std::uint32_t writer, std::uint64_t seq, std::uint64_t t_ns) noexcept {
     const std::uint64_t n = count.load(std::memory_order_relaxed);
     FlightSlot& s = slots[n % kEntries];
     s.head.store(head_word(op, outcome, incarnation, size), std::memory_order_relaxed);
     s.who.store(std::uint64_t{writer & 0xffffU} << 48 | (seq & 0xffffffffffffULL), std::memory_order_relaxed);
     s.t_ns.store(t_ns, std::memory_order_relaxed);
     count.store(n + 1, std::memory_order_release);
-    return n;
-  }
-  // Gives entry `n` (recorded kPending) its outcome: one store, unless later entries overwrote it.
-  void settle(std::uint64_t n, std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation,
-              std::uint32_t size) noexcept {
-    if (count.load(std::memory_order_relaxed) - n > kEntries) return;
-    slots[n % kEntries].head.store(head_word(op, outcome, incarnation, size), std::memory_order_relaxed);
   }
   static std::uint64_t head_word(std::uint8_t op, FlightOutcome outcome, std::uint32_t incarnation,
                                  std::uint32_t size) noexcept {

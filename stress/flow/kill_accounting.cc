@@ -6,11 +6,10 @@ void account_flow_kill(Flow& flow, PeerId id) {
   if (id.role == Role::kWriter) {
     SendCursor& cursor = flow.send_cursor(id.index);
     PeerRecord& rec = flow.board.writer(id.index);
-    const std::uint64_t next = cursor.next_seq.load();
-    const bool sending = rec.op.load() == static_cast<std::uint32_t>(PeerOp::kSend);
-    const std::uint64_t inflight = rec.op_arg.load();
+    const SendCursorNow now = flow.cursor_now(id.index);  // in_flight: kUnknownSeq unless inside send
+    const std::uint64_t inflight = now.in_flight;
     // Bounds-checked: the cursor is memory a dying process wrote.
-    if (sending && inflight >= next && inflight < flow.ledger.capacity()) {
+    if (inflight != kUnknownSeq && inflight >= now.next_seq && inflight < flow.ledger.capacity()) {
       flow.sends.in_doubt[id.index].push_back(inflight);
       cursor.next_seq.store(inflight + 1);
       // Its recorder implies the sends below next_seq as returned: this one did not return.
