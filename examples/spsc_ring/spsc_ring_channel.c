@@ -2,8 +2,9 @@
  *
  * The shape most shared-memory channels have: a ring of fixed-size slots in a POSIX shared-memory
  * object, a `tail` only the writer advances and a `head` only the reader advances, no lock. A full
- * or empty ring is waited out on a futex (the other side's counter), with the "waiting" flag and a
- * seq_cst fence on both sides so a wake-up cannot be lost between "I saw empty" and "I sleep".
+ * or empty ring is waited out on a futex (the other side's counter), with a "waiting" flag that the
+ * other side checks after each publish, so a wake-up cannot be lost between "I saw empty" and "I sleep"
+ * (a Dekker pair: see publish_then_check below for what orders it without a fence per message).
  * It declares what it is (shmh_channel.h flags): FIFO, shared memory, and neither MULTI_WRITER nor
  * MULTI_READER — so `shmharness stress` fits every phase of its campaign to one writer and one
  * reader per channel.
@@ -24,6 +25,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <shmh_channel.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +65,7 @@ struct shmh_channel {
    * than it is, never the other way; the shared line is read again only when the copy says wait.
    * Without this, every call reads the line the other side is writing: a cache miss per message. */
   uint32_t seen_head, seen_tail;
+  int unfenced; /* this process is registered for membarrier: its publish needs no fence (see below) */
 };
 
 static int fail(shmh_error* err, int code, int sys, const char* fmt, ...) {
@@ -99,6 +103,41 @@ static void wait_while(uint32_t* word, uint32_t seen, int64_t deadline) {
 }
 
 static void wake(uint32_t* word) { (void)syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0); }
+
+/* The wake-up is a Dekker pair: the publisher stores its counter then loads the other side's waiting
+ * flag; the waiter stores its flag then loads the counter. x86 (and every other CPU) may let each load
+ * pass its own earlier store, so without a full barrier between the two on BOTH sides each can miss the
+ * other's store: the waiter sleeps on a message that is there and nobody wakes it (a lost wake-up).
+ * A seq_cst fence on every publish costs this ring most of its speed (it waits for the payload's
+ * cache lines), so the barrier is made asymmetric with membarrier(2): a process that registered for
+ * MEMBARRIER_CMD_GLOBAL_EXPEDITED publishes with a compiler barrier only, and a waiter, before it
+ * sleeps, runs MEMBARRIER_CMD_GLOBAL_EXPEDITED — a full barrier on every CPU running a registered
+ * process (one not running has been through a context switch, itself a barrier). The rare side (about
+ * to sleep) pays for both. Each process decides for itself: one that cannot register fences every
+ * publish (correct with any peer); a waiter whose membarrier call fails does not sleep (it yields). */
+static long membarrier_cmd(int cmd) { return syscall(SYS_membarrier, cmd, 0U, 0); }
+static int register_membarrier(void) {
+  const long offered = membarrier_cmd(MEMBARRIER_CMD_QUERY);
+  const long needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+  return offered >= 0 && (offered & needed) == needed && membarrier_cmd(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+}
+/* The publisher's half: `counter` = value (release), then is the other side waiting? */
+static int publish_then_check(struct shmh_channel* ch, uint32_t* counter, uint32_t value, const uint32_t* waiting) {
+  __atomic_store_n(counter, value, __ATOMIC_RELEASE);
+  if (ch->unfenced) {
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the waiter's membarrier orders this CPU for us */
+  } else {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  }
+  return __atomic_load_n(waiting, __ATOMIC_RELAXED) != 0;
+}
+/* The waiter's half, after it stored its flag: 1 when it may sleep (its later loads see every publish
+ * that missed the flag), 0 when it must not (no membarrier here: it yields instead). */
+static int barrier_before_sleep(void) {
+  if (membarrier_cmd(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) return 1;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  return 0;
+}
 
 /* How long a side spins on the other's counter before it sleeps on the futex: long enough to cover a
  * peer that is mid-call on the other core (a sleeping reader costs the writer a futex_wake and
@@ -155,13 +194,17 @@ static int wait_for(struct shmh_channel* ch, int (*ready)(struct shmh_channel*, 
   for (;;) {
     const uint32_t seen = __atomic_load_n(theirs, __ATOMIC_ACQUIRE);
     __atomic_store_n(mine, 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the other side's fence after its counter store */
+    const int may_sleep = barrier_before_sleep(); /* pairs with publish_then_check */
     if (ready(ch, 1)) break;
     if (now_ns() >= deadline) {
       __atomic_store_n(mine, 0, __ATOMIC_RELAXED);
       return ready(ch, 1);
     }
-    wait_while(theirs, seen, deadline);
+    if (may_sleep) {
+      wait_while(theirs, seen, deadline);
+    } else {
+      sched_yield();
+    }
   }
   __atomic_store_n(mine, 0, __ATOMIC_RELAXED);
   return 1;
@@ -192,6 +235,7 @@ static int map_ring(const char* name, int create, size_t size, mode_t mode, stru
   }
   ch->ring = p;
   ch->mapped = (size_t)st.st_size;
+  ch->unfenced = register_membarrier();
   snprintf(ch->name, sizeof ch->name, "%s", name);
   *out = ch;
   return SHMH_OK;
@@ -254,9 +298,7 @@ static int ring_send(shmh_channel* ch, const void* data, size_t length, int64_t 
   const uint32_t len32 = (uint32_t)length;
   memcpy(slot, &len32, sizeof len32);
   if (length) memcpy(slot + sizeof len32, data, length);
-  __atomic_store_n(&r->tail, tail + 1, __ATOMIC_RELEASE); /* publish: one store */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);                /* pairs with the reader's before it sleeps */
-  if (__atomic_load_n(&r->reader_waiting, __ATOMIC_RELAXED)) wake(&r->tail);
+  if (publish_then_check(ch, &r->tail, tail + 1, &r->reader_waiting)) wake(&r->tail); /* publish: one store */
   return SHMH_OK;
 }
 
@@ -272,14 +314,13 @@ static int64_t ring_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_
   uint32_t len32;
   memcpy(&len32, slot, sizeof len32);
   if (len32 > ch->max_message) {
-    __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE); /* drop the bad slot so the ring moves on */
+    /* drop the bad slot so the ring moves on */
+    if (publish_then_check(ch, &r->head, head + 1, &r->writer_waiting)) wake(&r->head);
     return fail(err, SHMH_ECORRUPT, 0, "slot length %u > max %u", len32, ch->max_message);
   }
   if (len32 > capacity) return fail(err, SHMH_ETOOBIG, 0, "message of %u bytes > buffer of %zu", len32, capacity);
   if (len32) memcpy(buffer, slot + sizeof len32, len32);
-  __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE); /* release the slot: one store */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);                /* pairs with the writer's before it sleeps */
-  if (__atomic_load_n(&r->writer_waiting, __ATOMIC_RELAXED)) wake(&r->head);
+  if (publish_then_check(ch, &r->head, head + 1, &r->writer_waiting)) wake(&r->head); /* release: one store */
   return (int64_t)len32;
 }
 
