@@ -1,0 +1,370 @@
+// plugin_ops: fuzzes ANY channel — a plugin .so or a built-in — with sequences of operations checked
+// against what the channel promises (core/model/queue_model.h). The channel is named at start by
+// $SHMH_FUZZ_CHANNEL (a path to a plugin, or ring / pipe / boost-mq; default ring), so one binary
+// serves every user: `shmharness fuzz channel PATH.so` sets it.
+//
+// The input is a geometry and up to 64 operations by the channel's simulated peers — two writers
+// and two readers where the channel declares MULTI_WRITER / MULTI_READER, else one of each, each with
+// its own handle: sends of 0, 1, max-1, max, max+1 or any size; receives into a buffer of
+// max_message bytes, of exactly the next message's length, one byte short of it, 0 bytes or any
+// size; zero and short (1 ms) timeouts; a peer's handle closed and opened again; and — unless the
+// channel declares NOT_CRASH_TOLERANT — a peer whose process opens its own handle, makes one
+// operation and is SIGKILLed right after it, without closing (its replacement opens a new handle).
+// Every answer is checked as it comes; at the end the channel is drained and must hold exactly
+// what the model still holds.
+//
+// Messages identify themselves: byte 0 is (writer << 7 | sequence mod 128), every later byte a
+// function of (writer, sequence, offset); a 0-byte message carries nothing, so only writer 0 sends
+// them and they are told apart by order. A disagreement prints one line and traps (a libFuzzer
+// crash). The channel's objects live in a private IPC namespace and /dev/shm (core/sandbox): an
+// input that traps leaves nothing behind.
+#include <fuzzer/FuzzedDataProvider.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/channel/channel.h"
+#include "core/channel/channel_registry.h"
+#include "core/model/queue_model.h"
+#include "core/process/child_process.h"
+#include "core/sandbox/sandbox.h"
+#include "core/sys/sys.h"
+#include "fuzz/common/deferred_init.h"
+
+namespace {
+
+using shmh::Channel;
+using shmh::model::QueueModel;
+
+constexpr int kMaxSteps = 64;
+constexpr int kMaxWaits = 4;                 // a waiting call on a full or empty channel: ~1 ms
+constexpr int kMaxKills = 4;                 // a fork: ~1 ms, ~3 ms under ASan
+constexpr std::int64_t kWaitNs = 1'000'000;  // "short": sleeps on a full or empty channel
+constexpr std::uint32_t kMaxMessage = 256;
+
+struct Target {
+  std::string spec;
+  shmh::ChannelSource source;
+  bool multi_writer = false;
+  bool multi_reader = false;
+  bool fifo = false;
+  bool kills = false;
+  bool reported_create_failure = false;
+  bool trace = false;  // $SHMH_FUZZ_TRACE: every operation and answer on stderr (to read a reproducer)
+};
+Target g_target;
+
+void init_target() {
+  const char* spec = std::getenv("SHMH_FUZZ_CHANNEL");  // NOLINT(concurrency-mt-unsafe): single-threaded init
+  g_target.spec = spec != nullptr && *spec != '\0' ? spec : "ring";
+  auto source = shmh::resolve_channel(g_target.spec);
+  if (!source) {
+    std::fprintf(stderr, "plugin_ops: %s\n", source.error().message().c_str());
+    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
+  }
+  g_target.source = std::move(*source);
+  const std::uint32_t flags = g_target.source.vtable->flags;
+  g_target.multi_writer = (flags & SHMH_CHANNEL_MULTI_WRITER) != 0;
+  g_target.multi_reader = (flags & SHMH_CHANNEL_MULTI_READER) != 0;
+  g_target.fifo = (flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0;
+  g_target.kills = (flags & SHMH_CHANNEL_NOT_CRASH_TOLERANT) == 0;
+  g_target.trace = std::getenv("SHMH_FUZZ_TRACE") != nullptr;  // NOLINT(concurrency-mt-unsafe): single-threaded init
+  auto kind = shmh::enter_sandbox({.dev_shm_bytes = 256ULL << 20});
+  if (!kind) {
+    std::fprintf(stderr, "plugin_ops: %s\n", kind.error().message().c_str());
+    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
+  }
+}
+shmh::fuzzing::DeferredInit g_init(init_target);
+
+void trace(int step, const std::string& what, std::int64_t rc) {
+  if (g_target.trace)
+    std::fprintf(stderr, "step %d: %s -> %s (%lld)\n", step, what.c_str(), QueueModel::status_name(rc),
+                 static_cast<long long>(rc));
+}
+
+[[noreturn]] void finding(int step, const std::string& what) {
+  std::fprintf(stderr, "plugin_ops: channel %s (%s) and the model disagree at step %d: %s\n", g_target.spec.c_str(),
+               g_target.source.vtable->name, step, what.c_str());
+  __builtin_trap();
+}
+
+std::uint8_t payload_byte(std::uint32_t writer, std::uint64_t seq, std::size_t i) {
+  return static_cast<std::uint8_t>((std::uint64_t{writer} * 131U + seq * 31U + i * 7U) ^ (i >> 8U));
+}
+
+void fill(std::vector<std::byte>& buf, std::uint32_t writer, std::uint64_t seq, std::uint32_t length) {
+  buf.resize(length);
+  for (std::size_t i = 0; i < length; ++i) {
+    buf[i] = std::byte{i == 0 ? static_cast<std::uint8_t>(writer << 7U | (seq & 0x7fU)) : payload_byte(writer, seq, i)};
+  }
+}
+
+// Whose the `n` received bytes are, when they are whole: see the header.
+std::optional<QueueModel::Delivered> identify(const QueueModel& model, std::uint32_t writers,
+                                              std::span<const std::byte> got) {
+  if (got.empty()) return model.identify_empty();
+  const auto b0 = static_cast<std::uint8_t>(got[0]);
+  const std::uint32_t writer = b0 >> 7U;
+  const std::uint64_t seq = b0 & 0x7fU;
+  if (writer >= writers || seq >= model.next_seq(writer) || model.length_of(writer, seq) != got.size()) {
+    return std::nullopt;
+  }
+  std::vector<std::byte> want;
+  fill(want, writer, seq, static_cast<std::uint32_t>(got.size()));
+  if (!std::equal(want.begin(), want.end(), got.begin())) return std::nullopt;
+  return QueueModel::Delivered{writer, seq};
+}
+
+// The bytes a receive that returned `rc` into `capacity` bytes left in the buffer.
+std::size_t received_bytes(std::int64_t rc, std::size_t capacity) {
+  return rc < 0 ? 0 : std::min(static_cast<std::size_t>(rc), capacity);
+}
+
+// What a peer forked to be killed did: its one operation's result, and what it received.
+struct Doomed {
+  std::int64_t rc = 0;
+  std::int32_t opened = 0;  // 1 once its handle opened
+  std::array<char, SHMH_MESSAGE_MAX> error{};
+  std::array<std::byte, kMaxMessage + 1> bytes{};
+};
+
+class Run {
+ public:
+  Run(Channel creator, std::uint32_t capacity, std::uint32_t max_message)
+      : creator_(std::move(creator)),
+        max_message_(max_message),
+        writers_(g_target.multi_writer ? 2U : 1U),
+        readers_(g_target.multi_reader ? 2U : 1U),
+        model_(
+            {.capacity = capacity, .max_message = max_message, .fifo_per_writer = g_target.fifo, .writers = writers_}),
+        buffer_(max_message + 1) {
+    for (std::uint32_t i = 0; i < writers_ + readers_; ++i) handles_.push_back(open(-1));
+  }
+
+  void send(int step, std::uint32_t w, std::uint32_t length, std::int64_t timeout) {
+    if (w != 0 && length == 0) length = 1;  // 0-byte messages are writer 0's (the header)
+    fill(message_, w, model_.next_seq(w), length);
+    Channel& ch = handles_[w];
+    const int rc = ch.send(message_, timeout);
+    trace(step,
+          "writer " + std::to_string(w) + " sends seq " + std::to_string(model_.next_seq(w)) + " of " +
+              std::to_string(length) + " bytes",
+          rc);
+    agree(step, model_.sent(w, length, rc), ch);
+  }
+
+  void recv(int step, std::uint32_t r, std::size_t capacity, std::int64_t timeout) {
+    Channel& ch = handles_[writers_ + r];
+    const std::int64_t rc = ch.recv(std::span(buffer_).first(capacity), timeout);
+    trace(step, "reader " + std::to_string(r) + " receives into " + std::to_string(capacity) + " bytes", rc);
+    check_received(step, capacity, rc, std::span(buffer_).first(received_bytes(rc, capacity)), ch);
+  }
+
+  // Closes peer `p`'s handle (writers first, then readers) and opens another.
+  void reopen(int step, std::uint32_t p) {
+    if (g_target.trace) std::fprintf(stderr, "step %d: peer %u closes its handle and opens another\n", step, p);
+    handles_[p].close();
+    handles_[p] = open(step);
+  }
+
+  // Peer `p`'s process is replaced by one that opens its own handle, makes one operation with a
+  // zero timeout and is SIGKILLed right after it; then `p` opens a handle again.
+  void kill_after_op(int step, std::uint32_t p, std::uint32_t length, std::size_t capacity) {
+    const bool writer = p < writers_;
+    handles_[p].close();
+    auto mem = shmh::sys::mmap(nullptr, sizeof(Doomed), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!mem) finding(step, "mmap: " + mem.error().message());
+    auto* doomed = new (*mem) Doomed{};
+    if (writer && p != 0 && length == 0) length = 1;
+    if (writer) fill(message_, p, model_.next_seq(p), length);
+    const std::string address = creator_.address();
+    auto child = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
+      auto ch = Channel::open(*g_target.source.vtable, address);
+      if (!ch) return {3, ch.error().message()};
+      doomed->opened = 1;
+      doomed->rc = writer ? ch->send(message_, 0) : ch->recv(std::span(doomed->bytes).first(capacity), 0);
+      std::snprintf(doomed->error.data(), doomed->error.size(), "%s", ch->last_error().message);
+      (void)shmh::sys::kill(::getpid(), SIGKILL);  // no close: the handle dies with the process
+      return {4, "outlived SIGKILL"};
+    });
+    if (!child) finding(step, "fork: " + child.error().message());
+    auto exit = child->wait();
+    if (!exit) finding(step, "wait: " + exit.error().message());
+    if (exit->signal != SIGKILL) {
+      finding(step, std::string("a ") + (writer ? "writer" : "reader") + " forked to be killed after one operation " +
+                        (exit->signal != 0 ? "died of signal " + std::to_string(exit->signal) : exit->describe()));
+    }
+    if (doomed->opened == 0) finding(step, "a forked peer died before its handle opened");
+    const std::string error(doomed->error.data());
+    trace(step,
+          std::string(writer ? "writer " : "reader ") + std::to_string(writer ? p : p - writers_) +
+              (writer ? " (a process killed after it) sends seq " + std::to_string(model_.next_seq(p)) + " of " +
+                            std::to_string(length) + " bytes"
+                      : " (a process killed after it) receives into " + std::to_string(capacity) + " bytes"),
+          doomed->rc);
+    if (writer) {
+      agree(step, model_.sent(p, length, static_cast<int>(doomed->rc)), error);
+    } else {
+      const std::int64_t rc = doomed->rc;
+      const auto got = std::span<const std::byte>(doomed->bytes).first(received_bytes(rc, capacity));
+      agree(step,
+            model_.received(
+                capacity, rc,
+                rc >= 0 && rc <= static_cast<std::int64_t>(capacity) ? identify(model_, writers_, got) : std::nullopt),
+            error);
+    }
+    doomed->~Doomed();
+    (void)shmh::sys::munmap(*mem, sizeof(Doomed));
+    handles_[p] = open(step);
+  }
+
+  // Everything the model still holds comes out, then the channel must be empty.
+  void drain() {
+    const int step = kMaxSteps;
+    for (std::uint64_t left = model_.queued() + 1; left > 0; --left) recv(step, 0, max_message_, 0);
+    if (model_.queued() != 0) finding(step, std::to_string(model_.queued()) + " message(s) never came out");
+  }
+
+  void finish() {
+    for (auto& h : handles_) h.close();
+    if (auto done = creator_.destroy(); !done) finding(kMaxSteps, "destroy: " + done.error().message());
+  }
+
+  [[nodiscard]] std::uint32_t writers() const { return writers_; }
+  [[nodiscard]] std::uint32_t readers() const { return readers_; }
+  [[nodiscard]] const QueueModel& model() const { return model_; }
+
+ private:
+  Channel open(int step) {
+    auto ch = Channel::open(*g_target.source.vtable, creator_.address());
+    if (!ch) finding(step, "open: " + ch.error().message());
+    return std::move(*ch);
+  }
+  void check_received(int step, std::size_t capacity, std::int64_t rc, std::span<const std::byte> got,
+                      const Channel& ch) {
+    const bool whole = rc >= 0 && static_cast<std::size_t>(rc) <= capacity;
+    agree(step, model_.received(capacity, rc, whole ? identify(model_, writers_, got) : std::nullopt), ch);
+  }
+  static void agree(int step, const std::string& disagreement, const Channel& ch) {
+    agree(step, disagreement, std::string(ch.last_error().message));
+  }
+  static void agree(int step, const std::string& disagreement, const std::string& channel_said) {
+    if (disagreement.empty()) return;
+    finding(step, disagreement + (channel_said.empty() ? "" : " (the channel said: " + channel_said + ")"));
+  }
+
+  Channel creator_;
+  std::uint32_t max_message_;
+  std::uint32_t writers_;
+  std::uint32_t readers_;
+  QueueModel model_;
+  std::vector<Channel> handles_;  // writers, then readers
+  std::vector<std::byte> message_;
+  std::vector<std::byte> buffer_;
+};
+
+enum class Op { kSend, kRecv, kReopen, kKill, kMaxValue = kKill };
+
+std::uint32_t pick_length(FuzzedDataProvider& in, std::uint32_t max) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
+    case 0:
+      return 0;
+    case 1:
+      return 1;
+    case 2:
+      return max - 1;
+    case 3:
+      return max;
+    case 4:
+      return max + 1;  // ETOOBIG
+    default:
+      return in.ConsumeIntegralInRange<std::uint32_t>(0, max);
+  }
+}
+
+std::size_t pick_buffer(FuzzedDataProvider& in, const QueueModel& model, std::uint32_t max) {
+  const std::uint32_t next = model.smallest_next();
+  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+    case 0:
+      return max;
+    case 1:
+      return next;  // exact fit (0 when empty)
+    case 2:
+      return next == 0 ? 0 : next - 1;  // one byte short
+    case 3:
+      return 0;
+    default:
+      return in.ConsumeIntegralInRange<std::size_t>(0, max);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  g_init.on_initialize();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  g_init.on_input();
+  FuzzedDataProvider in(data, size);
+  const auto capacity = in.PickValueInArray<std::uint32_t>({1, 2, 3, 4, 8, 16});
+  const auto max_message = in.PickValueInArray<std::uint32_t>({1, 7, 8, 24, 64, 100, kMaxMessage});
+  const shmh_channel_config config{
+      .capacity = capacity, .max_message = max_message, .backend = SHMH_BACKEND_POSIX, .mode = 0600, .name = "fuzz"};
+  auto creator = Channel::create(*g_target.source.vtable, config);
+  if (!creator) {
+    // A geometry the channel does not support is not a finding; say so once.
+    if (!g_target.reported_create_failure) {
+      std::fprintf(stderr, "plugin_ops: %s: create(capacity %u, max_message %u) failed (%s); such inputs are skipped\n",
+                   g_target.spec.c_str(), capacity, max_message, creator.error().message().c_str());
+      g_target.reported_create_failure = true;
+    }
+    return 0;
+  }
+  Run run(std::move(*creator), capacity, max_message);
+  int waits = 0;
+  int kills = 0;
+  for (int step = 0; step < kMaxSteps && in.remaining_bytes() > 0; ++step) {
+    const Op op = in.ConsumeEnum<Op>();
+    const bool wait = in.ConsumeIntegralInRange<int>(0, 7) == 7 && waits < kMaxWaits;
+    if (wait) ++waits;
+    const std::int64_t timeout = wait ? kWaitNs : 0;
+    switch (op) {
+      case Op::kSend:
+        run.send(step, in.ConsumeIntegralInRange<std::uint32_t>(0, run.writers() - 1), pick_length(in, max_message),
+                 timeout);
+        break;
+      case Op::kRecv: {
+        const auto r = in.ConsumeIntegralInRange<std::uint32_t>(0, run.readers() - 1);
+        run.recv(step, r, pick_buffer(in, run.model(), max_message), timeout);
+        break;
+      }
+      case Op::kReopen:
+        run.reopen(step, in.ConsumeIntegralInRange<std::uint32_t>(0, run.writers() + run.readers() - 1));
+        break;
+      case Op::kKill: {
+        const auto p = in.ConsumeIntegralInRange<std::uint32_t>(0, run.writers() + run.readers() - 1);
+        const std::uint32_t length = pick_length(in, max_message);
+        const std::size_t buffer = pick_buffer(in, run.model(), max_message);
+        if (!g_target.kills || kills >= kMaxKills) break;
+        ++kills;
+        run.kill_after_op(step, p, length, buffer);
+        break;
+      }
+    }
+  }
+  run.drain();
+  run.finish();
+  return 0;
+}

@@ -1,0 +1,95 @@
+// plugin_ops (fuzz/plugin_ops) against channels it loads by path: each test-only broken channel
+// (tests/fuzz/broken_channels/fuzz_broken_ring.c) is a finding of its kind on its reproducer, and
+// the reproducers and the plugin_ops corpus pass on correct channels — the same ring without its
+// bug, the built-in ring and the two example plugins. Through the replay binary, as `shmharness fuzz
+// repro` runs it: a finding traps.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/process/run_command.h"
+
+namespace {
+
+std::string reproducers() { return std::string(SHMH_SOURCE_DIR) + "/tests/fuzz/plugin_ops_reproducers"; }
+std::string corpus() { return std::string(SHMH_SOURCE_DIR) + "/fuzz/plugin_ops/corpus"; }
+
+std::string broken(const std::string& kind) {
+  return std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_" + kind + ".so";
+}
+
+struct Replayed {
+  shmh::ChildExit exit;
+  std::string output;
+};
+
+Replayed replay(const std::string& channel, const std::vector<std::string>& inputs) {
+  const std::string log = ::testing::TempDir() + "/plugin_ops_test.log";
+  std::filesystem::remove(log);
+  std::vector<std::string> argv = {SHMH_PLUGIN_OPS_REPLAY};
+  argv.insert(argv.end(), inputs.begin(), inputs.end());
+  auto exit = shmh::run_command(argv, {.output = log, .env = {"SHMH_FUZZ_CHANNEL=" + channel, "SHMH_FUZZ_TRACE=1"}});
+  EXPECT_TRUE(static_cast<bool>(exit)) << (exit ? "" : exit.error().message());
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {exit ? *exit : shmh::ChildExit{}, text.str()};
+}
+
+struct BrokenCase {
+  const char* kind;
+  const char* says;  // what the finding must name
+};
+
+void PrintTo(const BrokenCase& c, std::ostream* os) { *os << c.kind; }
+
+class BrokenChannel : public ::testing::TestWithParam<BrokenCase> {};
+
+TEST_P(BrokenChannel, ItsReproducerIsAFindingThatNamesTheBug) {
+  const auto& c = GetParam();
+  const Replayed r = replay(broken(c.kind), {reproducers() + "/" + c.kind});
+  EXPECT_EQ(r.exit.signal, SIGILL) << r.exit.describe() << "\n" << r.output;
+  EXPECT_NE(r.output.find("and the model disagree"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(c.says), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(PluginOps, BrokenChannel,
+                         ::testing::Values(BrokenCase{"toobig-drops", "timed out with 1 message(s) queued"},
+                                           BrokenCase{"reopen-duplicates", "a second time"},
+                                           BrokenCase{"reorders-when-full", "seq 1 before seq 0 of the same writer"}),
+                         [](const ::testing::TestParamInfo<BrokenCase>& p) {
+                           std::string name = p.param.kind;
+                           for (char& ch : name) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return name;
+                         });
+
+class CorrectChannel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CorrectChannel, PassesEveryReproducerAndTheCorpus) {
+  const Replayed r = replay(GetParam(), {reproducers(), corpus()});
+  EXPECT_TRUE(r.exit.ok()) << r.exit.describe() << "\n" << r.output;
+  EXPECT_NE(r.output.find("replay:"), std::string::npos) << r.output;  // it ran to the end
+}
+
+INSTANTIATE_TEST_SUITE_P(PluginOps, CorrectChannel,
+                         ::testing::Values(broken("base"), std::string("ring"), std::string(SHMH_SPSC_PLUGIN),
+                                           std::string(SHMH_EXAMPLE_PLUGIN)),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           return "channel" + std::to_string(p.index);
+                         });
+
+// A channel that does not load is a clear error at start (exit 2), not a finding.
+TEST(PluginOps, AChannelThatDoesNotLoadIsAnErrorNotAFinding) {
+  const Replayed r = replay("/nonexistent/libnothing.so", {reproducers() + "/toobig-drops"});
+  EXPECT_EQ(r.exit.signal, 0) << r.output;
+  EXPECT_EQ(r.exit.code, 2) << r.output;
+  EXPECT_NE(r.output.find("plugin_ops:"), std::string::npos) << r.output;
+}
+
+}  // namespace
