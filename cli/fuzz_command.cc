@@ -3,14 +3,18 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "cli/chart_js.h"
 #include "cli/interrupts.h"
 #include "cli/report_output.h"
+#include "core/channel/channel_registry.h"
 #include "core/units.h"
 #include "fuzz/campaign/campaign.h"
 #include "fuzz/campaign/coverage.h"
@@ -77,9 +81,39 @@ Outcome run_list(const FuzzOptions& o) {
   return Outcome::kPass;
 }
 
-Outcome run_run(const FuzzOptions& o) {
-  std::vector<std::string> targets;
-  if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
+// The targets that fuzz a user's channel (named by SHMH_FUZZ_CHANNEL): `fuzz channel` runs these.
+const std::vector<std::string>& channel_targets() {
+  static const std::vector<std::string> targets = {"plugin_ops"};
+  return targets;
+}
+
+// What a channel campaign adds to a run: the channel for the fuzzer, a corpus of its own, and the
+// repro commands naming it.
+struct ChannelCampaign {
+  std::string spec;  // as the fuzzer loads it: a built-in's name or an absolute path
+  std::string dir;   // <out>/channel-<name>: its corpora and crashes
+};
+
+// A channel as `fuzz channel` and `fuzz repro --channel` take it: loaded once here, so a path that
+// is no plugin is a usage error before any fuzzer starts.
+Result<ChannelCampaign> channel_campaign(const std::string& spec, const std::string& out) {
+  auto source = resolve_channel(spec);
+  if (!source) return source.error();
+  ChannelCampaign c;
+  if (source->plugin == nullptr) {
+    c.spec = spec;
+    c.dir = out + "/channel-" + spec;
+  } else {
+    std::error_code ec;
+    c.spec = std::filesystem::absolute(spec, ec).lexically_normal().string();
+    if (ec) c.spec = spec;
+    c.dir = out + "/channel-" + std::filesystem::path(spec).stem().string();
+  }
+  return c;
+}
+
+Outcome run_targets(const FuzzOptions& o, const std::vector<std::string>& targets,
+                    const std::optional<ChannelCampaign>& channel) {
   auto seconds = parse_duration(o.time);
   if (!seconds) return fail(seconds.error().message());
   if (o.jobs == 0 || o.jobs > 256) return fail("--jobs must be 1..256");
@@ -99,21 +133,29 @@ Outcome run_run(const FuzzOptions& o) {
     chart_js = std::move(*loaded);
   }
   catch_interrupts();
-  const fuzz::CampaignOptions options{
+  fuzz::CampaignOptions options{
       .seconds = *seconds, .jobs = o.jobs, .out_dir = o.out, .merge = !o.no_merge, .seed = o.seed};
   std::vector<fuzz::TargetReport> reports;
   for (const std::string& t : targets) {
     if (interrupted()) break;
-    std::fprintf(stderr, "fuzzing %s for %llus with %u job(s); log: %s/%s/fuzz.log\n", t.c_str(),
-                 static_cast<unsigned long long>(*seconds), o.jobs, o.out.c_str(), t.c_str());
+    if (channel) {
+      options.out_dir = channel->dir;
+      options.env = {"SHMH_FUZZ_CHANNEL=" + channel->spec};
+      options.corpus_dir = channel->dir + "/" + t + "/corpus";
+      options.repro_suffix = " --channel " + channel->spec;
+    }
+    std::fprintf(stderr, "fuzzing %s%s for %llus with %u job(s); log: %s/%s/fuzz.log\n", t.c_str(),
+                 channel ? (" on " + channel->spec).c_str() : "", static_cast<unsigned long long>(*seconds), o.jobs,
+                 options.out_dir.c_str(), t.c_str());
     auto r = fuzz::run_campaign(layout, t, options, [] { return interrupted(); });
     if (!r) return fail(r.error().message());
     reports.push_back(std::move(*r));
   }
   // With --json - the JSON owns stdout; the table goes to stderr.
+  const std::string channel_spec = channel ? channel->spec : "";
   const ReportOutput out("fuzz", {o.json, o.html});
   std::fputs(render_fuzz_text(reports).c_str(), out.human());
-  const bool json_written = out.write(o.json, render_fuzz_json(reports, o.jobs, *seconds));
+  const bool json_written = out.write(o.json, render_fuzz_json(reports, o.jobs, *seconds, channel_spec));
   const bool html_written = o.html.empty() || out.write(o.html, render_fuzz_html(reports, o.jobs, *seconds, chart_js));
   const bool written = json_written && html_written;
   for (const auto& r : reports) {
@@ -124,6 +166,43 @@ Outcome run_run(const FuzzOptions& o) {
   return !reports.empty() && reports.back().interrupted ? Outcome::kInterrupted : Outcome::kPass;
 }
 
+Outcome run_run(const FuzzOptions& o) {
+  std::vector<std::string> targets;
+  if (!resolve_targets(o.targets, &targets)) return fail("unknown target; targets: " + target_names());
+  return run_targets(o, targets, std::nullopt);
+}
+
+Outcome run_channel(const FuzzOptions& o) {
+  auto channel = channel_campaign(o.channel, o.out);
+  if (!channel) return fail(channel.error().message());
+  return run_targets(o, channel_targets(), *channel);
+}
+
+// The files to replay: each input given, every regular file under a directory given (sorted; dot
+// files are not inputs), and with --with-corpus the target's own corpus and regressions.
+Result<std::vector<std::string>> repro_inputs(const FuzzOptions& o, const fuzz::FuzzLayout& layout) {
+  std::vector<std::string> roots = o.inputs;
+  if (o.with_corpus) roots.insert(roots.end(), {layout.corpus(o.target), layout.regressions(o.target)});
+  std::vector<std::string> files;
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(root, ec)) {
+      files.push_back(root);
+      continue;
+    }
+    if (!std::filesystem::is_directory(root, ec)) {
+      return logic_error("fuzz repro", root + " is neither a readable file nor a directory of inputs");
+    }
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root, ec)) {
+      if (e.is_regular_file() && e.path().filename().string().front() != '.') found.push_back(e.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
 Outcome run_repro(const FuzzOptions& o) {
   if (fuzz::find_target(o.target) == nullptr) return fail("unknown target; targets: " + target_names());
   const std::string log = o.out + "/repro.log";
@@ -131,17 +210,34 @@ Outcome run_repro(const FuzzOptions& o) {
   std::filesystem::create_directories(o.out, ec);
   const auto layout = layout_for(o);
   if (!layout) return fail(layout.error().message());
-  auto signature = fuzz::reproduce(*layout, o.target, o.input, log);
-  if (!signature) return fail(signature.error().message());
-  std::ifstream in(log);
-  std::string line;
-  while (std::getline(in, line)) std::fprintf(stderr, "%s\n", line.c_str());
-  if (signature->empty()) {
-    std::printf("%s: %s passes (no crash, no disagreement)\n", o.target.c_str(), o.input.c_str());
-    return Outcome::kPass;
+  std::vector<std::string> env;
+  if (!o.channel.empty()) {
+    auto channel = channel_campaign(o.channel, o.out);
+    if (!channel) return fail(channel.error().message());
+    env.push_back("SHMH_FUZZ_CHANNEL=" + channel->spec);
   }
-  std::printf("%s: %s reproduces: %s\n", o.target.c_str(), o.input.c_str(), signature->c_str());
-  return Outcome::kFinding;
+  const auto inputs = repro_inputs(o, *layout);
+  if (!inputs) return fail(inputs.error().message());
+  if (inputs->empty()) return fail("no input to run: name files or directories, or pass --with-corpus");
+  std::size_t reproduced = 0;
+  for (const std::string& input : *inputs) {
+    auto signature = fuzz::reproduce(*layout, o.target, input, log, env);
+    if (!signature) return fail(signature.error().message());
+    if (signature->empty()) {
+      if (inputs->size() == 1)
+        std::printf("%s: %s passes (no crash, no disagreement)\n", o.target.c_str(), input.c_str());
+      continue;
+    }
+    ++reproduced;
+    // The target's own words (its one-line finding, the sanitizer's report) for each failing input.
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) std::fprintf(stderr, "%s\n", line.c_str());
+    std::printf("%s: %s reproduces: %s\n", o.target.c_str(), input.c_str(), signature->c_str());
+  }
+  if (inputs->size() != 1) {
+    std::printf("%s: %zu input(s), %zu reproduce a finding\n", o.target.c_str(), inputs->size(), reproduced);
+  }
+  return reproduced == 0 ? Outcome::kPass : Outcome::kFinding;
 }
 
 Outcome run_coverage(const FuzzOptions& o) {
@@ -202,9 +298,35 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
     };
   });
 
-  CLI::App* repro = sub->add_subcommand("repro", "Run one input through a target and say whether it fails");
+  CLI::App* chan = sub->add_subcommand(
+      "channel", "Fuzz your channel: operation sequences checked against a model of what its flags declare");
+  chan->add_option("channel", o->channel, "A channel plugin (path to a .so) or a built-in (ring, pipe, boost-mq)")
+      ->required();
+  chan->add_option("-t,--time", o->time, "Time per target")->capture_default_str();
+  chan->add_option("-j,--jobs", o->jobs, "Parallel fuzzing jobs (libFuzzer -fork=N)")->capture_default_str();
+  chan->add_option("--json", o->json, "Write the JSON report here ('-' = stdout)");
+  chan->add_option("--html", o->html, "Write a self-contained HTML report here (needs libjs-chart.js)");
+  chan->add_flag("--no-merge", o->no_merge, "Keep new inputs apart instead of merging them into the channel's corpus");
+  chan->add_option("--seed", o->seed, "libFuzzer -seed (0 = random)");
+  chan->footer("Targets: " + [] {
+    std::string names;
+    for (const auto& t : channel_targets()) names += (names.empty() ? "" : ", ") + t;
+    return names;
+  }() + ". The channel's corpus and crashes are kept in --out/channel-<name>/ (seeded from the installed corpus).");
+  common(chan);
+  chan->callback([o, &runner] {
+    runner = [o] {
+      o->action = "channel";
+      return run_fuzz_command(*o);
+    };
+  });
+
+  CLI::App* repro =
+      sub->add_subcommand("repro", "Run inputs through a target (never fuzzing) and say which reproduce a finding");
   repro->add_option("target", o->target, "The target")->required();
-  repro->add_option("file", o->input, "The input (a crash file, a corpus file)")->required();
+  repro->add_option("inputs", o->inputs, "Inputs: crash files, corpus files, directories of them");
+  repro->add_flag("--with-corpus", o->with_corpus, "Also run the target's own corpus and regressions");
+  repro->add_option("--channel", o->channel, "For a channel target (plugin_ops): the channel the input ran on");
   common(repro);
   repro->callback([o, &runner] {
     runner = [o] {
@@ -229,6 +351,7 @@ void setup_fuzz(CLI::App& app, Runner& runner) {
 Outcome run_fuzz_command(const FuzzOptions& options) {
   if (options.action == "list") return run_list(options);
   if (options.action == "run") return run_run(options);
+  if (options.action == "channel") return run_channel(options);
   if (options.action == "repro") return run_repro(options);
   return run_coverage(options);
 }

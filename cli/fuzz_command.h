@@ -12,10 +12,12 @@
 namespace shmh::cli {
 
 struct FuzzOptions {
-  std::string action;                // list | run | repro | coverage
+  std::string action;                // list | run | channel | repro | coverage
   std::vector<std::string> targets;  // run / coverage: empty = all
   std::string target;                // repro
-  std::string input;                 // repro: the input file
+  std::vector<std::string> inputs;   // repro: files and directories of inputs
+  bool with_corpus = false;          // repro: the target's own corpus and regressions too
+  std::string channel;               // channel / repro: a plugin .so or a built-in, for the channel targets
   std::string time = "60s";          // per target
   unsigned jobs = 1;
   std::string out = "fuzz-out";

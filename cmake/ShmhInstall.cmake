@@ -1,5 +1,5 @@
 # `cmake --install`: the CLI, the channel ABI header, a CMake package (find_package(shmharness))
-# with shmharness_add_stress_test() for users' own ctest (cmake/package/), and each fuzz target's
+# with shmharness_add_stress_test() and shmharness_add_fuzz_test() for users' own ctest (cmake/package/), and each fuzz target's
 # corpus, regressions, dictionary and options under share/shmharness/fuzz/<target>/ (the fuzzer and
 # replay binaries go to libexec/shmharness/fuzz/ from fuzz/CMakeLists.txt).
 include(CMakePackageConfigHelpers)
@@ -23,6 +23,7 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/package/shmharnessConf
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/shmharnessConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/shmharnessConfig.cmake ${PROJECT_BINARY_DIR}/shmharnessConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/package/ShmharnessStressTest.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/package/ShmharnessFuzzTest.cmake
         DESTINATION ${_pkg})
 
 shmh_fuzz_targets(_fuzz_targets _fuzz_summaries)

@@ -4,7 +4,8 @@
 
 namespace shmh {
 
-nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
+nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds,
+                                 const std::string& channel) {
   nlohmann::ordered_json doc;
   bool failed = false;
   nlohmann::ordered_json targets = nlohmann::ordered_json::array();
@@ -41,12 +42,14 @@ nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports,
   const bool interrupted = !reports.empty() && reports.back().interrupted;
   doc["verdict"] = failed ? "fail" : (interrupted ? "interrupted" : "pass");
   doc["options"] = {{"seconds_per_target", seconds}, {"jobs", jobs}};
+  if (!channel.empty()) doc["options"]["channel"] = channel;
   doc["targets"] = targets;
   return doc;
 }
 
-std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds) {
-  return fuzz_json(reports, jobs, seconds).dump(2) + "\n";
+std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds,
+                             const std::string& channel) {
+  return fuzz_json(reports, jobs, seconds, channel).dump(2) + "\n";
 }
 
 }  // namespace shmh

@@ -13,7 +13,9 @@
 namespace shmh {
 
 // The report as a JSON document (what the HTML report draws from), and as text.
-nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds);
-std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds);
+nlohmann::ordered_json fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds,
+                                 const std::string& channel = "");
+std::string render_fuzz_json(const std::vector<fuzz::TargetReport>& reports, unsigned jobs, std::uint64_t seconds,
+                             const std::string& channel = "");
 
 }  // namespace shmh

@@ -44,7 +44,7 @@ std::vector<std::string> option_flags(const FuzzLayout& layout, const std::strin
 }  // namespace
 
 Result<std::string> reproduce(const FuzzLayout& layout, const std::string& target, const std::string& input,
-                              const std::string& log) {
+                              const std::string& log, const std::vector<std::string>& env) {
   std::string binary = layout.fuzzer(target);
   if (!executable(binary)) binary = layout.replay(target);
   if (!executable(binary)) {
@@ -54,7 +54,7 @@ Result<std::string> reproduce(const FuzzLayout& layout, const std::string& targe
   if (!fs::is_regular_file(input)) return logic_error("fuzz repro", input + " is not a readable file");
   std::error_code ec;
   fs::remove(log, ec);
-  auto exit = run_command({binary, input}, {.output = log, .timeout = std::chrono::minutes(5)});
+  auto exit = run_command({binary, input}, {.output = log, .env = env, .timeout = std::chrono::minutes(5)});
   if (!exit) return exit.error();
   const std::string signature = crash_signature(read_text(log));
   if (!signature.empty()) return signature;
@@ -81,7 +81,9 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   // A checkout's corpus grows in place (and is committed); an installed one is read-only to its
   // users: the campaign keeps and grows its own copy under --out, reading the installed one too.
   const bool installed = layout.source_dir.empty();
-  const std::string corpus = installed ? work + "/corpus" : layout.corpus(target);
+  const bool own_corpus = installed || !options.corpus_dir.empty();
+  const std::string corpus =
+      !options.corpus_dir.empty() ? options.corpus_dir : (installed ? work + "/corpus" : layout.corpus(target));
   fs::create_directories(corpus, ec);
   TargetReport report;
   report.target = target;
@@ -102,11 +104,12 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
   if (options.seed != 0) argv.push_back("-seed=" + std::to_string(options.seed));
   for (std::string& f : option_flags(layout, target)) argv.push_back(std::move(f));
   argv.insert(argv.end(), {fresh, corpus, layout.regressions(target)});
-  if (installed) argv.push_back(layout.corpus(target));
+  if (own_corpus) argv.push_back(layout.corpus(target));
   const auto start = std::chrono::steady_clock::now();
   // In a process group of its own: libFuzzer's -fork parent counts a job killed by the terminal's
   // Ctrl-C as a crash and goes on, so the interrupt is ours to handle, by ending the whole group.
   auto exit = run_command(argv, {.output = report.log,
+                                 .env = options.env,
                                  .timeout = std::chrono::seconds(options.seconds + 300),
                                  .should_stop = interrupted,
                                  .own_process_group = true});
@@ -124,6 +127,7 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     for (std::string& f : option_flags(layout, target)) merge.push_back(std::move(f));
     merge.insert(merge.end(), {corpus, fresh});
     auto merged = run_command(merge, {.output = work + "/merge.log",
+                                      .env = options.env,
                                       .timeout = std::chrono::minutes(30),
                                       .should_stop = interrupted,
                                       .own_process_group = true});
@@ -144,7 +148,7 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     const std::string kind = f.filename().string().substr(0, f.filename().string().find('-'));
     std::string signature = kind;  // timeouts and OOMs are not re-run: that would take as long again
     if (kind == "crash" || kind == "leak") {
-      auto sig = reproduce(layout, target, f.string(), work + "/repro.log");
+      auto sig = reproduce(layout, target, f.string(), work + "/repro.log", options.env);
       if (!sig) return sig.error();
       signature = sig->empty() ? "did not reproduce alone (" + kind + ")" : *sig;
     }
@@ -157,16 +161,23 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
     if (!report.interrupted && fs::path(inputs.front()).filename().string().rfind("crash-", 0) == 0) {
       (void)run_command(
           {fuzzer, "-minimize_crash=1", "-max_total_time=60", "-exact_artifact_path=" + out, inputs.front()},
-          {.output = work + "/minimize.log", .timeout = std::chrono::minutes(3)});
+          {.output = work + "/minimize.log", .env = options.env, .timeout = std::chrono::minutes(3)});
     }
     if (!fs::exists(out)) fs::copy_file(inputs.front(), out, fs::copy_options::overwrite_existing, ec);
     // The repro command names the binaries it needs when they are not the default ones.
     std::string repro = "shmharness fuzz repro ";
     repro.append(target).append(" ").append(out);
     if (layout.fuzzer_dir != default_layout().fuzzer_dir) repro.append(" --fuzzers ").append(layout.fuzzer_dir);
+    repro.append(options.repro_suffix);
     CrashReport c{.signature = signature, .file = out, .repro = repro, .duplicates = inputs.size() - 1};
-    std::ofstream(out + ".txt") << "target: " << target << "\nsignature: " << signature << "\nreproduce: " << c.repro
-                                << "\nkeep as a regression: cp " << out << " fuzz/" << target << "/regressions/\n";
+    std::ofstream note(out + ".txt");
+    note << "target: " << target << "\nsignature: " << signature << "\nreproduce: " << c.repro
+         << "\nkeep as a regression: ";
+    if (options.corpus_dir.empty()) {
+      note << "cp " << out << " fuzz/" << target << "/regressions/\n";
+    } else {
+      note << "copy " << out << " beside your channel's tests (shmharness_add_fuzz_test INPUTS replays it)\n";
+    }
     report.crashes.push_back(std::move(c));
   }
   return report;

@@ -25,6 +25,13 @@ struct CampaignOptions {
   std::string out_dir = "fuzz-out";
   bool merge = true;  // merge new inputs into the corpus (a checkout's, or <out_dir>/<target>/corpus when installed)
   std::uint64_t seed = 0;  // 0 = libFuzzer picks
+  // A target that fuzzes a user's channel (plugin_ops): "NAME=value" for the fuzzer, its merges,
+  // minimisations and reproductions (SHMH_FUZZ_CHANNEL=...).
+  std::vector<std::string> env;
+  // Where the corpus grows when not in the layout's (a channel's own corpus): the layout's corpus is
+  // then read as seeds only. "" = the checkout's, or <out_dir>/<target>/corpus when installed.
+  std::string corpus_dir;
+  std::string repro_suffix;  // appended to each crash's repro command (" --channel /x/libmine.so")
 };
 
 struct CrashReport {
@@ -54,6 +61,6 @@ Result<TargetReport> run_campaign(const FuzzLayout& layout, const std::string& t
 // Runs one input through the target (its libFuzzer binary, else its replay binary), output to
 // `log`. Returns the signature of the finding ("" when the input passes).
 Result<std::string> reproduce(const FuzzLayout& layout, const std::string& target, const std::string& input,
-                              const std::string& log);
+                              const std::string& log, const std::vector<std::string>& env = {});
 
 }  // namespace shmh::fuzz

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +64,8 @@ struct Target {
 };
 Target g_target;
 
+void start_forker();  // below: the helper that forks peers to be killed
+
 void init_target() {
   const char* spec = std::getenv("SHMH_FUZZ_CHANNEL");  // NOLINT(concurrency-mt-unsafe): single-threaded init
   g_target.spec = spec != nullptr && *spec != '\0' ? spec : "ring";
@@ -83,6 +86,7 @@ void init_target() {
     std::fprintf(stderr, "plugin_ops: %s\n", kind.error().message().c_str());
     std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
   }
+  if (g_target.kills) start_forker();
 }
 shmh::fuzzing::DeferredInit g_init(init_target);
 
@@ -138,6 +142,111 @@ struct Doomed {
   std::array<std::byte, kMaxMessage + 1> bytes{};
 };
 
+// Forks the peers that die after one operation. A fork copies the forking process's page tables:
+// under ASan, with the fuzzer's corpus grown, ~20 ms per fork (the target ran at 15 exec/s on
+// ring). So a helper forked at start, while this process is small, forks them and reports how
+// each ended; what the peer did is in a mapping all three share.
+class PeerForker {
+ public:
+  struct Request {
+    std::uint32_t writer = 0;  // 1: send as writer `who`; 0: receive
+    std::uint32_t who = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t length = 0;
+    std::uint64_t capacity = 0;  // receive buffer
+    std::array<char, SHMH_ADDRESS_MAX> address{};
+  };
+  struct Ended {
+    std::int32_t signal = 0;
+    std::int32_t code = 0;
+  };
+
+  void start() {
+    auto mem = shmh::sys::mmap(nullptr, sizeof(Doomed), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    auto requests = shmh::sys::pipe();
+    auto replies = shmh::sys::pipe();
+    if (!mem || !requests || !replies) internal_error("cannot set up the helper that forks peers");
+    doomed_ = new (*mem) Doomed{};
+    auto helper = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
+      shmh::sys::close(requests->write);
+      shmh::sys::close(replies->read);
+      serve(requests->read, replies->write);
+      return {};
+    });
+    if (!helper) internal_error("fork of the helper: " + helper.error().message());
+    helper_ = std::move(*helper);
+    shmh::sys::close(requests->read);
+    shmh::sys::close(replies->write);
+    to_helper_ = requests->write;
+    from_helper_ = replies->read;
+  }
+
+  // Runs `r` in a peer forked by the helper; what it did is in doomed().
+  Ended run(const Request& r) {
+    *doomed_ = Doomed{};
+    Ended ended;
+    if (!exact(::write, to_helper_, &r, sizeof r) || !exact(::read, from_helper_, &ended, sizeof ended)) {
+      internal_error("the helper that forks peers is gone");
+    }
+    return ended;
+  }
+  [[nodiscard]] const Doomed& doomed() const { return *doomed_; }
+
+ private:
+  [[noreturn]] static void internal_error(const std::string& what) {
+    std::fprintf(stderr, "plugin_ops: internal error: %s\n", what.c_str());
+    std::_Exit(2);
+  }
+  template <class Io, class Buf>
+  static bool exact(Io io, int fd, Buf* buf, std::size_t n) {
+    auto* at = reinterpret_cast<char*>(const_cast<void*>(static_cast<const void*>(buf)));
+    while (n > 0) {
+      const ssize_t done = io(fd, at, n);
+      if (done < 0 && errno == EINTR) continue;
+      if (done <= 0) return false;
+      at += done;
+      n -= static_cast<std::size_t>(done);
+    }
+    return true;
+  }
+  // The helper: one peer per request, until this process closes the pipe.
+  void serve(int requests, int replies) {
+    Request r;
+    while (exact(::read, requests, &r, sizeof r)) {
+      auto peer = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
+        auto ch = Channel::open(*g_target.source.vtable, std::string(r.address.data()));
+        if (!ch) {
+          std::snprintf(doomed_->error.data(), doomed_->error.size(), "%s", ch.error().message().c_str());
+          return {3, "open failed"};
+        }
+        doomed_->opened = 1;
+        if (r.writer != 0) {
+          std::vector<std::byte> message;
+          fill(message, r.who, r.seq, r.length);
+          doomed_->rc = ch->send(message, 0);
+        } else {
+          doomed_->rc = ch->recv(std::span(doomed_->bytes).first(r.capacity), 0);
+        }
+        std::snprintf(doomed_->error.data(), doomed_->error.size(), "%s", ch->last_error().message);
+        (void)shmh::sys::kill(::getpid(), SIGKILL);  // no close: the handle dies with the process
+        return {4, "outlived SIGKILL"};
+      });
+      Ended ended{.signal = -1, .code = -1};
+      if (peer) {
+        if (auto exit = peer->wait()) ended = {.signal = exit->signal, .code = exit->code};
+      }
+      if (!exact(::write, replies, &ended, sizeof ended)) return;
+    }
+  }
+
+  Doomed* doomed_ = nullptr;  // MAP_SHARED: this process, the helper and its peers
+  std::optional<shmh::ChildProcess> helper_;
+  int to_helper_ = -1;
+  int from_helper_ = -1;
+};
+PeerForker g_forker;
+void start_forker() { g_forker.start(); }
+
 class Run {
  public:
   Run(Channel creator, std::uint32_t capacity, std::uint32_t max_message)
@@ -181,50 +290,41 @@ class Run {
   // zero timeout and is SIGKILLed right after it; then `p` opens a handle again.
   void kill_after_op(int step, std::uint32_t p, std::uint32_t length, std::size_t capacity) {
     const bool writer = p < writers_;
-    handles_[p].close();
-    auto mem = shmh::sys::mmap(nullptr, sizeof(Doomed), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (!mem) finding(step, "mmap: " + mem.error().message());
-    auto* doomed = new (*mem) Doomed{};
     if (writer && p != 0 && length == 0) length = 1;
-    if (writer) fill(message_, p, model_.next_seq(p), length);
-    const std::string address = creator_.address();
-    auto child = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
-      auto ch = Channel::open(*g_target.source.vtable, address);
-      if (!ch) return {3, ch.error().message()};
-      doomed->opened = 1;
-      doomed->rc = writer ? ch->send(message_, 0) : ch->recv(std::span(doomed->bytes).first(capacity), 0);
-      std::snprintf(doomed->error.data(), doomed->error.size(), "%s", ch->last_error().message);
-      (void)shmh::sys::kill(::getpid(), SIGKILL);  // no close: the handle dies with the process
-      return {4, "outlived SIGKILL"};
-    });
-    if (!child) finding(step, "fork: " + child.error().message());
-    auto exit = child->wait();
-    if (!exit) finding(step, "wait: " + exit.error().message());
-    if (exit->signal != SIGKILL) {
+    handles_[p].close();
+    PeerForker::Request request{.writer = writer ? 1U : 0U,
+                                .who = p,
+                                .seq = writer ? model_.next_seq(p) : 0,
+                                .length = length,
+                                .capacity = capacity};
+    std::snprintf(request.address.data(), request.address.size(), "%s", creator_.address().c_str());
+    const PeerForker::Ended ended = g_forker.run(request);
+    const Doomed& doomed = g_forker.doomed();
+    const std::string error(doomed.error.data());
+    if (ended.signal != SIGKILL) {
       finding(step, std::string("a ") + (writer ? "writer" : "reader") + " forked to be killed after one operation " +
-                        (exit->signal != 0 ? "died of signal " + std::to_string(exit->signal) : exit->describe()));
+                        (ended.signal > 0 ? "died of signal " + std::to_string(ended.signal)
+                                          : "ended otherwise (exit " + std::to_string(ended.code) + ")") +
+                        (error.empty() ? "" : ": " + error));
     }
-    if (doomed->opened == 0) finding(step, "a forked peer died before its handle opened");
-    const std::string error(doomed->error.data());
+    if (doomed.opened == 0) finding(step, "a forked peer died before its handle opened");
     trace(step,
           std::string(writer ? "writer " : "reader ") + std::to_string(writer ? p : p - writers_) +
               (writer ? " (a process killed after it) sends seq " + std::to_string(model_.next_seq(p)) + " of " +
                             std::to_string(length) + " bytes"
                       : " (a process killed after it) receives into " + std::to_string(capacity) + " bytes"),
-          doomed->rc);
+          doomed.rc);
     if (writer) {
-      agree(step, model_.sent(p, length, static_cast<int>(doomed->rc)), error);
+      agree(step, model_.sent(p, length, static_cast<int>(doomed.rc)), error);
     } else {
-      const std::int64_t rc = doomed->rc;
-      const auto got = std::span<const std::byte>(doomed->bytes).first(received_bytes(rc, capacity));
+      const std::int64_t rc = doomed.rc;
+      const auto got = std::span<const std::byte>(doomed.bytes).first(received_bytes(rc, capacity));
       agree(step,
             model_.received(
                 capacity, rc,
                 rc >= 0 && rc <= static_cast<std::int64_t>(capacity) ? identify(model_, writers_, got) : std::nullopt),
             error);
     }
-    doomed->~Doomed();
-    (void)shmh::sys::munmap(*mem, sizeof(Doomed));
     handles_[p] = open(step);
   }
 

@@ -66,7 +66,11 @@ INSTANTIATE_TEST_SUITE_P(
         std::vector<std::string>{"fuzz", "run", "sysv_api", "--fuzzers", "/no/such/dir"},
         std::vector<std::string>{"fuzz", "repro", "sysv_api"},
         std::vector<std::string>{"fuzz", "repro", "sysv_api", "/no/such/input"},
-        std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"},
+        std::vector<std::string>{"fuzz", "repro", "nope", "/etc/hostname"}, std::vector<std::string>{"fuzz", "channel"},
+        std::vector<std::string>{"fuzz", "channel", "/no/such/lib.so"},
+        std::vector<std::string>{"fuzz", "channel", "rnig"},
+        std::vector<std::string>{"fuzz", "repro", "plugin_ops", "/etc/hostname", "--channel", "/no/such/lib.so"},
+        std::vector<std::string>{"fuzz", "repro", "plugin_ops", "/no/such/dir"},
         std::vector<std::string>{"stress", "--writers", "0"}, std::vector<std::string>{"stress", "--readers", "65"},
         std::vector<std::string>{"stress", "--capacity", "0"}, std::vector<std::string>{"stress", "--msg-size", "0:0"},
         std::vector<std::string>{"stress", "--msg-size", "lots"},
@@ -142,6 +146,22 @@ TEST(Cli, FuzzReproOfAFixedRegressionPasses) {
   const CliRun r = shmharness({"fuzz", "repro", "channel_ops", input, "--out", out});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("passes"), std::string::npos) << r.out;
+}
+
+// Inputs run through a channel named on the command line: each that reproduces a finding is named.
+TEST(Cli, FuzzReproOnAChannelNamesTheInputsThatReproduce) {
+  const std::string reproducers = std::string(SHMH_SOURCE_DIR) + "/tests/fuzz/plugin_ops_reproducers";
+  const std::string out = ::testing::TempDir() + "/fuzz-repro-channel";
+  const CliRun bad =
+      shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--channel",
+                  std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_toobig-drops.so", "--out", out});
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("toobig-drops reproduces"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("3 input(s), 1 reproduce a finding"), std::string::npos) << bad.out;
+  const CliRun good = shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--with-corpus", "--channel",
+                                  std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_base.so", "--out", out});
+  EXPECT_EQ(good.code, 0) << good.out << good.err;
+  EXPECT_NE(good.out.find(", 0 reproduce a finding"), std::string::npos) << good.out;
 }
 
 TEST(Cli, VersionAndHelp) {

@@ -5,6 +5,7 @@
 // repro` runs it: a finding traps.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,8 @@ struct Replayed {
 };
 
 Replayed replay(const std::string& channel, const std::vector<std::string>& inputs) {
-  const std::string log = ::testing::TempDir() + "/plugin_ops_test.log";
+  // One log per test process: ctest runs the cases in parallel.
+  const std::string log = ::testing::TempDir() + "/plugin_ops_test." + std::to_string(::getpid()) + ".log";
   std::filesystem::remove(log);
   std::vector<std::string> argv = {SHMH_PLUGIN_OPS_REPLAY};
   argv.insert(argv.end(), inputs.begin(), inputs.end());
@@ -37,6 +39,7 @@ Replayed replay(const std::string& channel, const std::vector<std::string>& inpu
   std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();
+  std::filesystem::remove(log);
   return {exit ? *exit : shmh::ChildExit{}, text.str()};
 }
 

@@ -17,7 +17,8 @@ ctest --test-dir "$work/build" --output-on-failure
 grep -q '"verdict": "pass"' "$work/build/mychannel_stress.json"
 grep -q '<testsuite name="shmharness stress locked-queue"' "$work/build/mychannel_stress.junit.xml"
 ctest --test-dir "$work/build" -N -L shmharness-stress | grep -q "Total Tests: 1"
-echo "install test: the installed package built and stressed a user's channel"
+ctest --test-dir "$work/build" -N -L shmharness-fuzz | grep -q "Total Tests: 1"
+echo "install test: the installed package built, stressed and replayed fuzz inputs through a user's channel"
 
 # The installed fuzz CLI with the checkout out of sight.
 "$src/tests/install/installed_fuzz_test.sh" "$work/prefix" "$src"

@@ -32,6 +32,10 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
   "$shmh" fuzz repro channel_ops "$data/channel_ops/regressions/$regression" --out "$prefix/repro" \
     > "$prefix/repro.txt" 2> "$prefix/repro.err"
   grep -q passes "$prefix/repro.txt" || { cat "$prefix/repro.txt" "$prefix/repro.err" >&2; exit 1; }
+  # A channel target: the installed plugin_ops corpus through a channel named on the command line.
+  "$shmh" fuzz repro plugin_ops --with-corpus --channel ring --out "$prefix/repro-channel" \
+    > "$prefix/repro3.txt" 2> "$prefix/repro3.err"
+  grep -q ", 0 reproduce a finding" "$prefix/repro3.txt" || { cat "$prefix/repro3.txt" "$prefix/repro3.err" >&2; exit 1; }
   set +e
   "$shmh" fuzz coverage --out "$prefix/cov" 2> "$prefix/cov.err"
   code=$?
@@ -45,7 +49,11 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
     "$shmh" fuzz repro sysv_api "$data/sysv_api/corpus/$input" --out "$prefix/repro" \
       > "$prefix/repro2.txt" 2> "$prefix/repro2.err"
     grep -q passes "$prefix/repro2.txt" || { cat "$prefix/repro2.txt" "$prefix/repro2.err" >&2; exit 1; }
-    echo "installed fuzz test: fuzz run and fuzz repro worked from the prefix"
+    "$shmh" fuzz channel ring --time 5s --out "$prefix/channel" --json "$prefix/channel.json" > "$prefix/channel.txt" \
+      || { cat "$prefix/channel.txt" >&2; exit 1; }
+    grep -q "\"channel\": \"ring\"" "$prefix/channel.json"
+    test -d "$prefix/channel/channel-ring/plugin_ops/corpus"
+    echo "installed fuzz test: fuzz run, fuzz channel and fuzz repro worked from the prefix"
   fi
 ' shmh-installed-fuzz "$prefix" "$src" "$run"
 echo "installed fuzz test: the installed fuzz CLI worked from its prefix with the checkout hidden"
