@@ -14,6 +14,7 @@
 #include "cli/chart_js.h"
 #include "cli/interrupts.h"
 #include "cli/report_output.h"
+#include "core/channel/channel.h"
 #include "core/channel/channel_registry.h"
 #include "core/units.h"
 #include "fuzz/campaign/campaign.h"
@@ -81,17 +82,19 @@ Outcome run_list(const FuzzOptions& o) {
   return Outcome::kPass;
 }
 
-// The targets that fuzz a user's channel (named by SHMH_FUZZ_CHANNEL): `fuzz channel` runs these.
+// The targets that fuzz a user's channel (named by SHMH_FUZZ_CHANNEL): `fuzz channel` runs these;
+// plugin_image only on a channel that exposes its shared bytes.
 const std::vector<std::string>& channel_targets() {
-  static const std::vector<std::string> targets = {"plugin_ops"};
+  static const std::vector<std::string> targets = {"plugin_ops", "plugin_image"};
   return targets;
 }
 
 // What a channel campaign adds to a run: the channel for the fuzzer, a corpus of its own, and the
 // repro commands naming it.
 struct ChannelCampaign {
-  std::string spec;  // as the fuzzer loads it: a built-in's name or an absolute path
-  std::string dir;   // <out>/channel-<name>: its corpora and crashes
+  std::string spec;           // as the fuzzer loads it: a built-in's name or an absolute path
+  std::string dir;            // <out>/channel-<name>: its corpora and crashes
+  bool shared_bytes = false;  // it exposes its shared memory (ABI 2): plugin_image applies
 };
 
 // A channel as `fuzz channel` and `fuzz repro --channel` take it: loaded once here, so a path that
@@ -100,6 +103,7 @@ Result<ChannelCampaign> channel_campaign(const std::string& spec, const std::str
   auto source = resolve_channel(spec);
   if (!source) return source.error();
   ChannelCampaign c;
+  c.shared_bytes = exposes_shared_bytes(*source->vtable);
   if (source->plugin == nullptr) {
     c.spec = spec;
     c.dir = out + "/channel-" + spec;
@@ -175,7 +179,16 @@ Outcome run_run(const FuzzOptions& o) {
 Outcome run_channel(const FuzzOptions& o) {
   auto channel = channel_campaign(o.channel, o.out);
   if (!channel) return fail(channel.error().message());
-  return run_targets(o, channel_targets(), *channel);
+  std::vector<std::string> targets = {"plugin_ops"};
+  if (channel->shared_bytes) {
+    targets.emplace_back("plugin_image");
+  } else {
+    std::fprintf(stderr,
+                 "plugin_image skipped: %s does not expose its shared bytes (give its vtable a shared_bytes "
+                 "function, ABI 2, to be fuzzed by a hostile peer)\n",
+                 channel->spec.c_str());
+  }
+  return run_targets(o, targets, *channel);
 }
 
 // The files to replay: each input given, every regular file under a directory given (sorted; dot

@@ -69,6 +69,18 @@ shmh_channel_stats Channel::stats() noexcept {
   return s;
 }
 
+bool exposes_shared_bytes(const shmh_channel_vtable& vtable) noexcept {
+  return vtable.abi_version >= 2 && vtable.shared_bytes != nullptr;
+}
+
+std::span<std::byte> Channel::shared_bytes() noexcept {
+  if (handle_ == nullptr || !exposes_shared_bytes(*vtable_)) return {};
+  void* base = nullptr;
+  std::size_t length = 0;
+  if (vtable_->shared_bytes(handle_, &base, &length, &error_) != SHMH_OK || base == nullptr) return {};
+  return {static_cast<std::byte*>(base), length};
+}
+
 Result<void> Channel::destroy() {
   if (handle_ == nullptr) return logic_error("channel destroy", "no handle");
   shmh_error err{};

@@ -37,6 +37,9 @@ class Channel {
   [[nodiscard]] const shmh_error& last_error() const { return error_; }
   // Counters (zero when the channel has no stats function).
   [[nodiscard]] shmh_channel_stats stats() noexcept;
+  // The shared memory behind this handle (ABI 2 shared_bytes), or an empty span when the channel
+  // does not expose it or the call failed (last_error() says why).
+  [[nodiscard]] std::span<std::byte> shared_bytes() noexcept;
   // Removes the shared state; the handle is gone afterwards whatever the result.
   Result<void> destroy();
   // Closes this handle now.
@@ -55,6 +58,9 @@ class Channel {
   std::string address_;
   shmh_error error_{};
 };
+
+// Whether the channel exposes its shared memory (ABI >= 2 and shared_bytes set).
+bool exposes_shared_bytes(const shmh_channel_vtable& vtable) noexcept;
 
 // The channel's error as a SysError: call "<channel> <operation>", detail its message.
 SysError channel_error(const shmh_channel_vtable& vtable, const char* operation, const shmh_error& err);

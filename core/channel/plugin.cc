@@ -9,9 +9,10 @@ namespace shmh {
 Result<void> validate_vtable(const shmh_channel_vtable* vt, const std::string& origin) {
   auto bad = [&](const std::string& why) -> Result<void> { return logic_error("channel plugin", origin + ": " + why); };
   if (vt == nullptr) return bad(std::string(SHMH_CHANNEL_ENTRY_SYMBOL) + "() returned NULL");
-  if (vt->abi_version != SHMH_CHANNEL_ABI_VERSION) {
+  if (vt->abi_version < SHMH_CHANNEL_ABI_OLDEST || vt->abi_version > SHMH_CHANNEL_ABI_VERSION) {
     return bad("ABI version " + std::to_string(vt->abi_version) + ", this shmharness speaks " +
-               std::to_string(SHMH_CHANNEL_ABI_VERSION) + ": rebuild the plugin against this shmh_channel.h");
+               std::to_string(SHMH_CHANNEL_ABI_OLDEST) + " to " + std::to_string(SHMH_CHANNEL_ABI_VERSION) +
+               ": rebuild the plugin against this shmh_channel.h");
   }
   if (vt->name == nullptr) return bad("the vtable has no name");
   const std::pair<const void*, const char*> required[] = {

@@ -36,7 +36,10 @@
 extern "C" {
 #endif
 
-#define SHMH_CHANNEL_ABI_VERSION 1u
+/* 2 added shared_bytes (optional). This shmharness loads plugins of ABI 1 and 2: a table of ABI 1
+ * ends before shared_bytes, which is read only when abi_version >= 2. */
+#define SHMH_CHANNEL_ABI_VERSION 2u
+#define SHMH_CHANNEL_ABI_OLDEST 1u
 #define SHMH_CHANNEL_ENTRY_SYMBOL "shmh_channel_entry"
 #define SHMH_ADDRESS_MAX 256
 #define SHMH_MESSAGE_MAX 256
@@ -109,6 +112,12 @@ typedef struct shmh_channel_vtable {
   int (*destroy)(shmh_channel* ch, shmh_error* err);
   /* Optional (may be NULL): fills counters. */
   int (*stats)(shmh_channel* ch, shmh_channel_stats* out, shmh_error* err);
+  /* Optional (may be NULL), ABI 2: the shared memory behind this handle — its first byte in this
+   * process's mapping and its length — so the harness can play a hostile peer: the plugin_image
+   * fuzz target rewrites bytes there between and during calls, and every answer must then be a
+   * whole message no longer than the buffer, SHMH_ECORRUPT, a timeout or another documented
+   * status; never a crash, a hang, or a read or write outside this memory or the caller's buffer. */
+  int (*shared_bytes)(shmh_channel* ch, void** base, size_t* length, shmh_error* err);
 } shmh_channel_vtable;
 
 /* The one symbol a plugin exports. */

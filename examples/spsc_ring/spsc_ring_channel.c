@@ -339,6 +339,15 @@ static int ring_destroy(shmh_channel* ch, shmh_error* err) {
   return SHMH_OK;
 }
 
+/* The ring's shared memory, for the harness's hostile-peer checks (shmharness fuzz channel): every
+ * index and length read from it above is checked, so rewriting any of it is reported, never trusted. */
+static int ring_shared_bytes(shmh_channel* ch, void** base, size_t* length, shmh_error* err) {
+  if (!ch || !base || !length) return fail(err, SHMH_EINVAL, 0, "null argument");
+  *base = ch->ring;
+  *length = ch->mapped;
+  return SHMH_OK;
+}
+
 static const shmh_channel_vtable kSpscRing = {SHMH_CHANNEL_ABI_VERSION,
                                               SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_SHARED_MEMORY,
                                               "spsc-ring",
@@ -348,6 +357,7 @@ static const shmh_channel_vtable kSpscRing = {SHMH_CHANNEL_ABI_VERSION,
                                               ring_recv,
                                               ring_close,
                                               ring_destroy,
-                                              NULL};
+                                              NULL,
+                                              ring_shared_bytes};
 
 const shmh_channel_vtable* shmh_channel_entry(void) { return &kSpscRing; }

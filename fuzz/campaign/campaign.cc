@@ -56,8 +56,16 @@ Result<std::string> reproduce(const FuzzLayout& layout, const std::string& targe
   fs::remove(log, ec);
   auto exit = run_command({binary, input}, {.output = log, .env = env, .timeout = std::chrono::minutes(5)});
   if (!exit) return exit.error();
-  const std::string signature = crash_signature(read_text(log));
+  const std::string text = read_text(log);
+  const std::string signature = crash_signature(text);
   if (!signature.empty()) return signature;
+  // Exit 2 is a target that could not start (no sandbox, a channel that does not load): an
+  // environment error in its own words, not a finding.
+  if (exit->signal == 0 && exit->code == 2) {
+    std::string last = text.substr(0, text.find_last_not_of('\n') + 1);
+    last = last.substr(last.find_last_of('\n') + 1);
+    return logic_error("fuzz repro", target + " could not run: " + (last.empty() ? exit->describe() : last));
+  }
   return exit->ok() ? std::string() : "exited abnormally: " + exit->describe();
 }
 

@@ -33,12 +33,10 @@
 #include <string>
 #include <vector>
 
-#include "core/channel/channel.h"
-#include "core/channel/channel_registry.h"
 #include "core/model/queue_model.h"
 #include "core/process/child_process.h"
-#include "core/sandbox/sandbox.h"
 #include "core/sys/sys.h"
+#include "fuzz/common/channel_under_test.h"
 #include "fuzz/common/deferred_init.h"
 
 namespace {
@@ -50,43 +48,17 @@ constexpr int kMaxSteps = 64;
 constexpr int kMaxWaits = 4;                 // a waiting call on a full or empty channel: ~1 ms
 constexpr int kMaxKills = 4;                 // a fork: ~1 ms, ~3 ms under ASan
 constexpr std::int64_t kWaitNs = 1'000'000;  // "short": sleeps on a full or empty channel
-constexpr std::uint32_t kMaxMessage = 256;
+constexpr std::uint32_t kMaxMessage = shmh::fuzzing::kMaxFuzzMessage;
 
-struct Target {
-  std::string spec;
-  shmh::ChannelSource source;
-  bool multi_writer = false;
-  bool multi_reader = false;
-  bool fifo = false;
-  bool kills = false;
-  bool reported_create_failure = false;
-  bool trace = false;  // $SHMH_FUZZ_TRACE: every operation and answer on stderr (to read a reproducer)
-};
-Target g_target;
+shmh::fuzzing::ChannelUnderTest g_target;
+bool g_kills = false;  // unless the channel declares NOT_CRASH_TOLERANT
 
 void start_forker();  // below: the helper that forks peers to be killed
 
 void init_target() {
-  const char* spec = std::getenv("SHMH_FUZZ_CHANNEL");  // NOLINT(concurrency-mt-unsafe): single-threaded init
-  g_target.spec = spec != nullptr && *spec != '\0' ? spec : "ring";
-  auto source = shmh::resolve_channel(g_target.spec);
-  if (!source) {
-    std::fprintf(stderr, "plugin_ops: %s\n", source.error().message().c_str());
-    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
-  }
-  g_target.source = std::move(*source);
-  const std::uint32_t flags = g_target.source.vtable->flags;
-  g_target.multi_writer = (flags & SHMH_CHANNEL_MULTI_WRITER) != 0;
-  g_target.multi_reader = (flags & SHMH_CHANNEL_MULTI_READER) != 0;
-  g_target.fifo = (flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0;
-  g_target.kills = (flags & SHMH_CHANNEL_NOT_CRASH_TOLERANT) == 0;
-  g_target.trace = std::getenv("SHMH_FUZZ_TRACE") != nullptr;  // NOLINT(concurrency-mt-unsafe): single-threaded init
-  auto kind = shmh::enter_sandbox({.dev_shm_bytes = 256ULL << 20});
-  if (!kind) {
-    std::fprintf(stderr, "plugin_ops: %s\n", kind.error().message().c_str());
-    std::exit(2);  // NOLINT(concurrency-mt-unsafe): fuzzer init, single-threaded
-  }
-  if (g_target.kills) start_forker();
+  g_target.load("plugin_ops");
+  g_kills = !g_target.declares(SHMH_CHANNEL_NOT_CRASH_TOLERANT);
+  if (g_kills) start_forker();
 }
 shmh::fuzzing::DeferredInit g_init(init_target);
 
@@ -98,19 +70,12 @@ void trace(int step, const std::string& what, std::int64_t rc) {
 
 [[noreturn]] void finding(int step, const std::string& what) {
   std::fprintf(stderr, "plugin_ops: channel %s (%s) and the model disagree at step %d: %s\n", g_target.spec.c_str(),
-               g_target.source.vtable->name, step, what.c_str());
+               g_target.vtable().name, step, what.c_str());
   __builtin_trap();
 }
 
-std::uint8_t payload_byte(std::uint32_t writer, std::uint64_t seq, std::size_t i) {
-  return static_cast<std::uint8_t>((std::uint64_t{writer} * 131U + seq * 31U + i * 7U) ^ (i >> 8U));
-}
-
 void fill(std::vector<std::byte>& buf, std::uint32_t writer, std::uint64_t seq, std::uint32_t length) {
-  buf.resize(length);
-  for (std::size_t i = 0; i < length; ++i) {
-    buf[i] = std::byte{i == 0 ? static_cast<std::uint8_t>(writer << 7U | (seq & 0x7fU)) : payload_byte(writer, seq, i)};
-  }
+  shmh::fuzzing::fill_message(buf, writer, seq, length);
 }
 
 // Whose the `n` received bytes are, when they are whole: see the header.
@@ -214,7 +179,7 @@ class PeerForker {
     Request r;
     while (exact(::read, requests, &r, sizeof r)) {
       auto peer = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
-        auto ch = Channel::open(*g_target.source.vtable, std::string(r.address.data()));
+        auto ch = Channel::open(g_target.vtable(), std::string(r.address.data()));
         if (!ch) {
           std::snprintf(doomed_->error.data(), doomed_->error.size(), "%s", ch.error().message().c_str());
           return {3, "open failed"};
@@ -252,10 +217,12 @@ class Run {
   Run(Channel creator, std::uint32_t capacity, std::uint32_t max_message)
       : creator_(std::move(creator)),
         max_message_(max_message),
-        writers_(g_target.multi_writer ? 2U : 1U),
-        readers_(g_target.multi_reader ? 2U : 1U),
-        model_(
-            {.capacity = capacity, .max_message = max_message, .fifo_per_writer = g_target.fifo, .writers = writers_}),
+        writers_(g_target.declares(SHMH_CHANNEL_MULTI_WRITER) ? 2U : 1U),
+        readers_(g_target.declares(SHMH_CHANNEL_MULTI_READER) ? 2U : 1U),
+        model_({.capacity = capacity,
+                .max_message = max_message,
+                .fifo_per_writer = g_target.declares(SHMH_CHANNEL_FIFO_PER_WRITER),
+                .writers = writers_}),
         buffer_(max_message + 1) {
     for (std::uint32_t i = 0; i < writers_ + readers_; ++i) handles_.push_back(open(-1));
   }
@@ -346,7 +313,7 @@ class Run {
 
  private:
   Channel open(int step) {
-    auto ch = Channel::open(*g_target.source.vtable, creator_.address());
+    auto ch = Channel::open(g_target.vtable(), creator_.address());
     if (!ch) finding(step, "open: " + ch.error().message());
     return std::move(*ch);
   }
@@ -418,20 +385,10 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   g_init.on_input();
   FuzzedDataProvider in(data, size);
-  const auto capacity = in.PickValueInArray<std::uint32_t>({1, 2, 3, 4, 8, 16});
-  const auto max_message = in.PickValueInArray<std::uint32_t>({1, 7, 8, 24, 64, 100, kMaxMessage});
-  const shmh_channel_config config{
-      .capacity = capacity, .max_message = max_message, .backend = SHMH_BACKEND_POSIX, .mode = 0600, .name = "fuzz"};
-  auto creator = Channel::create(*g_target.source.vtable, config);
-  if (!creator) {
-    // A geometry the channel does not support is not a finding; say so once.
-    if (!g_target.reported_create_failure) {
-      std::fprintf(stderr, "plugin_ops: %s: create(capacity %u, max_message %u) failed (%s); such inputs are skipped\n",
-                   g_target.spec.c_str(), capacity, max_message, creator.error().message().c_str());
-      g_target.reported_create_failure = true;
-    }
-    return 0;
-  }
+  const auto capacity = in.PickValueInArray(shmh::fuzzing::kFuzzCapacities);
+  const auto max_message = in.PickValueInArray(shmh::fuzzing::kFuzzMaxMessages);
+  auto creator = g_target.create(capacity, max_message);
+  if (!creator) return 0;
   Run run(std::move(*creator), capacity, max_message);
   int waits = 0;
   int kills = 0;
@@ -457,7 +414,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto p = in.ConsumeIntegralInRange<std::uint32_t>(0, run.writers() + run.readers() - 1);
         const std::uint32_t length = pick_length(in, max_message);
         const std::size_t buffer = pick_buffer(in, run.model(), max_message);
-        if (!g_target.kills || kills >= kMaxKills) break;
+        if (!g_kills || kills >= kMaxKills) break;
         ++kills;
         run.kill_after_op(step, p, length, buffer);
         break;

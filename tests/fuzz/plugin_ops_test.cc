@@ -5,14 +5,10 @@
 // repro` runs it: a finding traps.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
-#include "core/process/run_command.h"
+#include "tests/fuzz/replay_target.h"
 
 namespace {
 
@@ -23,24 +19,10 @@ std::string broken(const std::string& kind) {
   return std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_" + kind + ".so";
 }
 
-struct Replayed {
-  shmh::ChildExit exit;
-  std::string output;
-};
-
-Replayed replay(const std::string& channel, const std::vector<std::string>& inputs) {
-  // One log per test process: ctest runs the cases in parallel.
-  const std::string log = ::testing::TempDir() + "/plugin_ops_test." + std::to_string(::getpid()) + ".log";
-  std::filesystem::remove(log);
-  std::vector<std::string> argv = {SHMH_PLUGIN_OPS_REPLAY};
-  argv.insert(argv.end(), inputs.begin(), inputs.end());
-  auto exit = shmh::run_command(argv, {.output = log, .env = {"SHMH_FUZZ_CHANNEL=" + channel, "SHMH_FUZZ_TRACE=1"}});
-  EXPECT_TRUE(static_cast<bool>(exit)) << (exit ? "" : exit.error().message());
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::filesystem::remove(log);
-  return {exit ? *exit : shmh::ChildExit{}, text.str()};
+shmh::test::Replayed replay(const std::string& channel, const std::vector<std::string>& inputs) {
+  auto r = shmh::test::replay_target(SHMH_PLUGIN_OPS_REPLAY, channel, inputs);
+  EXPECT_EQ(r.error, "");
+  return r;
 }
 
 struct BrokenCase {
@@ -54,7 +36,7 @@ class BrokenChannel : public ::testing::TestWithParam<BrokenCase> {};
 
 TEST_P(BrokenChannel, ItsReproducerIsAFindingThatNamesTheBug) {
   const auto& c = GetParam();
-  const Replayed r = replay(broken(c.kind), {reproducers() + "/" + c.kind});
+  const shmh::test::Replayed r = replay(broken(c.kind), {reproducers() + "/" + c.kind});
   EXPECT_EQ(r.exit.signal, SIGILL) << r.exit.describe() << "\n" << r.output;
   EXPECT_NE(r.output.find("and the model disagree"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(c.says), std::string::npos) << r.output;
@@ -75,7 +57,7 @@ INSTANTIATE_TEST_SUITE_P(PluginOps, BrokenChannel,
 class CorrectChannel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CorrectChannel, PassesEveryReproducerAndTheCorpus) {
-  const Replayed r = replay(GetParam(), {reproducers(), corpus()});
+  const shmh::test::Replayed r = replay(GetParam(), {reproducers(), corpus()});
   EXPECT_TRUE(r.exit.ok()) << r.exit.describe() << "\n" << r.output;
   EXPECT_NE(r.output.find("replay:"), std::string::npos) << r.output;  // it ran to the end
 }
@@ -89,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(PluginOps, CorrectChannel,
 
 // A channel that does not load is a clear error at start (exit 2), not a finding.
 TEST(PluginOps, AChannelThatDoesNotLoadIsAnErrorNotAFinding) {
-  const Replayed r = replay("/nonexistent/libnothing.so", {reproducers() + "/toobig-drops"});
+  const shmh::test::Replayed r = replay("/nonexistent/libnothing.so", {reproducers() + "/toobig-drops"});
   EXPECT_EQ(r.exit.signal, 0) << r.output;
   EXPECT_EQ(r.exit.code, 2) << r.output;
   EXPECT_NE(r.output.find("plugin_ops:"), std::string::npos) << r.output;

@@ -105,6 +105,14 @@ int ring_stats(shmh_channel* ch, shmh_channel_stats* out, shmh_error* err) noexc
   return SHMH_OK;
 }
 
+int ring_shared_bytes(shmh_channel* ch, void** base, size_t* length, shmh_error* err) noexcept {
+  if (ch == nullptr || base == nullptr || length == nullptr) return channel_fail(err, SHMH_EINVAL, 0, "null argument");
+  const std::span<std::byte> bytes = cast(ch)->region.bytes();
+  *base = bytes.data();
+  *length = bytes.size();
+  return SHMH_OK;
+}
+
 constexpr shmh_channel_vtable kRingVtable = {
     SHMH_CHANNEL_ABI_VERSION,
     SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_MULTI_WRITER | SHMH_CHANNEL_MULTI_READER | SHMH_CHANNEL_SHARED_MEMORY,
@@ -115,7 +123,8 @@ constexpr shmh_channel_vtable kRingVtable = {
     ring_recv,
     ring_close,
     ring_destroy,
-    ring_stats};
+    ring_stats,
+    ring_shared_bytes};
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/channel/channel.h"
 #include "core/channel/channel_registry.h"
 #include "tests/support/test_support.h"
 
@@ -30,11 +31,20 @@ TEST(Plugin, TheExampleLoadsAndValidates) {
 
 TEST(Plugin, BadPluginsAreRefusedWithTheReason) {
   expect_error("/no/such/libchannel.so", "cannot load");
-  expect_error(bad(1), "ABI version 2, this shmharness speaks 1");
+  expect_error(bad(1), "ABI version 3, this shmharness speaks 1 to 2");
   expect_error(bad(2), "returned NULL");
   expect_error(bad(3), "required function 'create' is NULL");
   expect_error(bad(4), "no symbol shmh_channel_entry");
   expect_error("/etc/passwd", "cannot load");
+}
+
+// A plugin built against ABI 1 (its table ends before shared_bytes) still loads, and nothing reads
+// past its table (under ASan that read would be a global-buffer-overflow).
+TEST(Plugin, AnAbi1PluginLoadsAndExposesNoSharedBytes) {
+  auto p = Plugin::load(bad(5));
+  ASSERT_TRUE(test::Succeeds(p));
+  EXPECT_EQ(p->vtable()->abi_version, 1U);
+  EXPECT_FALSE(exposes_shared_bytes(*p->vtable()));
 }
 
 TEST(ChannelRegistry, ResolvesBuiltinsPathsAndNonsense) {

@@ -13,6 +13,11 @@
  *   BROKEN_FUZZ=3  reorders-when-full  a send to a full ring parks the message in an overflow
  *                                      slot instead of timing out, and the reader takes the
  *                                      overflow slot first                           → reordered
+ *   BROKEN_FUZZ=4  trusts-length       a receive believes the length stored in the slot: a
+ *                                      hostile peer's length copies past the caller's buffer
+ *                                      and reads past the ring (plugin_image)  → SIGSEGV / ASan
+ *
+ * Every kind exposes its shared memory (shared_bytes, ABI 2) for plugin_image's hostile peer.
  *
  * Waits spin with sched_yield until the deadline (the fuzz target makes one call at a time).
  * Never installed, never used outside the tests. */
@@ -213,6 +218,11 @@ static int64_t b_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_t t
   const uint32_t head = head_of(ch);
   uint32_t len32;
   memcpy(&len32, slot(ch, head), sizeof len32);
+  if (BROKEN_FUZZ == 4) {
+    memcpy(buffer, slot(ch, head) + sizeof len32, len32); /* the bug: len32 is the peer's word */
+    release(ch, head);
+    return (int64_t)len32;
+  }
   if (len32 > ch->max_message) {
     release(ch, head);
     return fail(err, SHMH_ECORRUPT, "slot length %u > max %u", len32, ch->max_message);
@@ -241,6 +251,13 @@ static int b_destroy(shmh_channel* ch, shmh_error* err) {
   return SHMH_OK;
 }
 
+static int b_shared_bytes(shmh_channel* ch, void** base, size_t* length, shmh_error* err) {
+  if (!ch || !base || !length) return fail(err, SHMH_EINVAL, "null argument");
+  *base = ch->h;
+  *length = ch->mapped;
+  return SHMH_OK;
+}
+
 static const shmh_channel_vtable kBroken = {SHMH_CHANNEL_ABI_VERSION,
                                             SHMH_CHANNEL_FIFO_PER_WRITER | SHMH_CHANNEL_SHARED_MEMORY,
                                             "fuzz-broken-ring",
@@ -250,6 +267,7 @@ static const shmh_channel_vtable kBroken = {SHMH_CHANNEL_ABI_VERSION,
                                             b_recv,
                                             b_close,
                                             b_destroy,
-                                            NULL};
+                                            NULL,
+                                            b_shared_bytes};
 
 const shmh_channel_vtable* shmh_channel_entry(void) { return &kBroken; }
