@@ -152,14 +152,18 @@ TEST(Cli, FuzzReproOfAFixedRegressionPasses) {
 TEST(Cli, FuzzReproOnAChannelNamesTheInputsThatReproduce) {
   const std::string reproducers = std::string(SHMH_SOURCE_DIR) + "/tests/fuzz/plugin_ops_reproducers";
   const std::string out = ::testing::TempDir() + "/fuzz-repro-channel";
-  const CliRun bad =
-      shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--channel",
-                  std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_toobig-drops.so", "--out", out});
+  // --fuzzers: this build's directory, which holds replay binaries only, so the replay binary built
+  // like the channels runs them (a fuzz preset's ASan libFuzzer binary cannot load a TSan plugin).
+  const std::string here = SHMH_REPLAY_DIR;
+  const CliRun bad = shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--channel",
+                                 std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_toobig-drops.so", "--out",
+                                 out, "--fuzzers", here});
   EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
   EXPECT_NE(bad.out.find("toobig-drops reproduces"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("3 input(s), 1 reproduce a finding"), std::string::npos) << bad.out;
-  const CliRun good = shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--with-corpus", "--channel",
-                                  std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_base.so", "--out", out});
+  const CliRun good =
+      shmharness({"fuzz", "repro", "plugin_ops", reproducers, "--with-corpus", "--channel",
+                  std::string(SHMH_FUZZ_BROKEN_DIR) + "/libshmh_fuzz_broken_base.so", "--out", out, "--fuzzers", here});
   EXPECT_EQ(good.code, 0) << good.out << good.err;
   EXPECT_NE(good.out.find(", 0 reproduce a finding"), std::string::npos) << good.out;
 }
