@@ -179,14 +179,16 @@ Outcome run_run(const FuzzOptions& o) {
 Outcome run_channel(const FuzzOptions& o) {
   auto channel = channel_campaign(o.channel, o.out);
   if (!channel) return fail(channel.error().message());
-  std::vector<std::string> targets = {"plugin_ops"};
-  if (channel->shared_bytes) {
-    targets.emplace_back("plugin_image");
-  } else {
-    std::fprintf(stderr,
-                 "plugin_image skipped: %s does not expose its shared bytes (give its vtable a shared_bytes "
-                 "function, ABI 2, to be fuzzed by a hostile peer)\n",
-                 channel->spec.c_str());
+  std::vector<std::string> targets;
+  for (const std::string& t : channel_targets()) {
+    if (t == "plugin_image" && !channel->shared_bytes) {
+      std::fprintf(stderr,
+                   "plugin_image skipped: %s does not expose its shared bytes (give its vtable a shared_bytes "
+                   "function, ABI 2, to be fuzzed by a hostile peer)\n",
+                   channel->spec.c_str());
+      continue;
+    }
+    targets.push_back(t);
   }
   return run_targets(o, targets, *channel);
 }

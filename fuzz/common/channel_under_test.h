@@ -6,8 +6,10 @@
 //
 //   shmh::fuzzing::ChannelUnderTest g_channel;
 //   void init() { g_channel.load("plugin_ops"); }           // exits 2 with one line on failure
-//   auto creator = g_channel.create(capacity, max_message);  // nullopt: geometry not supported
+//   auto made = g_channel.create_from(in);                  // nullopt: geometry not supported
 #pragma once
+
+#include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -64,6 +66,21 @@ struct ChannelUnderTest {
       reported_create_failure = true;
     }
     return std::nullopt;
+  }
+
+  // The geometry an input picks first (the same two choices in every channel target, so their
+  // inputs start alike) and the creator's handle for it; nullopt as create() says.
+  struct Created {
+    Channel creator;
+    std::uint32_t capacity = 0;
+    std::uint32_t max_message = 0;
+  };
+  std::optional<Created> create_from(FuzzedDataProvider& in) {
+    const auto capacity = in.PickValueInArray(kFuzzCapacities);
+    const auto max_message = in.PickValueInArray(kFuzzMaxMessages);
+    auto creator = create(capacity, max_message);
+    if (!creator) return std::nullopt;
+    return Created{std::move(*creator), capacity, max_message};
   }
 
   [[noreturn]] void fatal(const std::string& why) const {

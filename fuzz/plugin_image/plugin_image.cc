@@ -248,11 +248,10 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   g_init.on_input();
   FuzzedDataProvider in(data, size);
-  const auto capacity = in.PickValueInArray(shmh::fuzzing::kFuzzCapacities);
-  const auto max_message = in.PickValueInArray(shmh::fuzzing::kFuzzMaxMessages);
-  auto creator = g_target.create(capacity, max_message);
-  if (!creator) return 0;
-  Attack attack(std::move(*creator), capacity, max_message);
+  auto made = g_target.create_from(in);
+  if (!made) return 0;
+  const std::uint32_t max_message = made->max_message;
+  Attack attack(std::move(made->creator), made->capacity, max_message);
   int scribblers = 0;
   for (int step = 0; step < kMaxSteps && in.remaining_bytes() > 0; ++step) {
     switch (in.ConsumeEnum<Op>()) {

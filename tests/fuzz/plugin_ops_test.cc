@@ -20,7 +20,7 @@ std::string broken(const std::string& kind) {
 }
 
 shmh::test::Replayed replay(const std::string& channel, const std::vector<std::string>& inputs) {
-  auto r = shmh::test::replay_target(SHMH_PLUGIN_OPS_REPLAY, channel, inputs);
+  auto r = shmh::test::replay_target(SHMH_REPLAY_BINARY, channel, inputs);
   EXPECT_EQ(r.error, "");
   return r;
 }

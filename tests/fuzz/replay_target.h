@@ -1,7 +1,7 @@
 // Runs a fuzz target's replay binary on inputs with a channel named in its environment, as
 // `shmharness fuzz repro --channel` does, and keeps what it printed (its trace included).
 //
-//   const Replayed r = replay_target(SHMH_PLUGIN_OPS_REPLAY, "/x/libmine.so", {"input"});
+//   const Replayed r = replay_target(SHMH_REPLAY_BINARY, "/x/libmine.so", {"input"});
 //   EXPECT_EQ(r.exit.signal, SIGILL) << r.output;
 #pragma once
 
