@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-2}
 broken=build/default/tests/stress
 examples=build/default/examples
+fuzz_broken=build/default/tests/fuzz
 while read -r channel expect; do
   ci/broken-tally.sh "$channel" "$runs" --expect "$expect"
 done <<LIST
@@ -17,6 +18,8 @@ $broken/libshmh_broken_lost-wakeup.so lost-wakeup
 $broken/libshmh_broken_pointer-in-shm.so peer-crash,corrupt
 $broken/libshmh_broken_fragile-ring.so no-recovery
 $broken/libshmh_broken_fragile-ring-declared.so pass
+$fuzz_broken/libshmh_fuzz_broken_trusts-length.so peer-crash
+$fuzz_broken/libshmh_fuzz_broken_returns-stored-length.so bad-answer
 $examples/libshmh_example_spsc.so pass
 $examples/libshmh_example_channel.so pass
 pipe pass

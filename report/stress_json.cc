@@ -20,7 +20,8 @@ Json optional_json(const std::optional<T>& v) {
 Json counts_json(const stress::Counts& c) {
   return {{"sent", c.sent},           {"received", c.received},     {"lost", c.lost},
           {"stranded", c.stranded},   {"duplicated", c.duplicated}, {"corrupt", c.corrupt},
-          {"reordered", c.reordered}, {"abandoned", c.abandoned},   {"bytes", c.bytes}};
+          {"reordered", c.reordered}, {"abandoned", c.abandoned},   {"bytes", c.bytes},
+          {"damaged", c.damaged},     {"refused", c.refused}};
 }
 
 Json latency_json(const stress::Latency& l) {
@@ -92,6 +93,8 @@ Json stress_json(const stress::StressResult& r) {
       j["kills"] = p.kills;
       j["pauses"] = p.pauses;
       j["channel_abandoned"] = p.channel_abandoned;
+      j["scribbles"] = p.scribbles;
+      j["exactly_once"] = p.exactly_once;
       j["rss_anon_kib"] = {{"runner", p.runner_rss_anon_kib}, {"peers", p.peers_rss_anon_kib}};
       Json timeline = Json::array();
       for (const auto& t : p.timeline) {

@@ -28,6 +28,7 @@ std::string counts_line(const stress::Counts& c) {
   std::string line = fmt::format("sent {} received {} lost {} duplicated {} corrupt {} reordered {} abandoned {}",
                                  c.sent, c.received, c.lost, c.duplicated, c.corrupt, c.reordered, c.abandoned);
   if (c.stranded > 0) line += fmt::format(" stranded {}", c.stranded);
+  if (c.damaged > 0 || c.refused > 0) line += fmt::format(" damaged {} refused {}", c.damaged, c.refused);
   return line;
 }
 
@@ -137,6 +138,7 @@ std::string render_stress_text(const stress::StressResult& r) {
     if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
     if (p.pauses > 0) extra += fmt::format("; {} pauses", p.pauses);
     if (p.channel_abandoned > 0) extra += fmt::format("; channel reclaimed {} abandoned slot(s)", p.channel_abandoned);
+    if (p.scribbles > 0) extra += fmt::format("; {} place(s) of the shared bytes damaged", p.scribbles);
     out += fmt::format("      {}\n", extra);
   }
   std::string shown_for;  // a phase's history is the same for all its findings: shown once

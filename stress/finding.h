@@ -37,7 +37,8 @@ enum class FindingKind {
   kChurnMismatch,
   kLeak,
   kSetup,
-  kMaxValue = kSetup,
+  kBadAnswer,
+  kMaxValue = kBadAnswer,
 };
 
 struct FindingKindInfo {
@@ -69,6 +70,9 @@ inline constexpr std::array<FindingKindInfo, static_cast<std::size_t>(FindingKin
     {FindingKind::kChurnMismatch, "churn-mismatch", "churn: the kernel's answer differed from the predicted one"},
     {FindingKind::kLeak, "leak", "a shared-memory object outlived the run"},
     {FindingKind::kSetup, "setup", "a peer could not be started"},
+    {FindingKind::kBadAnswer, "bad-answer",
+     "hostile: a call answered outside the ABI — a length beyond the caller's buffer or max_message, or a status the "
+     "ABI does not define"},
 }};
 
 static_assert(

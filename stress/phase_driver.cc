@@ -238,6 +238,13 @@ class Driver final : public PeerControl {
       ended_ = true;
       return;
     }
+    if (config_.every_call_progresses && paused_.empty()) {
+      if (const auto stuck = one_stuck(now)) {
+        report_stuck(*stuck, now);
+        ended_ = true;
+        return;
+      }
+    }
     if (perturb) {
       for (auto& p : perturbers_) p->tick(*this, now);
     }
@@ -290,6 +297,32 @@ class Driver final : public PeerControl {
         w = seen;
       }
     }
+  }
+
+  // A running peer whose (operation, argument, progress) has not changed for the watchdog's time.
+  std::optional<PeerId> one_stuck(Clock::time_point now) {
+    for (const PeerId id : group_.running_peers()) {
+      const Watch& w = watch_of(id);
+      if (w.since != Clock::time_point{} && now - w.since >= env_.options.watchdog &&
+          static_cast<PeerOp>(w.op) != PeerOp::kDone) {
+        return id;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void report_stuck(PeerId id, Clock::time_point now) {
+    const PeerRecord& rec = board_.record(id.role, id.index);
+    const auto op = static_cast<PeerOp>(rec.op.load(std::memory_order_relaxed));
+    out_.findings.push_back(
+        Finding{.kind = FindingKind::kStall,
+                .phase = env_.phase.name,
+                .detail = describe(id) + " (pid " + std::to_string(rec.pid.load()) + ") has been in " + to_string(op) +
+                          describe_arg(id, rec) + " for " +
+                          format_seconds(std::chrono::duration<double>(now - watch_of(id).since).count()) +
+                          " while the others went on: a call that does not keep its timeout (" +
+                          std::to_string(env_.phase.op_timeout_ns / 1'000'000) + " ms)",
+                .t_s = std::chrono::duration<double>(now - start_).count()});
   }
 
   struct Paused {

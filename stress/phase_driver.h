@@ -28,6 +28,10 @@ struct DriveConfig {
   std::function<void(PeerId)> on_kill;
   // Describes a peer's current operation argument for the stall report ("seq 17"); may be empty.
   std::function<std::string(PeerId, const PeerRecord&)> describe_op;
+  // Every peer moves its progress after each call, whatever the answer (the hostile workload): a
+  // running peer whose record has not changed for the watchdog's time is inside one call that
+  // ignores its timeout — a stall, even while the others move.
+  bool every_call_progresses = false;
 };
 
 struct DriveOutcome {

@@ -9,6 +9,8 @@ Counts& Counts::operator+=(const Counts& o) {
   stranded += o.stranded;
   duplicated += o.duplicated;
   corrupt += o.corrupt;
+  damaged += o.damaged;
+  refused += o.refused;
   reordered += o.reordered;
   abandoned += o.abandoned;
   bytes += o.bytes;
@@ -31,19 +33,26 @@ const char* to_string(Verdict v) {
 
 Counts StressResult::total() const {
   Counts c;
-  for (const auto& p : phases) c += p.counts;
+  for (const auto& p : phases) {
+    if (p.exactly_once) {
+      c += p.counts;
+    } else {
+      c.damaged += p.counts.damaged;
+      c.refused += p.counts.refused;
+    }
+  }
   return c;
 }
 
 double StressResult::msgs_per_s() const {
   double secs = 0;
-  for (const auto& p : phases) secs += p.active_seconds;
+  for (const auto& p : phases) secs += p.exactly_once ? p.active_seconds : 0;
   return secs > 0 ? static_cast<double>(total().received) / secs : 0;
 }
 
 double StressResult::bytes_per_s() const {
   double secs = 0;
-  for (const auto& p : phases) secs += p.active_seconds;
+  for (const auto& p : phases) secs += p.exactly_once ? p.active_seconds : 0;
   return secs > 0 ? static_cast<double>(total().bytes) / secs : 0;
 }
 

@@ -26,6 +26,9 @@ struct Counts {
   std::uint64_t reordered = 0;   // arrived after a later message of its writer (FIFO channels)
   std::uint64_t abandoned = 0;   // in flight in a killed process: allowed to be missing
   std::uint64_t bytes = 0;       // payload bytes of the received messages
+  // The hostile workload only (a peer rewrites the shared bytes, so neither is a finding):
+  std::uint64_t damaged = 0;  // delivered as a message but failing the frame check: never counted as received
+  std::uint64_t refused = 0;  // calls answered SHMH_ECORRUPT, and failed opens: the channel saw the damage
 
   Counts& operator+=(const Counts& o);
 };
@@ -56,6 +59,10 @@ struct PhaseResult {
   std::uint64_t restarts = 0;
   std::uint64_t pauses = 0;             // peers SIGSTOPped and SIGCONTed by the pause perturbation
   std::uint64_t channel_abandoned = 0;  // what the channel itself counted (stats), when it has any
+  std::uint64_t scribbles = 0;          // places the hostile workload's scribbler damaged (0 in other workloads)
+  // Its sent/received are an exactly-once account (every workload but hostile, where a peer that
+  // rewrites the shared bytes may lose or replay messages): only those add up to the run's total.
+  bool exactly_once = true;
   // Memory the harness itself used (private resident memory; segments are shared and not counted):
   // the runner's at the end of the phase, and the sum over peer processes as each ended (0 for
   // threads, which share the runner's).

@@ -3,17 +3,15 @@
 #include "stress/workload.h"
 #include "stress/workloads/broadcast.h"
 #include "stress/workloads/churn.h"
+#include "stress/workloads/hostile.h"
 #include "stress/workloads/queue.h"
 #include "stress/workloads/regions.h"
 
 namespace shmh::stress {
 
 std::span<const WorkloadDescriptor* const> workloads() {
-  static const std::array<const WorkloadDescriptor*, 4> all = {
-      &queue_workload(),
-      &broadcast_workload(),
-      &regions_workload(),
-      &churn_workload(),
+  static const std::array<const WorkloadDescriptor*, 5> all = {
+      &queue_workload(), &broadcast_workload(), &regions_workload(), &churn_workload(), &hostile_workload(),
   };
   return all;
 }

@@ -62,6 +62,10 @@ class Channel {
 // Whether the channel exposes its shared memory (ABI >= 2 and shared_bytes set).
 bool exposes_shared_bytes(const shmh_channel_vtable& vtable) noexcept;
 
+// Whether `rc` (a negative answer of send or recv) is one of the shmh_status codes the ABI
+// defines; anything else is an answer outside the contract.
+constexpr bool documented_status(std::int64_t rc) noexcept { return rc >= SHMH_EINVAL && rc <= SHMH_ETIMEOUT; }
+
 // The channel's error as a SysError: call "<channel> <operation>", detail its message.
 SysError channel_error(const shmh_channel_vtable& vtable, const char* operation, const shmh_error& err);
 

@@ -114,7 +114,8 @@ typedef struct shmh_channel_vtable {
   int (*stats)(shmh_channel* ch, shmh_channel_stats* out, shmh_error* err);
   /* Optional (may be NULL), ABI 2: the shared memory behind this handle — its first byte in this
    * process's mapping and its length — so the harness can play a hostile peer: the plugin_image
-   * fuzz target rewrites bytes there between and during calls, and every answer must then be a
+   * fuzz target rewrites bytes there between and during calls (the stress workload `hostile` from
+   * a process of its own while peers run), and every answer must then be a
    * whole message no longer than the buffer, SHMH_ECORRUPT, a timeout or another documented
    * status; never a crash, a hang, or a read or write outside this memory or the caller's buffer. */
   int (*shared_bytes)(shmh_channel* ch, void** base, size_t* length, shmh_error* err);

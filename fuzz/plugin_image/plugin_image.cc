@@ -11,8 +11,6 @@
 // own mapping are seen only when they reach an unmapped page or the channel is built with ASan
 // (its mapping has no redzones: README "Fuzz your own channel").
 #include <fuzzer/FuzzedDataProvider.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -23,7 +21,7 @@
 #include <vector>
 
 #include "core/random/splitmix.h"
-#include "core/sys/sys.h"
+#include "core/segment/guarded_buffer.h"
 #include "fuzz/common/channel_under_test.h"
 #include "fuzz/common/deferred_init.h"
 
@@ -65,34 +63,12 @@ void trace(int step, const std::string& what) {
   if (g_target.trace) std::fprintf(stderr, "step %d: %s\n", step, what.c_str());
 }
 
-bool documented_status(std::int64_t rc) {
-  return rc == SHMH_ETIMEOUT || rc == SHMH_ETOOBIG || rc == SHMH_ECORRUPT || rc == SHMH_ECLOSED || rc == SHMH_ESYSTEM ||
-         rc == SHMH_EINVAL;
-}
-
 // A receive buffer that ends where a PROT_NONE page begins: a write past it faults.
-class GuardedBuffer {
- public:
-  GuardedBuffer() {
-    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    span_ = ((kBiggestBuffer + page - 1) / page) * page;
-    auto mem = shmh::sys::mmap(nullptr, span_ + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (!mem) g_target.fatal("mmap: " + mem.error().message());
-    base_ = static_cast<std::byte*>(*mem);
-    if (::mprotect(base_ + span_, page, PROT_NONE) != 0) g_target.fatal("mprotect of the guard page failed");
-    total_ = span_ + page;
-  }
-  ~GuardedBuffer() { (void)shmh::sys::munmap(base_, total_); }
-  GuardedBuffer(const GuardedBuffer&) = delete;
-  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
-  // `n` bytes that end at the guard page.
-  [[nodiscard]] std::span<std::byte> last(std::size_t n) const { return {base_ + span_ - n, n}; }
-
- private:
-  std::byte* base_ = nullptr;
-  std::size_t span_ = 0;
-  std::size_t total_ = 0;
-};
+shmh::GuardedBuffer guarded_buffer() {
+  auto made = shmh::GuardedBuffer::create(kBiggestBuffer);
+  if (!made) g_target.fatal(made.error().message());
+  return std::move(*made);
+}
 
 // Writes pseudo-random bytes at pseudo-random offsets of the image until stopped.
 class Scribbler {
@@ -136,7 +112,7 @@ class Attack {
       ++seq_;
       return;
     }
-    if (!documented_status(rc)) finding(step, "a send answered " + std::to_string(rc) + ", no documented status");
+    if (!shmh::documented_status(rc)) finding(step, "a send answered " + std::to_string(rc) + ", no documented status");
   }
 
   void recv(int step, std::size_t capacity) {
@@ -144,7 +120,8 @@ class Attack {
     const std::int64_t rc = reader_.recv(buffer, 0);
     trace(step, "receive into " + std::to_string(capacity) + " bytes -> " + std::to_string(rc));
     if (rc < 0) {
-      if (!documented_status(rc)) finding(step, "a receive answered " + std::to_string(rc) + ", no documented status");
+      if (!shmh::documented_status(rc))
+        finding(step, "a receive answered " + std::to_string(rc) + ", no documented status");
       return;
     }
     if (static_cast<std::uint64_t>(rc) > capacity) {
@@ -218,7 +195,7 @@ class Attack {
   Channel writer_;
   Channel reader_;
   std::span<std::byte> image_;
-  GuardedBuffer guarded_;
+  shmh::GuardedBuffer guarded_ = guarded_buffer();
   std::vector<std::byte> message_;
   std::uint64_t seq_ = 0;
 };

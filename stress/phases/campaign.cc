@@ -13,11 +13,12 @@ const PhaseDescriptor& kill_phase();
 const PhaseDescriptor& pause_phase();
 const PhaseDescriptor& broadcast_phase();
 const PhaseDescriptor& wakeup_phase();
+const PhaseDescriptor& hostile_phase();
 
 std::span<const PhaseDescriptor* const> campaign_phases() {
-  static const std::array<const PhaseDescriptor*, 8> all = {
-      &one_to_one_phase(), &many_phase(),  &edges_phase(),     &backpressure_phase(),
-      &kill_phase(),       &pause_phase(), &broadcast_phase(), &wakeup_phase(),
+  static const std::array<const PhaseDescriptor*, 9> all = {
+      &one_to_one_phase(), &many_phase(),      &edges_phase(),  &backpressure_phase(), &kill_phase(),
+      &pause_phase(),      &broadcast_phase(), &wakeup_phase(), &hostile_phase(),
   };
   return all;
 }

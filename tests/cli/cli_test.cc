@@ -630,7 +630,7 @@ TEST(CliStat, ShowsALiveRunsPeersThenItsVerdict) {
   const CliRun live = shmharness({"stat", stat});
   EXPECT_EQ(live.code, 0) << live.err;
   EXPECT_NE(live.out.find("running: pid " + std::to_string(pid)), std::string::npos) << live.out;
-  for (const char* word : {"PEER", "writer 0", "reader 0", "OPERATIONS", "phase 1/8 1w1r"}) {
+  for (const char* word : {"PEER", "writer 0", "reader 0", "OPERATIONS", "phase 1/9 1w1r"}) {
     EXPECT_NE(live.out.find(word), std::string::npos) << word << " in\n" << live.out;
   }
   ::kill(pid, SIGINT);

@@ -39,7 +39,7 @@ TEST(CampaignPlan, TheDefaultCampaignExploresAndSharesTheDuration) {
     sum += phases[i].duration;
   }
   EXPECT_NEAR(static_cast<double>(sum.count()), 6000.0, static_cast<double>(phases.size()));
-  EXPECT_EQ(workloads, (std::set<std::string>{"queue", "broadcast"}));
+  EXPECT_EQ(workloads, (std::set<std::string>{"queue", "broadcast", "hostile"}));
 }
 
 TEST(CampaignPlan, AnyNarrowingOptionMeansOnePhase) {

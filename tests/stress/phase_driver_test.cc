@@ -109,6 +109,35 @@ TEST_P(Modes, APeerThatStopsProgressingIsAStallNamingItsOperation) {
   EXPECT_NE(d.findings[0].detail.find("reader 0"), std::string::npos) << d.findings[0].detail;
 }
 
+// With every_call_progresses (the hostile workload), one peer inside one call for the watchdog's
+// time is a stall even while another keeps moving: the writer goes on until the phase is aborted,
+// the reader sits in recv (as if its channel ignored its timeout).
+TEST_P(Modes, OnePeerStuckInACallIsAStallWhileAnotherMovesWhenEveryCallProgresses) {
+  Fixture f(1, 1, GetParam());
+  f.options.watchdog = std::chrono::milliseconds(300);
+  const auto d = f.drive(
+      [&](PeerId id) -> ChildReport {
+        PeerRecord& rec = f.board.record(id.role, id.index);
+        if (id.role == Role::kWriter) {
+          // Processes end on SIGKILL after the grace time; threads see the abort.
+          while (!f.board.aborted() && !f.board.stop_writing()) rec.done_one(8);
+        } else {
+          rec.begin(PeerOp::kRecv);
+          while (!f.board.aborted()) ::usleep(1000);
+        }
+        rec.finish();
+        return {};
+      },
+      DriveConfig{.on_kill = {}, .describe_op = {}, .every_call_progresses = true});
+  EXPECT_TRUE(d.aborted);
+  ASSERT_EQ(d.findings.size(), 1U) << findings(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kStall);
+  EXPECT_NE(d.findings[0].detail.find("reader 0"), std::string::npos) << d.findings[0].detail;
+  EXPECT_NE(d.findings[0].detail.find("in recv"), std::string::npos) << d.findings[0].detail;
+  EXPECT_NE(d.findings[0].detail.find("while the others went on"), std::string::npos) << d.findings[0].detail;
+  EXPECT_GT(f.board.writer(0).progress.load(), 0U);
+}
+
 TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
   Fixture f(1, 1, GetParam());
   const auto d = f.drive([&f](PeerId id) -> ChildReport {

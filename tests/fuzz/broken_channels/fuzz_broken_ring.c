@@ -16,6 +16,10 @@
  *   BROKEN_FUZZ=4  trusts-length       a receive believes the length stored in the slot: a
  *                                      hostile peer's length copies past the caller's buffer
  *                                      and reads past the ring (plugin_image)  → SIGSEGV / ASan
+ *   BROKEN_FUZZ=5  returns-stored-length  a slot length above max_message (only a hostile peer
+ *                                      writes one) is clamped for the copy but returned as is:
+ *                                      the caller is told of bytes it never got and reads past
+ *                                      its buffer (the hostile stress workload) → bad-answer
  *
  * Every kind exposes its shared memory (shared_bytes, ABI 2) for plugin_image's hostile peer.
  *
@@ -222,6 +226,12 @@ static int64_t b_recv(shmh_channel* ch, void* buffer, size_t capacity, int64_t t
     memcpy(buffer, slot(ch, head) + sizeof len32, len32); /* the bug: len32 is the peer's word */
     release(ch, head);
     return (int64_t)len32;
+  }
+  if (BROKEN_FUZZ == 5 && len32 > ch->max_message) {
+    const size_t copied = capacity < ch->max_message ? capacity : ch->max_message;
+    if (copied) memcpy(buffer, slot(ch, head) + sizeof len32, copied);
+    release(ch, head);
+    return (int64_t)len32; /* the bug: the stored length, not what was copied */
   }
   if (len32 > ch->max_message) {
     release(ch, head);
