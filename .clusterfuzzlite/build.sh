@@ -5,6 +5,8 @@
 #   ci/clusterfuzzlite-build.sh
 # The targets enter a private IPC + mount namespace at start (root, or a user namespace): a
 # runner that allows neither makes them exit at once with a message saying so.
+# SHMH_FUZZ_TARGETS="plugin_ops plugin_image" builds only those (a user's channel build:
+# examples/clusterfuzzlite/build.sh calls this script).
 src=${SRC}/shmharness
 [ -d "$src" ] || src=$(cd "$(dirname "$0")/.." && pwd)
 xxhash=${SRC}/xxhash
@@ -15,8 +17,8 @@ cmake -S "$src" -B "$WORK/shmh-build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DSHMH_XXHASH_INLINE=ON -DXXHASH_INCLUDE_DIR="$xxhash"
 cmake --build "$WORK/shmh-build" --target shmh_core
 
-# The targets: the names of fuzz/targets.tsv (the one list).
-for target in $(grep -v '^#' "$src/fuzz/targets.tsv" | cut -f1); do
+# The targets: the names of fuzz/targets.tsv (the one list), or those SHMH_FUZZ_TARGETS names.
+for target in ${SHMH_FUZZ_TARGETS:-$(grep -v '^#' "$src/fuzz/targets.tsv" | cut -f1)}; do
   $CXX $CXXFLAGS -std=c++20 -I"$src" -I"$xxhash" -DXXH_INLINE_ALL \
     "$src/fuzz/$target/$target.cc" -o "$OUT/$target" \
     $LIB_FUZZING_ENGINE "$WORK/shmh-build/core/libshmh_core.a" -ldl -lrt -lpthread

@@ -1,6 +1,9 @@
 // The channel a channel fuzz target (plugin_ops, plugin_image) attacks: named at start by
-// $SHMH_FUZZ_CHANNEL (a plugin path or a built-in; default ring), so one binary serves every user —
-// `shmharness fuzz channel PATH.so` sets it. Loaded once, before the target enters its private IPC
+// $SHMH_FUZZ_CHANNEL (a plugin path or a built-in), so one binary serves every user —
+// `shmharness fuzz channel PATH.so` sets it; without it, by a file `<the executable>.channel`
+// whose first line is a plugin path relative to the executable's directory (or a built-in): how
+// an OSS-Fuzz / ClusterFuzzLite build names the user's channel, since those runners pass no
+// environment (examples/clusterfuzzlite/); without either, ring. Loaded once, before the target enters its private IPC
 // + mount namespace (every object the channel makes vanishes with the process). Also the geometry
 // an input picks, and the self-identifying message bytes both targets send.
 //
@@ -14,6 +17,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,9 +48,12 @@ struct ChannelUnderTest {
   void load(const std::string& target_name) {
     target = target_name;
     const char* named = std::getenv("SHMH_FUZZ_CHANNEL");  // NOLINT(concurrency-mt-unsafe): single-threaded init
-    spec = named != nullptr && *named != '\0' ? named : "ring";
+    const bool from_env = named != nullptr && *named != '\0';
+    const std::optional<std::string> beside = from_env ? std::nullopt : spec_beside_executable();
+    spec = from_env ? std::string(named) : beside.value_or("ring");
     auto loaded = resolve_channel(spec);
     if (!loaded) fatal(loaded.error().message());
+    if (beside) std::fprintf(stderr, "%s: channel %s (%s)\n", target.c_str(), loaded->vtable->name, spec.c_str());
     source = std::move(*loaded);
     flags = source.vtable->flags;
     trace = std::getenv("SHMH_FUZZ_TRACE") != nullptr;  // NOLINT(concurrency-mt-unsafe): single-threaded init
@@ -81,6 +89,23 @@ struct ChannelUnderTest {
     auto creator = create(capacity, max_message);
     if (!creator) return std::nullopt;
     return Created{std::move(*creator), capacity, max_message};
+  }
+
+  // The first line of "<this executable>.channel": a plugin ("libmine.so", "lib/libmine.so") relative
+  // to the executable's directory, an absolute path, or a built-in's name; nullopt without the file.
+  [[nodiscard]] std::optional<std::string> spec_beside_executable() const {
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::nullopt;
+    std::ifstream in(exe.string() + ".channel");
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty())
+      fatal(exe.string() + ".channel is empty: write the channel's plugin path (relative to it) or a built-in");
+    const bool plugin = line.find('/') != std::string::npos || line.ends_with(".so");
+    if (!plugin || line.front() == '/') return line;  // a built-in, or an absolute path
+    return (exe.parent_path() / line).string();
   }
 
   [[noreturn]] void fatal(const std::string& why) const {

@@ -5,7 +5,10 @@
 // repro` runs it: a finding traps.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "tests/fuzz/replay_target.h"
@@ -68,6 +71,26 @@ INSTANTIATE_TEST_SUITE_P(PluginOps, CorrectChannel,
                          [](const ::testing::TestParamInfo<std::string>& p) {
                            return "channel" + std::to_string(p.index);
                          });
+
+// Where no environment can be passed (an OSS-Fuzz runner), the file "<binary>.channel" beside the
+// binary names the channel, relative to it: the same reproducer is the same finding, and the
+// target says which channel it loaded.
+TEST(PluginOps, TheChannelFileBesideTheBinaryNamesTheChannel) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / ("channel-file." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path binary = dir / "mine_ops";
+  fs::copy_file(SHMH_REPLAY_BINARY, binary, fs::copy_options::overwrite_existing);
+  fs::copy_file(broken("toobig-drops"), dir / "libmine.so", fs::copy_options::overwrite_existing);
+  std::ofstream(binary.string() + ".channel") << "libmine.so\n";
+  const shmh::test::Replayed r = shmh::test::replay_target(binary.string(), "", {reproducers() + "/toobig-drops"});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.error, "");
+  EXPECT_NE(r.output.find("channel fuzz-broken-ring (" + (dir / "libmine.so").string() + ")"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.exit.signal, SIGILL) << r.exit.describe() << "\n" << r.output;
+  EXPECT_NE(r.output.find("timed out with 1 message(s) queued"), std::string::npos) << r.output;
+}
 
 // A channel that does not load is a clear error at start (exit 2), not a finding.
 TEST(PluginOps, AChannelThatDoesNotLoadIsAnErrorNotAFinding) {
