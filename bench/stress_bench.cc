@@ -11,7 +11,10 @@
 //   StressVsRaw/<channel>/64  1 writer → 1 reader, 64-byte messages, capacity 1024, memfd: the raw
 //                         stream (a writer process sends the same 64 bytes through the plugin ABI,
 //                         this process receives them; nothing checked) against `shmharness stress`
-//                         (queue 1 → 1) on the same channel, 7 rounds of each. <channel> is `ring`
+//                         (queue 1 → 1) on the same channel, 7 rounds of each, both placed alike:
+//                         writer on the first allowed CPU, reader on the next (stress --pin-cpus) —
+//                         unpinned, the raw stream ran 12 M or 54 M msg/s by where the scheduler
+//                         put its two processes (one CPU: no cache-line transfers). <channel> is `ring`
 //                         and `spsc` (examples/spsc_ring, a Lamport ring with cached indices).
 //                         Counters raw_msgs_per_s, stress_msgs_per_s (medians), ratio (goal ≥ 0.85),
 //                         best_ratio.
@@ -24,6 +27,7 @@
 //                         rounds of each: ratio (goal ≥ 1). Without stress-ng (apt-get install
 //                         stress-ng) only lifecycles_per_s is reported.
 #include <benchmark/benchmark.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -50,7 +54,35 @@ constexpr std::uint32_t kCapacity = 1024;
 
 class Quiet : public shmh::stress::RunObserver {};
 
+// The CPUs this process may run on, in order (the placement both streams of StressVsRaw use).
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(static_cast<int>(cpu));
+  }
+  return cpus;
+}
+
+// Pins the calling process to `cpu` (no-op for -1); the mask it had, to put back.
+cpu_set_t pin_to(int cpu) {
+  cpu_set_t before;
+  CPU_ZERO(&before);
+  (void)::sched_getaffinity(0, sizeof before, &before);
+  if (cpu >= 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(static_cast<std::size_t>(cpu), &one);
+    (void)::sched_setaffinity(0, sizeof one, &one);
+  }
+  return before;
+}
+
 // The raw baseline: 64-byte messages through `channel` for `duration`, nothing checked; msgs/s.
+// Placed like the harnessed stream with --pin-cpus: the writer on the first allowed CPU, the
+// reader on the next (on one CPU, both there).
 double raw_rate(const std::string& channel, std::chrono::milliseconds duration, std::string* error) {
   auto source = shmh::resolve_channel(channel);
   if (!source) {
@@ -65,7 +97,11 @@ double raw_rate(const std::string& channel, std::chrono::milliseconds duration, 
   }
   const std::string address = ch->address();
   const auto* vt = source->vtable;
+  const std::vector<int> cpus = allowed_cpus();
+  const int writer_cpu = cpus.empty() ? -1 : cpus[0];
+  const int reader_cpu = cpus.empty() ? -1 : cpus[1 % cpus.size()];
   auto writer = shmh::ChildProcess::spawn([&]() -> shmh::ChildReport {
+    (void)pin_to(writer_cpu);
     auto peer = shmh::Channel::open(*vt, address);
     if (!peer) return peer.error().message();
     const std::vector<std::byte> message(64, std::byte{0x5a});
@@ -73,6 +109,7 @@ double raw_rate(const std::string& channel, std::chrono::milliseconds duration, 
       if (peer->send(message, 50'000'000) == SHMH_ECLOSED) return "";
     }
   });
+  const cpu_set_t mask = pin_to(reader_cpu);
   std::vector<std::byte> buf(64);
   std::uint64_t received = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -87,6 +124,7 @@ double raw_rate(const std::string& channel, std::chrono::milliseconds duration, 
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  (void)::sched_setaffinity(0, sizeof mask, &mask);
   (void)writer->kill(SIGKILL);
   (void)writer->wait();
   (void)ch->destroy();
@@ -107,6 +145,7 @@ shmh::stress::StressResult stress(const std::string& channel, const std::string&
   o.backend = shmh::Backend::kMemfd;
   o.duration = duration;
   o.seed = kSeed;
+  o.pin_cpus = true;  // the placement raw_rate uses: writer 0 on the first CPU, reader 0 on the next
   Quiet quiet;
   return shmh::stress::run_stress(o, quiet);
 }

@@ -65,6 +65,7 @@ Result<stress::StressOptions> to_options(const StressFlags& f) {
   o.kill_rate = f.kill_rate;
   o.pause_rate = f.pause_rate;
   o.no_kill = f.no_kill;
+  o.pin_cpus = f.pin_cpus;
   o.phase = f.phase;
   o.fail_fast = f.fail_fast;
   o.messages = f.messages;
@@ -316,6 +317,9 @@ void setup_stress(CLI::App& app, Runner& runner) {
   sub->add_option("--kill", flags->kill_rate, "SIGKILL this many random peers per second and restart them");
   sub->add_flag("--no-kill", flags->no_kill,
                 "Kill no peer (for a channel not built to survive a peer's death; the kill phase is skipped)");
+  sub->add_flag("--pin-cpus", flags->pin_cpus,
+                "Pin each peer to one CPU of the run's set, round-robin (writers, then readers): throughput that "
+                "does not depend on where the scheduler puts the peers");
   sub->add_option("--pause", flags->pause_rate,
                   "SIGSTOP this many random peers per second (inside their calls) for 1 ms..2 s, then SIGCONT");
   sub->add_option("--phase", flags->phase,

@@ -33,6 +33,7 @@ struct StressFlags {
   std::optional<double> kill_rate;
   std::optional<double> pause_rate;
   bool no_kill = false;
+  bool pin_cpus = false;
   bool fail_fast = false;
   std::optional<std::uint64_t> seed;
   std::string watchdog = "5s";

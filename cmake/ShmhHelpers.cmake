@@ -50,7 +50,8 @@ endfunction()
 
 # shmh_add_fuzzer(name) — fuzz/<name>/<name>.cc with LLVMFuzzerTestOneInput (and
 # LLVMFuzzerInitialize). Always: <name>_replay (fuzz/common/replay_main.cc) and a ctest test
-# running fuzz/<name>/corpus and fuzz/<name>/regressions. With SHMH_FUZZ: <name>_fuzzer.
+# running fuzz/<name>/corpus and fuzz/<name>/regressions. With SHMH_FUZZ: <name>_fuzzer. Both join
+# the target shmh_fuzz_all, which the fuzz build preset builds (with the CLI) instead of everything.
 function(shmh_add_fuzzer name)
   set(_dir ${CMAKE_CURRENT_SOURCE_DIR}/${name})
   find_path(SHMH_FDP_INCLUDE fuzzer/FuzzedDataProvider.h
@@ -67,6 +68,10 @@ function(shmh_add_fuzzer name)
   target_include_directories(${name}_replay SYSTEM PRIVATE ${SHMH_FDP_INCLUDE})
   target_link_libraries(${name}_replay PRIVATE shmh::core shmh::build_options)
   target_compile_features(${name}_replay PRIVATE cxx_std_20)
+  if(NOT TARGET shmh_fuzz_all)
+    add_custom_target(shmh_fuzz_all)
+  endif()
+  add_dependencies(shmh_fuzz_all ${name}_replay)
   add_test(NAME fuzz_regress_${name} COMMAND ${name}_replay ${_dir}/corpus ${_dir}/regressions)
   set_tests_properties(fuzz_regress_${name} PROPERTIES LABELS fuzz-regress FIXTURES_REQUIRED shm_leak_check TIMEOUT 300)
   if(SHMH_FUZZ)
@@ -76,6 +81,7 @@ function(shmh_add_fuzzer name)
     target_compile_features(${name}_fuzzer PRIVATE cxx_std_20)
     target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
     target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
+    add_dependencies(shmh_fuzz_all ${name}_fuzzer)
     install(TARGETS ${name}_fuzzer RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/shmharness/fuzz)
   endif()
   # Installed beside the CLI's prefix: `shmharness fuzz` finds them there (fuzz/campaign/catalog.h).

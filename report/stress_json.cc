@@ -54,6 +54,7 @@ Json stress_json(const stress::StressResult& r) {
                     {"kill_rate", optional_json(o.kill_rate)},
                     {"pause_rate", optional_json(o.pause_rate)},
                     {"no_kill", o.no_kill},
+                    {"pin_cpus", o.pin_cpus},
                     {"phase", optional_json(o.phase)},
                     {"fail_fast", o.fail_fast},
                     {"duration_ms", o.duration.count()},

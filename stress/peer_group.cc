@@ -1,7 +1,9 @@
 #include "stress/peer_group.h"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <exception>
 #include <utility>
@@ -39,6 +41,36 @@ PeerGroup::Slot* PeerGroup::find(PeerId id) {
 
 const PeerGroup::Slot* PeerGroup::find(PeerId id) const { return const_cast<PeerGroup*>(this)->find(id); }
 
+void PeerGroup::pin_to_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  cpus_.clear();
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus_.push_back(static_cast<int>(cpu));
+  }
+}
+
+int PeerGroup::cpu_of(PeerId id) const {
+  if (cpus_.empty()) return -1;
+  const std::size_t place = id.role == Role::kWriter ? id.index : std::size_t{board_.writers()} + id.index;
+  return cpus_[place % cpus_.size()];
+}
+
+namespace {
+
+// Pins the calling thread (a peer process's only one, or a peer thread) to `cpu`; "" when done.
+std::string pin_self(int cpu) {
+  if (cpu < 0) return {};
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<std::size_t>(cpu), &set);
+  if (::sched_setaffinity(0, sizeof set, &set) == 0) return {};
+  return "--pin-cpus: " + sys_error(errno, "sched_setaffinity", "CPU " + std::to_string(cpu)).message();
+}
+
+}  // namespace
+
 Result<void> PeerGroup::start(PeerId id) {
   Slot* s = find(id);
   if (s == nullptr) {
@@ -49,12 +81,14 @@ Result<void> PeerGroup::start(PeerId id) {
   PeerRecord& rec = board_.record(id.role, id.index);
   rec.finished.store(0, std::memory_order_relaxed);
   rec.begin(PeerOp::kStarting);
+  const int cpu = cpu_of(id);
   if (mode_ == PeerMode::kProcesses) {
-    auto child = ChildProcess::spawn([this, id]() -> ChildReport {
+    auto child = ChildProcess::spawn([this, id, cpu]() -> ChildReport {
       // The terminal's Ctrl-C reaches the whole process group; the runner alone decides.
       std::signal(SIGINT, SIG_IGN);   // NOLINT(concurrency-mt-unsafe): a fresh single-threaded child
       std::signal(SIGTERM, SIG_IGN);  // NOLINT(concurrency-mt-unsafe)
       board_.record(id.role, id.index).pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
+      if (auto why = pin_self(cpu); !why.empty()) return ChildReport{1, why};
       return body_(id);
     });
     if (!child) return child.error();
@@ -65,16 +99,21 @@ Result<void> PeerGroup::start(PeerId id) {
   s->thread_report = std::make_shared<ChildReport>();
   s->thread_done = std::make_shared<std::atomic<bool>>(false);
   rec.pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
-  s->thread = std::make_unique<std::thread>([body = body_, id, &rec, report = s->thread_report, done = s->thread_done] {
-    // The thread's own id, so the watchdog names which thread is stuck.
-    rec.pid.store(static_cast<std::int32_t>(::gettid()), std::memory_order_relaxed);
-    try {
-      *report = body(id);
-    } catch (const std::exception& e) {
-      *report = ChildReport{3, std::string("exception: ") + e.what()};
-    }
-    done->store(true, std::memory_order_release);
-  });
+  s->thread =
+      std::make_unique<std::thread>([body = body_, id, cpu, &rec, report = s->thread_report, done = s->thread_done] {
+        // The thread's own id, so the watchdog names which thread is stuck.
+        rec.pid.store(static_cast<std::int32_t>(::gettid()), std::memory_order_relaxed);
+        try {
+          if (auto why = pin_self(cpu); !why.empty()) {
+            *report = ChildReport{1, why};
+          } else {
+            *report = body(id);
+          }
+        } catch (const std::exception& e) {
+          *report = ChildReport{3, std::string("exception: ") + e.what()};
+        }
+        done->store(true, std::memory_order_release);
+      });
   return {};
 }
 

@@ -55,6 +55,10 @@ class PeerGroup {
   PeerGroup& operator=(const PeerGroup&) = delete;
   ~PeerGroup();  // kills (processes) or joins (threads) whatever still runs
 
+  // From now on each peer started runs on one CPU of this process's allowed set (sched_getaffinity),
+  // round-robin by its place among the peers (writers, then readers); a peer that cannot pin
+  // itself ends at once with the reason (a peer-crash).
+  void pin_to_cpus();
   [[nodiscard]] Result<void> start(PeerId id);
   // SIGKILLs the peer, reaps it and returns its pid (processes only; ESRCH when it has ended).
   [[nodiscard]] Result<pid_t> kill(PeerId id);
@@ -85,9 +89,13 @@ class PeerGroup {
   [[nodiscard]] const Slot* find(PeerId id) const;
   void reap(Slot& s, ChildExit exit);
 
+  // The CPU `id` is pinned to, or -1 when peers are not pinned.
+  [[nodiscard]] int cpu_of(PeerId id) const;
+
   PeerMode mode_;
   const PeerBoard& board_;
   Body body_;
+  std::vector<int> cpus_;  // pin_to_cpus(): the allowed CPUs, in order
   std::vector<Slot> slots_;
   std::vector<PeerEnd> ends_;
 };

@@ -468,6 +468,7 @@ void take_drive(DriveOutcome& drive, PhaseOutcome& out) {
 }
 
 DriveOutcome drive_phase(PeerGroup& group, const PeerBoard& board, const WorkloadEnv& env, const DriveConfig& config) {
+  if (env.options.pin_cpus) group.pin_to_cpus();
   return Driver(group, board, env, config).run();
 }
 

@@ -59,6 +59,7 @@ std::string replay_command(const StressOptions& o, std::string_view phase) {
   if (o.kill_rate) cmd += " --kill " + rate_text(*o.kill_rate);
   if (o.pause_rate) cmd += " --pause " + rate_text(*o.pause_rate);
   if (o.no_kill) cmd += " --no-kill";
+  if (o.pin_cpus) cmd += " --pin-cpus";
   for (const auto& v : o.workload_options) {
     cmd += " " + std::string(v.option->flag) + " " + shell_quote(v.text.empty() ? std::to_string(v.value) : v.text);
   }

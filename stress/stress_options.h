@@ -63,6 +63,9 @@ struct StressOptions {
   std::optional<double> kill_rate;   // SIGKILLs per second across all peers (processes only)
   std::optional<double> pause_rate;  // SIGSTOP pauses per second across all peers (processes only)
   bool no_kill = false;              // --no-kill: the campaign kills no peer (for a channel not built to survive it)
+  // --pin-cpus: each peer runs on one CPU of the run's allowed set, round-robin (writers, then
+  // readers): throughput that does not depend on where the scheduler puts the peers.
+  bool pin_cpus = false;
   // --phase NAME: only that phase of the campaign, with the seed and the share of --duration it has
   // in the whole campaign (what a finding's replay command uses). Not with the narrowing options.
   std::optional<std::string> phase;

@@ -79,10 +79,10 @@ struct Flow {
   SendRecord sends;
   FrameChecker frames{0, 0};  // the readers' frame check, for (seed, the phase's msg_max): set it with the rest
 
-  // The size of writer w's message `seq` (what the reader expects of a tiny one).
-  [[nodiscard]] std::uint32_t size_of(std::uint32_t w, std::uint64_t seq) const {
-    return sizes.at(derive_seed(seed, 0x73697a6500000000ULL | w), seq);
-  }
+  // The size of writer w's message `seq` (what the reader expects of a tiny one); size_seed(w) is
+  // its first step, for a writer to compute once.
+  [[nodiscard]] std::uint64_t size_seed(std::uint32_t w) const { return derive_seed(seed, 0x73697a6500000000ULL | w); }
+  [[nodiscard]] std::uint32_t size_of(std::uint32_t w, std::uint64_t seq) const { return sizes.at(size_seed(w), seq); }
   [[nodiscard]] std::uint32_t lanes() const { return static_cast<std::uint32_t>(channels.size()); }
   // The lane reader r takes its messages from.
   [[nodiscard]] std::uint32_t lane_of(std::uint32_t r) const { return topology == Topology::kQueue ? 0 : r; }

@@ -80,8 +80,9 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   };
   std::uint64_t seq = cursor.next_seq.load();
   rec.recorder.start_sends(w, incarnation, seq);
+  const std::uint64_t size_seed = flow.size_seed(w);
   while (seq < quota && !flow.board.stop_writing()) {
-    const std::uint32_t size = flow.size_of(w, seq);
+    const std::uint32_t size = flow.sizes.at(size_seed, seq);
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
     std::span<const std::byte> frame;
     std::uint64_t stamp = 0;  // the send time, for 1 message in kStampEvery: latency and the recorder

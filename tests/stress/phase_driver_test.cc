@@ -7,6 +7,7 @@
 #include "stress/phase_driver.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -136,6 +137,37 @@ TEST_P(Modes, OnePeerStuckInACallIsAStallWhileAnotherMovesWhenEveryCallProgresse
   EXPECT_NE(d.findings[0].detail.find("in recv"), std::string::npos) << d.findings[0].detail;
   EXPECT_NE(d.findings[0].detail.find("while the others went on"), std::string::npos) << d.findings[0].detail;
   EXPECT_GT(f.board.writer(0).progress.load(), 0U);
+}
+
+// --pin-cpus: every peer runs on exactly one CPU of the runner's set, round-robin — writer 0 on the
+// first, reader 0 on the next (when there is one). Each peer reports its own affinity mask.
+TEST_P(Modes, PinnedPeersRunOnOneCpuEachRoundRobin) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  std::vector<std::uint64_t> cpus;
+  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  }
+  Fixture f(1, 1, GetParam());
+  f.options.pin_cpus = true;
+  const auto d = f.drive([&f](PeerId id) -> ChildReport {
+    PeerRecord& rec = f.board.record(id.role, id.index);
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    if (::sched_getaffinity(0, sizeof mine, &mine) != 0) return "sched_getaffinity failed";
+    PeerRecord::add(rec.ok, static_cast<std::uint64_t>(CPU_COUNT(&mine)));
+    for (std::size_t c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &mine)) rec.bytes.store(c);
+    }
+    rec.finish();
+    return {};
+  });
+  EXPECT_TRUE(d.findings.empty()) << findings(d);
+  EXPECT_EQ(f.board.writer(0).ok.load(), 1U) << "the writer runs on one CPU";
+  EXPECT_EQ(f.board.reader(0).ok.load(), 1U) << "the reader runs on one CPU";
+  EXPECT_EQ(f.board.writer(0).bytes.load(), cpus[0]);
+  EXPECT_EQ(f.board.reader(0).bytes.load(), cpus[1 % cpus.size()]);
 }
 
 TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
