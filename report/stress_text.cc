@@ -24,6 +24,12 @@ std::string duration_ns(std::uint64_t ns) {
   return fmt::format("{} ns", ns);
 }
 
+// A phase whose counts are not an exactly-once account (hostile): what it counted, nothing it did not.
+std::string hostile_counts_line(const stress::Counts& c) {
+  return fmt::format("sent {} received {} intact, damaged {} refused {} (losses and duplicates are not counted)",
+                     c.sent, c.received, c.damaged, c.refused);
+}
+
 std::string counts_line(const stress::Counts& c) {
   std::string line = fmt::format("sent {} received {} lost {} duplicated {} corrupt {} reordered {} abandoned {}",
                                  c.sent, c.received, c.lost, c.duplicated, c.corrupt, c.reordered, c.abandoned);
@@ -133,7 +139,7 @@ std::string render_stress_text(const stress::StressResult& r) {
       continue;
     }
     out += fmt::format("{}  {:.1f} s  {}{}  {}B/s\n", head, p.seconds, si(p.per_s()), p.unit, si(p.bytes_per_s()));
-    out += fmt::format("      {}\n", counts_line(p.counts));
+    out += fmt::format("      {}\n", p.exactly_once ? counts_line(p.counts) : hostile_counts_line(p.counts));
     std::string extra = latency_line(p.latency);
     if (p.kills > 0) extra += fmt::format("; {} kills, {} restarts", p.kills, p.restarts);
     if (p.pauses > 0) extra += fmt::format("; {} pauses", p.pauses);

@@ -292,12 +292,14 @@ PhaseOutcome run(WorkloadEnv& env) {
   take_drive(drive, out);
   out.result.exactly_once = false;
   h.board.set_stop_writing();  // (the driver did; a stopped scribbler must not wait for it)
-  if (auto ended = scribbler->wait(); ended && ended->ok()) {
+  // It stops within one episode (≤ 1 ms) of the stop word; bounded all the same (then killed).
+  if (auto ended = scribbler->wait(std::chrono::milliseconds(10'000)); ended && ended->ok()) {
     (void)std::from_chars(ended->message.data(), ended->message.data() + ended->message.size(), out.result.scribbles);
   } else {
-    out.findings.push_back(Finding{.kind = FindingKind::kSetup,
-                                   .phase = phase.name,
-                                   .detail = "the scribbler " + (ended ? ended->describe() : ended.error().message())});
+    out.findings.push_back(
+        Finding{.kind = FindingKind::kSetup,
+                .phase = phase.name,
+                .detail = "the scribbler " + (ended ? ended->describe() : "did not end: " + ended.error().message())});
   }
   Counts& c = out.result.counts;
   std::string bad;
