@@ -72,7 +72,7 @@ struct StressOptions {
   // --fail-fast: a phase ends once a peer reports a problem, and no phase runs after one with a
   // finding (those are reported as not run).
   bool fail_fast = false;
-  std::chrono::milliseconds duration{10'000};  // the whole run, shared among its phases
+  std::chrono::milliseconds duration{12'000};  // the whole run, shared among its phases (CLI default too)
   std::optional<std::uint64_t> messages;       // stop each phase after this many messages sent
   std::uint64_t seed = 0;
   std::chrono::milliseconds watchdog{5'000};  // no progress this long ends the run: "stall"
