@@ -24,7 +24,7 @@ struct StressFlags {
   std::optional<std::uint32_t> readers;
   bool threads = false;
   std::string duration = "12s";  // the nine phases keep at least the time each had among eight in 10 s
-  bool duration_given = false;  // --duration on the command line (else --messages alone sets the end)
+  bool duration_given = false;   // --duration on the command line (else --messages alone sets the end)
   std::optional<std::uint64_t> messages;
   std::optional<std::string> msg_size;  // MIN or MIN:MAX
   std::optional<std::string> phase;
