@@ -8,6 +8,7 @@
 
 #include "cli/clean_command.h"
 #include "cli/command.h"
+#include "cli/conform_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/limits_command.h"
 #include "cli/smoke_command.h"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   shmh::cli::setup_clean(app, runner);
   shmh::cli::setup_fuzz(app, runner);
   shmh::cli::setup_stat(app, runner);
+  shmh::cli::setup_conform(app, runner);
 
   // CLI11 reports an unknown command as "a subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&

@@ -101,6 +101,7 @@ long PosixDifferential::model_fd_at(int target) const {
 }
 
 std::string PosixDifferential::run(const PosixStep& s) {
+  last_ = {};
   const bool map_op = s.op == PosixOp::kMunmap || s.op == PosixOp::kStore || s.op == PosixOp::kLoad;
   if (map_op) {  // only live mappings are touched: a stale address could be anyone's memory now
     const auto i = index(maps_, s.target);
@@ -125,6 +126,7 @@ std::string PosixDifferential::run(const PosixStep& s) {
   // refused, about a name nobody holds).
   tagged_name_ = s.op == PosixOp::kOpenTagged && created_.size() > created_before ? created_.back() : "/shmh.unused";
   const Outcome m = on_model(s);
+  last_ = {.ran = true, .kernel = kernel_err, .model = m.err};
   if (kernel_err != m.err) {
     return describe(s) + ": kernel " + errno_or_ok(kernel_err) + ", model " + errno_or_ok(m.err);
   }

@@ -79,6 +79,8 @@ class PosixDifferential {
 
   // "" when kernel and model agree on the step's result and on every open object afterwards.
   std::string run(const PosixStep& step);
+  // What the last run() got from each side (`ran` false when it skipped the step).
+  [[nodiscard]] const StepErrors& last() const { return last_; }
   // Compares every readable object's bytes (the per-step check covers the object stepped on).
   [[nodiscard]] std::string compare_contents() const;
 
@@ -104,6 +106,7 @@ class PosixDifferential {
   std::vector<long> model_maps_;
   std::vector<std::string> created_;  // names the kernel accepted with O_CREAT
   std::string tagged_name_;           // the name the last kOpenTagged got
+  StepErrors last_;
 };
 
 }  // namespace shmh::model

@@ -55,10 +55,16 @@ bool PosixModel::permitted(const Object& o, bool read, bool write, const PosixCa
 Outcome PosixModel::shm_open(const std::string& raw_name, int oflag, mode_t mode, const PosixCaller& who) {
   std::string name;
   if (const int err = shm_name(raw_name, &name); err != 0) return fail(err);
+#if !defined(SHMH_PLANTED_DEVIATION_POSIX_NAMES)          // test-only (tests/cli conform): no ENAMETOOLONG
   if (name.size() > NAME_MAX) return fail(ENAMETOOLONG);  // the kernel's limit on a path component
+#endif
   const int acc = oflag & O_ACCMODE;
   const bool want_read = acc == O_RDONLY || acc == O_RDWR;
+#if defined(SHMH_PLANTED_DEVIATION_POSIX_SHM_OPEN)  // test-only (tests/cli conform): O_TRUNC unchecked
+  const bool want_write = acc == O_WRONLY || acc == O_RDWR;
+#else
   const bool want_write = acc == O_WRONLY || acc == O_RDWR || (oflag & O_TRUNC) != 0;
+#endif
   const bool create = (oflag & O_CREAT) != 0;
 
   if (name == "." || name == "..") {  // /dev/shm itself and /dev: directories
@@ -169,7 +175,9 @@ Outcome PosixModel::ftruncate(long fd, std::int64_t length) {
   auto it = fds_.find(fd);
   if (it == fds_.end()) return fail(EBADF);
   const Object& o = objects_.at(it->second.object);
+#if !defined(SHMH_PLANTED_DEVIATION_POSIX_SIZE)  // test-only (tests/cli conform): read-only fds truncate
   if (o.directory || !it->second.write) return fail(EINVAL);
+#endif
   const auto size = static_cast<std::uint64_t>(length);
   if ((size < o.size && (o.seals & kSealShrink) != 0) || (size > o.size && (o.seals & kSealGrow) != 0)) {
     return fail(EPERM);
@@ -191,7 +199,11 @@ Outcome PosixModel::add_seals(long fd, unsigned seals) {
   if ((seals & kSealExec) != 0 && (o.mode & 0111) != 0) {
     seals |= kSealShrink | kSealGrow | kSealWrite | kSealFutureWrite;
   }
+#if defined(SHMH_PLANTED_DEVIATION_MEMFD_SEALS)  // test-only (tests/cli conform): mappings ignored
+  if (false) {
+#else
   if ((seals & kSealWrite) != 0 && (o.seals & kSealWrite) == 0) {
+#endif
     for (const auto& [handle, m] : maps_) {
       if (m.object == id && m.may_write) return fail(EBUSY);
     }
@@ -278,6 +290,9 @@ Outcome PosixModel::mmap(long fd, std::uint64_t length, std::uint64_t offset, in
   const bool shared = type == MAP_SHARED;
   const bool write = (prot & PROT_WRITE) != 0;
   if (shared && write && !it->second.write) return fail(EACCES);
+#if defined(SHMH_PLANTED_DEVIATION_POSIX_MMAP)  // test-only (tests/cli conform): private needs write too
+  if (write && !it->second.write) return fail(EACCES);
+#endif
   if (!it->second.read) return fail(EACCES);
   const long id = it->second.object;
   Object& o = objects_[id];

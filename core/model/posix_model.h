@@ -21,8 +21,10 @@
 //   auto map = m.mmap(fd.value, 4096, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 //   m.store(map.value, 0, 'x');                                  // false if the access would fault
 //
-// Not covered: fd and mapping limits (EMFILE, ENOMEM), mmap addresses, huge pages, fchmod/fchown,
-// the memfd_noexec sysctl (assumed 0), F_SEAL_FUTURE_WRITE on existing mappings' mprotect.
+// Not predicted: descriptor numbers (the lowest free one) and limits (RLIMIT_NOFILE's EMFILE),
+// mapping limits and addresses (ENOMEM), the tmpfs's inode limit (nr_inodes), huge pages, fchown,
+// the memfd_noexec sysctl (assumed 0; MFD_EXEC and MFD_NOEXEC_SEAL are Linux 6.3+), and
+// F_SEAL_FUTURE_WRITE on existing mappings' mprotect.
 #pragma once
 
 #include <sys/types.h>

@@ -108,6 +108,22 @@ std::optional<std::size_t> index(const V& v, int target) {
   return static_cast<std::size_t>(target);
 }
 
+// The ranges of ids the calling process's user namespace maps (/proc/self/uid_map: "inside
+// outside count" per line); unreadable = the initial namespace's.
+IdMap read_id_map(const char* path) {
+  IdMap map;
+  auto text = sys::read_file(path);
+  if (!text) return map;
+  std::istringstream lines(*text);
+  std::uint64_t inside = 0;
+  std::uint64_t outside = 0;
+  std::uint64_t count = 0;
+  while (lines >> inside >> outside >> count) {
+    map.ranges.emplace_back(static_cast<std::uint32_t>(inside), static_cast<std::uint32_t>(count));
+  }
+  return map;
+}
+
 }  // namespace
 
 std::string describe(const SysvStep& s) {
@@ -196,6 +212,8 @@ SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
       other_{.uid = other != nullptr ? other->uid() : 65534U, .gid = other != nullptr ? other->gid() : 65534U},
       peer_(other),
       model_(limits) {
+  root_.uids = other_.uids = read_id_map("/proc/self/uid_map");
+  root_.gids = other_.gids = read_id_map("/proc/self/gid_map");
   slot_size_ = std::min<std::uint64_t>((limits.shmmax + limits.page_size - 1) / limits.page_size * limits.page_size,
                                        std::uint64_t{64} << 20);
   slot_size_ = std::max(slot_size_, limits.page_size);
@@ -268,10 +286,12 @@ int SysvDifferential::index_for(int target) const {
 }
 
 std::string SysvDifferential::run(const SysvStep& s) {
+  last_ = {};
   if (s.op == SysvOp::kAt && remaps_own_attachment(s)) return "";  // not modelled: skipped
   const std::size_t attached_before = attachments_.size();
   const int kernel_err = on_kernel(s);
   const Outcome m = on_model(s);
+  last_ = {.ran = true, .kernel = kernel_err, .model = m.err};
   if (kernel_err != m.err) {
     return describe(s) + ": kernel " + (kernel_err != 0 ? errno_name(kernel_err) : std::string("ok")) + ", model " +
            (m.err != 0 ? errno_name(m.err) : std::string("ok"));

@@ -98,6 +98,8 @@ class SysvDifferential {
 
   // "" when kernel and model agree on the step's result and on every live segment afterwards.
   std::string run(const SysvStep& step);
+  // What the last run() got from each side (`ran` false when it skipped the step).
+  [[nodiscard]] const StepErrors& last() const { return last_; }
 
   [[nodiscard]] std::size_t segments() const { return handles_.size(); }
   [[nodiscard]] std::size_t attachments() const { return attachments_.size(); }
@@ -131,6 +133,7 @@ class SysvDifferential {
   key_t tagged_key_ = IPC_PRIVATE;  // the key the last kGetTagged got (a free one when it failed)
   Mapping reserve_;                 // PROT_NONE: kSlots slots where fixed-address attaches go
   std::uint64_t slot_size_ = 0;
+  StepErrors last_;
   int mni_ = 32768;  // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
 };
 

@@ -3,9 +3,16 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace shmh::model {
+
+bool IdMap::valid(std::uint32_t id) const {
+  if (ranges.empty()) return id != static_cast<std::uint32_t>(-1);
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [&](const auto& r) { return id >= r.first && id - r.first < r.second; });
+}
 
 const Segment* SysvModel::find(long handle) const {
   auto it = segments_.find(handle);
@@ -55,6 +62,9 @@ Outcome SysvModel::shmget(key_t key, std::uint64_t size, int shmflg, const Calle
     for (const auto& [handle, s] : segments_) {
       if (s.key != key) continue;
       if ((shmflg & IPC_CREAT) != 0 && (shmflg & IPC_EXCL) != 0) return {0, EEXIST};
+#if defined(SHMH_PLANTED_DEVIATION_SYSV_SHMGET)  // test-only (tests/cli conform): permission before size
+      if (!permitted(s, static_cast<unsigned>(shmflg) & 0777, who)) return {0, EACCES};
+#endif
       if (s.size < size) return {0, EINVAL};                                             // shm_more_checks
       if (!permitted(s, static_cast<unsigned>(shmflg) & 0777, who)) return {0, EACCES};  // ipc_check_perms
       return {handle, 0};
@@ -101,6 +111,9 @@ Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64
   if (s == nullptr) return {0, EINVAL};
   // do_shmat: read always; write unless SHM_RDONLY; execute with SHM_EXEC.
   unsigned requested = 0444;
+#if defined(SHMH_PLANTED_DEVIATION_SYSV_SHMAT)  // test-only (tests/cli conform): SHM_RDONLY ignored
+  requested |= 0222;
+#endif
   if ((shmflg & SHM_RDONLY) == 0) requested |= 0222;
   if ((shmflg & SHM_EXEC) != 0) requested |= 0111;
   if (!permitted(*s, requested, who)) return {0, EACCES};
@@ -124,6 +137,9 @@ Outcome SysvModel::shmdt(long attachment) {
 Outcome SysvModel::ipc_stat(long handle, const Caller& who, Segment* out) const {
   const Segment* s = find(handle);
   if (s == nullptr) return {0, EINVAL};
+#if defined(SHMH_PLANTED_DEVIATION_SYSV_SHMCTL)  // test-only (tests/cli conform): IPC_STAT asks for write
+  if (!permitted(*s, 0666, who)) return {0, EACCES};
+#endif
   if (!permitted(*s, 0444, who)) return {0, EACCES};
   if (out != nullptr) *out = *s;
   return {0, 0};
@@ -132,6 +148,9 @@ Outcome SysvModel::ipc_stat(long handle, const Caller& who, Segment* out) const 
 Outcome SysvModel::shm_stat(long handle, bool any, const Caller& who, Segment* out) const {
   const Segment* s = find(handle);
   if (s == nullptr) return {0, EINVAL};
+#if defined(SHMH_PLANTED_DEVIATION_SYSV_INFO)  // test-only (tests/cli conform): SHM_STAT_ANY checked
+  any = false;
+#endif
   if (!any && !permitted(*s, 0444, who)) return {0, EACCES};
   if (out != nullptr) *out = *s;
   return {0, 0};
@@ -142,6 +161,7 @@ Outcome SysvModel::ipc_set(long handle, uid_t uid, gid_t gid, unsigned mode, con
   Segment* s = const_cast<Segment*>(find(handle));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   if (s == nullptr) return {0, EINVAL};
   if (who.uid != s->cuid && who.uid != s->uid && !who.cap_sys_admin) return {0, EPERM};
+  if (!who.uids.valid(uid) || !who.gids.valid(gid)) return {0, EINVAL};  // ipc_update_perm: make_kuid
   s->uid = uid;
   s->gid = gid;
   s->mode = mode & 0777;

@@ -10,10 +10,18 @@
 //   auto at = m.shmat(id.value, 0, root);                        // attach: nattch 1
 //
 // Segments are named by the model's own handles (0, 1, 2...); a differential driver maps them to
-// the kernel's ids. What the model does not cover: which index or address the kernel picks (a
-// driver records them), a SHM_REMAP over one of the caller's own attachments, SHM_HUGETLB and
-// memory exhaustion (ENOMEM from the allocator). IPC_INFO and SHM_INFO are answered from the
-// limits and segments_in_use() / pages_in_use().
+// the kernel's ids. IPC_INFO and SHM_INFO are answered from the limits and segments_in_use() /
+// pages_in_use(); IPC_SET refuses ids the caller's user namespace does not map (Caller::uids).
+//
+// What the model does not predict (the drivers never ask it; README "conform" lists them too):
+// which index, id sequence (kernel.shm_next_id) or address the kernel picks (a driver records
+// them); a SHM_REMAP over one of the caller's own attachments; attachments across fork, execve and
+// exit (nattch and shm_lpid — every attachment here belongs to one process); kernel.shm_rmid_forced;
+// shmdt of an address inside an attachment or of one split by mprotect/munmap (attachments are
+// detached whole, by handle); stores through a SHM_RDONLY attachment (a signal, not an errno);
+// SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the
+// allocator); EFAULT on bad user buffers (the drivers pass only valid ones). Each needs a driver
+// step that forks, writes a sysctl or expects a signal.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +30,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace shmh::model {
 
@@ -33,6 +43,13 @@ struct Limits {
   std::uint64_t memlock = 0;  // RLIMIT_MEMLOCK of unprivileged callers, bytes
 };
 
+// The ids a caller's user namespace maps (/proc/self/uid_map, gid_map): [first, first + count) for
+// each range. Empty: the initial namespace, where every id but (uid_t)-1 is valid.
+struct IdMap {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;  // (first, count)
+  [[nodiscard]] bool valid(std::uint32_t id) const;
+};
+
 // Who makes a call.
 struct Caller {
   uid_t uid = 0;
@@ -40,6 +57,8 @@ struct Caller {
   bool cap_ipc_owner = false;  // bypasses permission bits (root)
   bool cap_sys_admin = false;  // may IPC_SET/IPC_RMID anyone's segment (root)
   bool cap_ipc_lock = false;   // SHM_LOCK without RLIMIT_MEMLOCK (root)
+  IdMap uids;                  // IPC_SET of an unmapped uid or gid is EINVAL
+  IdMap gids;
 };
 
 struct Segment {
@@ -60,6 +79,13 @@ struct Outcome {
   int err = 0;
   [[nodiscard]] bool ok() const { return err == 0; }
   bool operator==(const Outcome&) const = default;
+};
+
+// What a differential driver got for one step from the kernel and from a model (errno; 0 = success).
+struct StepErrors {
+  bool ran = false;  // false when the driver skipped the step (not modelled)
+  int kernel = 0;
+  int model = 0;
 };
 
 class SysvModel {

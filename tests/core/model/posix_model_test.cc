@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "core/model/posix_differential.h"
+#include "core/model/random_steps.h"
 #include "core/sys/sys.h"
-#include "tests/support/random_steps.h"
 #include "tests/support/test_support.h"
 
 namespace shmh::model {

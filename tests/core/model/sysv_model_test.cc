@@ -16,10 +16,10 @@
 #include <sstream>
 #include <vector>
 
+#include "core/model/random_steps.h"
 #include "core/model/sysv_differential.h"
 #include "core/segment/sysv_segment.h"
 #include "core/sys/sys.h"
-#include "tests/support/random_steps.h"
 #include "tests/support/test_support.h"
 
 namespace shmh::model {

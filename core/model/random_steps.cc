@@ -1,4 +1,4 @@
-#include "tests/support/random_steps.h"
+#include "core/model/random_steps.h"
 
 #include <fcntl.h>
 #include <linux/memfd.h>

@@ -1,6 +1,6 @@
-// Random steps for the models' kernel tests: seeded sequences over the few keys, names, sizes,
-// modes, flags and seals where the interesting answers are (the fuzz targets draw theirs from the
-// input instead).
+// Random steps for the models' kernel tests and `shmharness conform`: seeded sequences over the
+// few keys, names, sizes, modes, flags and seals where the interesting answers are (the fuzz targets
+// draw theirs from the input instead).
 #pragma once
 
 #include <random>
