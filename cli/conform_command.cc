@@ -10,6 +10,11 @@
 #include "report/conform_text.h"
 
 namespace shmh::cli {
+namespace {
+
+constexpr std::uint64_t kMaxSequences = 10'000'000;  // ~6 h here: beyond it a typo, not a plan
+
+}  // namespace
 
 void setup_conform(CLI::App& app, Runner& runner) {
   auto options = std::make_shared<ConformOptions>();
@@ -21,10 +26,12 @@ void setup_conform(CLI::App& app, Runner& runner) {
       "Exit 0 every answer as Linux's, 1 a deviation (the shortest sequence showing it is printed),\n"
       "2 cannot run.\n");
   sub->add_option("--sequences", options->sequences, "Random sequences per API (System V; POSIX with memfd)")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxSequences))
       ->capture_default_str();
   sub->add_option("--seed", options->seed, "Seed of the random sequences (sequence i uses seed + i)")
       ->capture_default_str();
-  sub->add_option("--as-user", options->as_user, "The other user's uid (root only; default 65534)");
+  sub->add_option("--as-user", options->as_user, "The other user's uid (root only; default 65534)")
+      ->check(CLI::Range(std::uint32_t{0}, std::uint32_t{0xfffffffe}));
   sub->add_option("--json", options->json, "Write the JSON report here ('-' = stdout)");
   sub->add_flag("-q,--quiet", options->quiet, "Print only the verdict line");
   sub->callback([options, &runner] { runner = [options] { return run_conform_command(*options); }; });
