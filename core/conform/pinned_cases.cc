@@ -27,7 +27,7 @@ SysvStep at(int target, int flags = 0) { return {.op = SysvOp::kAt, .flags = fla
 SysvStep at_fixed(int target, int slot, unsigned skew, int flags) {
   return {.op = SysvOp::kAt, .flags = flags, .target = target, .slot = slot, .skew = skew};
 }
-SysvStep dt(int attachment) { return {.op = SysvOp::kDt, .target = attachment}; }
+SysvStep dt(int attachment, unsigned offset = 0) { return {.op = SysvOp::kDt, .target = attachment, .skew = offset}; }
 SysvStep ctl(SysvOp op, int target) { return {.op = op, .target = target}; }
 SysvStep set(int target, uid_t uid, unsigned mode) {
   return {.op = SysvOp::kSet, .target = target, .set_uid = uid, .set_mode = mode};
@@ -234,6 +234,14 @@ void sysv_shmat(Table& t, std::uint64_t page, uid_t /*ou*/) {
   t.sysv("detach twice", "shmdt(2) EINVAL: no segment attached there", {seg, at(0), dt(0), dt(0)}, EINVAL);
   t.sysv("detach what was never attached", "shmdt(2) EINVAL", {seg, dt(0)}, EINVAL);
   t.sysv("detach the first of two attachments", "shmdt(2): nattch 1", {seg, at(0), at(0), dt(0)}, 0);
+  t.sysv("detach at an address a page inside", "shmdt(2) EINVAL; ksys_shmdt: only mappings starting there",
+         {seg, at(0), dt(0, static_cast<unsigned>(page))}, EINVAL);
+  t.sysv("detach at an unaligned address", "shmdt(2) EINVAL; ksys_shmdt: addr & ~PAGE_MASK", {seg, at(0), dt(0, 1)},
+         EINVAL);
+  t.sysv("a refused detach leaves the attachment", "ksys_shmdt",
+         {seg, at(0), dt(0, static_cast<unsigned>(page)), dt(0)}, 0);
+  t.sysv("a fixed attachment, detached a page inside", "ksys_shmdt",
+         {seg, at_fixed(0, 5, 0, SHM_REMAP), dt(0, static_cast<unsigned>(page))}, EINVAL);
   t.sysv("another user attaches while root holds an attachment", "nattch counts every process",
          {with_mode(0644), at(0), other(at(0, SHM_RDONLY))}, 0);
 }

@@ -30,7 +30,11 @@ SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int target
   }
   if (s.op == SysvOp::kStatIndex) s.flags = static_cast<int>(pick(2));
   if (s.op == SysvOp::kGetTagged) s.other = false;
-  if (s.op == SysvOp::kDt) s.other = false;        // attachments belong to this process: only it detaches them
+  if (s.op == SysvOp::kDt) {
+    s.other = false;  // attachments belong to this process: only it detaches them
+    // Sometimes an address inside the attachment: a page in, or unaligned.
+    s.skew = pick(4) == 0 ? static_cast<unsigned>(pick(2) == 0 ? page : 1 + pick(page - 1)) : 0;
+  }
   s.target = static_cast<int>(pick(targets + 1));  // sometimes one past the end
   s.set_uid = pick(2) == 0 ? 0 : other_uid;
   s.set_mode = static_cast<unsigned>(kModes[pick(7)]);

@@ -135,6 +135,7 @@ std::string describe(const SysvStep& s) {
     << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec << " target=" << s.target
     << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
   if (s.slot >= 0) o << " addr=slot" << s.slot << "+" << s.skew;
+  if (s.op == SysvOp::kDt && s.skew != 0) o << " addr=start+" << s.skew;
   return o.str();
 }
 
@@ -376,10 +377,27 @@ int SysvDifferential::on_kernel(const SysvStep& s) {
   return err;
 }
 
+// shmdt's address past the attachment's start: `skew` kept inside the attachment (past its end
+// may be the start of another one), 0 when the step names no live attachment.
+std::uint64_t SysvDifferential::detach_offset(const SysvStep& s) const {
+  const auto i = index(attachments_, s.target);
+  if (!i || !attachments_[*i].mapped()) return 0;
+  const std::uint64_t length =
+      (attachments_[*i].size() + limits_.page_size - 1) / limits_.page_size * limits_.page_size;
+  return s.skew % length;
+}
+
 int SysvDifferential::kernel_call(const SysvStep& s, int* new_id) {
   if (s.op == SysvOp::kDt) {
     const auto i = index(attachments_, s.target);
     if (!i || !attachments_[*i].mapped()) return EINVAL;  // nothing attached at that "address"
+    if (const std::uint64_t offset = detach_offset(s); offset != 0) {
+      // An address inside the attachment: Linux refuses it. Should a kernel detach anyway, the
+      // attachment is forgotten (not detached twice) and the model's EINVAL reports it.
+      auto r = sys::shmdt(attachments_[*i].data() + offset);
+      if (r) attachments_[*i].release();
+      return r ? 0 : r.error().err;
+    }
     void* const addr = attachments_[*i].data();
     const std::size_t length =
         (attachments_[*i].size() + limits_.page_size - 1) / limits_.page_size * limits_.page_size;
@@ -423,7 +441,7 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
     case SysvOp::kDt: {
       const auto i = index(model_attachments_, s.target);
       if (!i) return {0, EINVAL};
-      return model_.shmdt(model_attachments_[*i]);
+      return model_.shmdt(model_attachments_[*i], detach_offset(s));
     }
     case SysvOp::kStat:
       return model_.ipc_stat(handle_of(s.target), who, nullptr);

@@ -52,7 +52,7 @@ struct SysvStep {
   uid_t set_uid = 0;
   unsigned set_mode = 0600;
   int slot = -1;      // shmat: -1 lets the kernel choose; else a fixed address in slot N of a reserved range
-  unsigned skew = 0;  // shmat: bytes past the slot's start (unaligned unless 0)
+  unsigned skew = 0;  // shmat: bytes past the slot's start (unaligned unless 0); shmdt: past the attachment's
 };
 
 // "shmget as root key=0x100 size=4096 flags=01600 ...".
@@ -114,6 +114,7 @@ class SysvDifferential {
   [[nodiscard]] int id_of(int target) const;
   [[nodiscard]] long handle_of(int target) const;
   [[nodiscard]] std::uint64_t address_of(const SysvStep& s) const;  // 0 = none
+  [[nodiscard]] std::uint64_t detach_offset(const SysvStep& s) const;
   [[nodiscard]] bool remaps_own_attachment(const SysvStep& s) const;
   [[nodiscard]] std::vector<int> live_indexes() const;
   [[nodiscard]] int highest_index() const;

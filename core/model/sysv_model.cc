@@ -124,9 +124,9 @@ Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64
   return {attachment, 0};
 }
 
-Outcome SysvModel::shmdt(long attachment) {
+Outcome SysvModel::shmdt(long attachment, std::uint64_t offset) {
   auto it = attachments_.find(attachment);
-  if (it == attachments_.end()) return {0, EINVAL};
+  if (it == attachments_.end() || offset != 0) return {0, EINVAL};
   const long handle = it->second;
   attachments_.erase(it);
   auto seg = segments_.find(handle);

@@ -17,9 +17,8 @@
 // which index, id sequence (kernel.shm_next_id) or address the kernel picks (a driver records
 // them); a SHM_REMAP over one of the caller's own attachments; attachments across fork, execve and
 // exit (nattch and shm_lpid — every attachment here belongs to one process); kernel.shm_rmid_forced;
-// shmdt of an address inside an attachment or of one split by mprotect/munmap (attachments are
-// detached whole, by handle); stores through a SHM_RDONLY attachment (a signal, not an errno);
-// SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the
+// shmdt of an attachment split by mprotect/munmap (attachments are whole here); stores through a SHM_RDONLY attachment
+// (a signal, not an errno); SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the
 // allocator); EFAULT on bad user buffers (the drivers pass only valid ones). Each needs a driver
 // step that forks, writes a sysctl or expects a signal.
 #pragma once
@@ -101,8 +100,10 @@ class SysvModel {
   // Where a fixed attach lands (addr rounded down to SHMLBA with SHM_RND), or nullopt for EINVAL
   // (unaligned without SHM_RND; rounded to 0 or no address with SHM_REMAP).
   [[nodiscard]] std::optional<std::uint64_t> shmat_address(std::uint64_t addr, int shmflg) const;
-  // Detaches an attachment handle; EINVAL if it is not attached.
-  Outcome shmdt(long attachment);
+  // Detaches an attachment handle; EINVAL if it is not attached. `offset`: shmdt of an address that
+  // many bytes past the attachment's start (inside it) — EINVAL, nothing detached (ksys_shmdt
+  // detaches only shm mappings that start at the address, and refuses an unaligned one).
+  Outcome shmdt(long attachment, std::uint64_t offset = 0);
   // IPC_STAT into `out`.
   Outcome ipc_stat(long handle, const Caller& who, Segment* out) const;
   // SHM_STAT (read permission needed) or SHM_STAT_ANY (none) of the segment at a kernel index,

@@ -63,6 +63,8 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
   s.target = in.ConsumeIntegralInRange<int>(0, targets);
   s.set_uid = in.ConsumeBool() ? 0 : kOtherUid;
   s.set_mode = in.ConsumeIntegral<std::uint16_t>() & 0777;
+  // shmdt of an address inside the attachment now and then (last, so older inputs keep their steps).
+  if (s.op == SysvOp::kDt) s.skew = in.PickValueInArray<unsigned>({0, 0, 1, static_cast<unsigned>(kPage)});
   return s;
 }
 

@@ -2,7 +2,8 @@
 # The installed `shmharness fuzz`, used with the checkout and its build trees out of sight: a copy of
 # the install prefix in /tmp, and a private mount namespace that hides the checkout under an empty
 # tmpfs (root: its own mount namespace; anyone else: a user namespace mapped to root; in a chroot,
-# only the mount holding the checkout is made private). It lists the
+# only the mount holding the checkout is made private, and where no mount inside the chroot holds
+# it the checkout stays visible, saying so: a tmpfs over it would propagate out). It lists the
 # targets from the prefix, replays a regression input through the installed binaries, says plainly
 # that coverage needs a checkout, and — with --run, for a prefix that holds libFuzzer binaries (the
 # fuzz preset's install) — runs a short campaign and a repro of one of its corpus inputs.
@@ -18,9 +19,22 @@ unshare_flags=(--mount --propagation unchanged)
 [ "$(id -u)" -eq 0 ] || unshare_flags+=(--map-root-user)
 unshare "${unshare_flags[@]}" bash -euo pipefail -c '
   prefix=$1 src=$2 run=$3
-  mount --make-rprivate / 2>/dev/null || mount --make-rprivate "$(findmnt -n -o TARGET --target "$src")"
-  mount -t tmpfs -o size=1m shmh-hidden "$src"
-  test ! -e "$src/fuzz/targets.tsv" || { echo "installed fuzz test: the checkout is still visible" >&2; exit 1; }
+  hide=1
+  if ! mount --make-rprivate / 2>/dev/null; then
+    holder=$(findmnt -n -o TARGET --target "$src" || true)
+    if [ -n "$holder" ]; then
+      mount --make-rprivate "$holder"
+    else
+      # A chroot (debootstrap, sbuild) whose checkout sits on a mount outside it: that mount cannot
+      # be made private from here, so a tmpfs over the checkout would propagate to the host.
+      echo "installed fuzz test: no mount visible in this chroot holds $src: it stays visible" >&2
+      hide=0
+    fi
+  fi
+  if [ "$hide" = 1 ]; then
+    mount -t tmpfs -o size=1m shmh-hidden "$src"
+    test ! -e "$src/fuzz/targets.tsv" || { echo "installed fuzz test: the checkout is still visible" >&2; exit 1; }
+  fi
   cd /
   shmh="$prefix/bin/shmharness"
   data="$prefix/share/shmharness/fuzz"
