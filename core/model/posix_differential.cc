@@ -74,8 +74,28 @@ std::string describe(const PosixStep& s) {
   return o.str();
 }
 
+namespace {
+
+// The limits as this kernel's version has them: the memfd exec flags and seal exist from 6.3.
+PosixLimits with_running_kernel(PosixLimits limits) {
+  static const bool memfd_exec = [] {
+    auto release = sys::read_file("/proc/sys/kernel/osrelease");
+    if (!release) return true;
+    std::istringstream in(*release);
+    unsigned major = 0;
+    unsigned minor = 0;
+    char dot = 0;
+    if (!(in >> major >> dot >> minor)) return true;
+    return major > 6 || (major == 6 && minor >= 3);
+  }();
+  limits.memfd_exec = memfd_exec;
+  return limits;
+}
+
+}  // namespace
+
 PosixDifferential::PosixDifferential(const PosixLimits& limits, uid_t other_uid, gid_t other_gid)
-    : limits_(limits), model_(limits) {
+    : limits_(with_running_kernel(limits)), model_(limits_) {
   const bool root = ::geteuid() == 0;
   root_ = PosixCaller{.uid = ::geteuid(), .gid = ::getegid(), .groups = {}, .privileged = root};
   other_ = PosixCaller{.uid = other_uid, .gid = other_gid, .groups = sys::supplementary_groups(), .privileged = false};

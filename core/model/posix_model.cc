@@ -116,7 +116,9 @@ Outcome PosixModel::shm_unlink(const std::string& raw_name, const PosixCaller& w
 }
 
 Outcome PosixModel::memfd_create(const std::string& raw_name, unsigned flags, const PosixCaller& who) {
-  if ((flags & ~kMemfdFlags) != 0) return fail(EINVAL);
+  // Before Linux 6.3 (commit 105ff5339f49) MFD_EXEC and MFD_NOEXEC_SEAL were unknown flags.
+  const unsigned known = limits_.memfd_exec ? kMemfdFlags : kMemfdFlags & ~(kMfdExec | kMfdNoexecSeal);
+  if ((flags & ~known) != 0) return fail(EINVAL);
   if ((flags & kMfdExec) != 0 && (flags & kMfdNoexecSeal) != 0) return fail(EINVAL);
   if (c_string(raw_name).size() > kMemfdNameMax) return fail(EINVAL);
   const long id = next_object_++;
@@ -192,7 +194,8 @@ Outcome PosixModel::add_seals(long fd, unsigned seals) {
   const long id = it->second.object;
   Object& o = objects_[id];
   if (!it->second.write) return fail(EPERM);
-  if ((seals & ~kAllSeals) != 0 || o.directory) return fail(EINVAL);
+  const unsigned known = limits_.memfd_exec ? kAllSeals : kAllSeals & ~kSealExec;  // F_SEAL_EXEC: 6.3
+  if ((seals & ~known) != 0 || o.directory) return fail(EINVAL);
   if ((o.seals & kSealSeal) != 0) return fail(EPERM);
   // F_SEAL_EXEC on an executable memfd implies the write seals (W^X from then on), and so the
   // EBUSY of F_SEAL_WRITE while a shared mapping may write.

@@ -23,7 +23,8 @@
 //
 // Not predicted: descriptor numbers (the lowest free one) and limits (RLIMIT_NOFILE's EMFILE),
 // mapping limits and addresses (ENOMEM), the tmpfs's inode limit (nr_inodes), huge pages, fchown,
-// the memfd_noexec sysctl (assumed 0; MFD_EXEC and MFD_NOEXEC_SEAL are Linux 6.3+), and
+// the memfd_noexec sysctl (assumed 0; PosixLimits::memfd_exec says whether the kernel knows the
+// flags at all), and
 // F_SEAL_FUTURE_WRITE on existing mappings' mprotect.
 #pragma once
 
@@ -50,6 +51,7 @@ struct PosixLimits {
   std::uint64_t tmpfs_pages = 0;  // size= of the tmpfs on /dev/shm, in pages
   mode_t umask = 022;
   int protected_regular = 0;  // fs.protected_regular
+  bool memfd_exec = true;     // Linux 6.3+: MFD_EXEC, MFD_NOEXEC_SEAL and F_SEAL_EXEC exist (else EINVAL)
 };
 
 // Who makes a call (its filesystem ids).

@@ -192,5 +192,22 @@ TEST_F(PosixModelVsKernel, RandomSequences) {
   }
 }
 
+// Kernels before 6.3 do not know MFD_EXEC, MFD_NOEXEC_SEAL or F_SEAL_EXEC (EINVAL): the model
+// follows the running kernel's version (the differential sets memfd_exec from it), so conform on
+// Debian 12's stock 6.1 does not call a version difference a deviation. This machine's kernel is
+// newer, so the old answers are checked on the model alone.
+TEST(PosixModel, BeforeLinux63TheMemfdExecFlagsAreUnknown) {
+  const PosixCaller root{.privileged = true};
+  for (const bool exec : {false, true}) {
+    PosixModel m({.page_size = kPage, .tmpfs_pages = 16, .umask = 022, .memfd_exec = exec});
+    EXPECT_EQ(m.memfd_create("m", kMfdExec, root).err, exec ? 0 : EINVAL) << exec;
+    EXPECT_EQ(m.memfd_create("m", kMfdNoexecSeal, root).err, exec ? 0 : EINVAL) << exec;
+    const Outcome fd = m.memfd_create("m", MFD_ALLOW_SEALING, root);
+    ASSERT_TRUE(fd.ok());
+    EXPECT_EQ(m.add_seals(fd.value, kSealExec).err, exec ? 0 : EINVAL) << exec;
+    EXPECT_EQ(m.add_seals(fd.value, F_SEAL_GROW).err, 0) << exec;
+  }
+}
+
 }  // namespace
 }  // namespace shmh::model
