@@ -12,7 +12,7 @@
 namespace shmh::cli {
 namespace {
 
-constexpr std::uint64_t kMaxSequences = 10'000'000;  // ~6 h here: beyond it a typo, not a plan
+constexpr std::uint64_t kMaxSequences = 10'000'000;  // ~2 h here: beyond it a typo, not a plan
 
 }  // namespace
 
@@ -50,7 +50,7 @@ Outcome run_conform_command(const ConformOptions& options) {
   if (!options.quiet) {
     const std::string who = report->other_user ? "another user: uid " + std::to_string(report->other_uid) + " gid " +
                                                      std::to_string(report->other_gid)
-                                               : "no other user (not root)";
+                                               : "no other user (needs root outside a user namespace)";
     std::fprintf(out.human(), "shmharness conform: kernel %s, sandbox %s, %s\n", report->kernel.c_str(),
                  report->sandbox.c_str(), who.c_str());
   }
