@@ -69,5 +69,7 @@ unshare "${unshare_flags[@]}" bash -euo pipefail -c '
     test -d "$prefix/channel/channel-ring/plugin_ops/corpus"
     echo "installed fuzz test: fuzz run, fuzz channel and fuzz repro worked from the prefix"
   fi
+  where=hidden
+  [ "$hide" = 1 ] || where="visible (see above)"
+  echo "installed fuzz test: the installed fuzz CLI worked from its prefix with the checkout $where"
 ' shmh-installed-fuzz "$prefix" "$src" "$run"
-echo "installed fuzz test: the installed fuzz CLI worked from its prefix with the checkout hidden"
