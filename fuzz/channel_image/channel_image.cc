@@ -8,6 +8,7 @@
 // holding messages (fuzz/channel_image/make_seeds.cc), so mutations reach past the header checks.
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -61,14 +62,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto ring = shmh::ring::Ring::attach({seg, g_segment->size});
   if (!ring) return 0;  // refused: the header did not validate — the right answer for garbage
-  std::vector<std::byte> buf(kMaxMessage);
+  // The header may declare any geometry that fits the segment and carries a matching checksum
+  // (libFuzzer learns checksums from the comparison), so the limits are the ring's, not the seeds'.
+  const std::uint64_t max_message = ring->geometry().max_message;
+  std::vector<std::byte> buf(g_segment->size);
   shmh_error err{};
   for (int i = 0; i < 32; ++i) {
-    const std::int64_t got = ring->recv(buf.data(), buf.size(), 0, &err);
-    if (got > static_cast<std::int64_t>(kMaxMessage)) __builtin_trap();  // a length past the maximum was trusted
+    const std::int64_t got = ring->recv(buf.data(), kMaxMessage, 0, &err);
+    // A length past the receive buffer or the ring's maximum was trusted.
+    if (got > static_cast<std::int64_t>(kMaxMessage) || got > static_cast<std::int64_t>(max_message)) __builtin_trap();
     if (got == SHMH_ETIMEOUT || got == SHMH_ECLOSED) break;
   }
-  const int sent = ring->send(buf.data(), buf.size(), 0, &err);
+  // One byte past the maximum is refused before anything in the segment is touched.
+  if (max_message < buf.size() && ring->send(buf.data(), max_message + 1, 0, &err) != SHMH_ETOOBIG) __builtin_trap();
+  const int sent = ring->send(buf.data(), std::min<std::size_t>(max_message, buf.size()), 0, &err);
   if (sent != SHMH_OK && sent != SHMH_ETIMEOUT && sent != SHMH_ECORRUPT && sent != SHMH_ECLOSED) __builtin_trap();
   return 0;
 }
