@@ -14,7 +14,11 @@ std::string render_conform_json(const conform::ConformReport& r) {
                                    : nlohmann::ordered_json(nullptr);
   auto areas = nlohmann::ordered_json::array();
   for (const auto& [area, n] : r.areas) {
-    areas.push_back({{"area", area}, {"cases", n.cases}, {"deviations", n.deviations}, {"skipped", n.skipped}});
+    areas.push_back({{"area", area},
+                     {"cases", n.cases},
+                     {"deviations", n.deviations},
+                     {"skipped", n.skipped},
+                     {"refused", n.refused}});
   }
   doc["pinned"] = {{"cases", r.pinned}, {"areas", areas}};
   doc["sequences"] = {{"seed", r.seed}, {"sysv", r.sysv_sequences}, {"posix", r.posix_sequences}, {"calls", r.steps}};

@@ -22,11 +22,15 @@ std::string render_conform_text(const conform::ConformReport& r) {
   for (const auto& [area, n] : r.areas) {
     const std::string verdict =
         n.deviations == 0 ? "as Linux" : fmt::format("{} deviation{}", n.deviations, n.deviations == 1 ? "" : "s");
-    out += fmt::format("  {:<14} {:>3} cases  {}{}\n", area, n.cases, verdict,
-                       n.skipped > 0 ? fmt::format(" ({} skipped: they need another user)", n.skipped) : "");
+    out += fmt::format("  {:<16} {:>3} cases  {}{}{}\n", area, n.cases, verdict,
+                       n.skipped > 0 ? fmt::format(" ({} skipped: they need another user)", n.skipped) : "",
+                       n.refused > 0 ? fmt::format(" ({} refused: this sandbox may not write the sysctl they set;"
+                                                   " run as root)",
+                                                   n.refused)
+                                     : "");
     skipped += n.skipped;
   }
-  out += fmt::format("  random         {} System V + {} POSIX/memfd sequences from seed {} ({} calls)\n",
+  out += fmt::format("  random           {} System V + {} POSIX/memfd sequences from seed {} ({} calls)\n",
                      r.sysv_sequences, r.posix_sequences, r.seed, r.steps);
   if (skipped > 0) out += "  (another user needs root outside a user namespace: run as root for the skipped cases)\n";
   for (const auto& d : r.deviations) {

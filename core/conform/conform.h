@@ -46,6 +46,7 @@ struct AreaCount {
   std::uint64_t cases = 0;
   std::uint64_t deviations = 0;
   std::uint64_t skipped = 0;  // need another user, and none can be had (not root)
+  std::uint64_t refused = 0;  // a setup step the sandbox refused (a sysctl its user namespace does not own)
 };
 
 struct ConformReport {

@@ -349,6 +349,43 @@ void sysv_info(Table& t, std::uint64_t page, uid_t /*ou*/) {
   t.sysv("SHM_STAT_ANY of a free index", "shmctl(2) EINVAL", {stat_index(0, true)}, EINVAL);
 }
 
+// kernel.shm_rmid_forced, written inside the case's sandbox (its IPC namespace's own sysctl).
+void sysv_rmid_forced(Table& t, std::uint64_t page, uid_t /*ou*/) {
+  t.area("sysv/rmid_forced");
+  const std::uint64_t max = 16 * page;  // shmmax
+  const key_t k = 0x100;
+  const SysvStep seg = get(IPC_PRIVATE, page, IPC_CREAT | 0600);
+  auto forced = [](int value) { return SysvStep{.op = SysvOp::kRmidForced, .flags = value}; };
+  const SysvStep stat = ctl(SysvOp::kStat, 0);
+  const char* may_destroy = "shm_close → shm_may_destroy; proc(5) shm_rmid_forced";
+  t.sysv("on: the last detach destroys the segment", may_destroy, {forced(1), seg, at(0), dt(0), stat}, EINVAL);
+  t.sysv("on: a detach that leaves an attachment keeps it", may_destroy, {forced(1), seg, at(0), at(0), dt(0), stat},
+         0);
+  t.sysv("on: an unattached segment lives while its creator does", "exit_shm destroys it at the creator's exit only",
+         {forced(1), seg, stat}, 0);
+  t.sysv("switched on, a live creator's segments stay", "shm_destroy_orphaned: orphans only", {seg, forced(1), stat},
+         0);
+  t.sysv("on: a locked segment goes at its last detach too", "shm_may_destroy ignores SHM_LOCKED",
+         {forced(1), seg, ctl(SysvOp::kLock, 0), at(0), dt(0), stat}, EINVAL);
+  t.sysv("on: a fixed attach onto a taken range destroys the unattached segment",
+         "do_shmat counts the attachment before find_vma_intersection; out_nattch → shm_may_destroy",
+         {forced(1), seg, at_fixed(0, 1, 0, 0), stat}, EINVAL);
+  t.sysv("on: an unaligned attach is refused before it counts", "do_shmat checks the address first",
+         {forced(1), seg, at_fixed(0, 1, 1, 0), stat}, 0);
+  t.sysv("on: another user's attach and detach destroy it", may_destroy,
+         {forced(1), get(IPC_PRIVATE, page, IPC_CREAT | 0666), other(at(0)), stat}, EINVAL);
+  t.sysv("on: the destroyed segment's key is free", "shm_destroy → shm_rmid",
+         {forced(1), get(k, page, IPC_CREAT | 0600), at(0), dt(0), get(k, page, 0600)}, ENOENT);
+  t.sysv("on: the last detach gives SHMALL back", "shm_destroy: shm_tot",
+         {forced(1), get(IPC_PRIVATE, max, IPC_CREAT | 0600), get(IPC_PRIVATE, max, IPC_CREAT | 0600), at(0), dt(0),
+          get(IPC_PRIVATE, max, IPC_CREAT | 0600)},
+         0);
+  t.sysv("off again: the last detach keeps it", "shm_may_destroy", {forced(1), forced(0), seg, at(0), dt(0), stat}, 0);
+  t.sysv("the sysctl takes 0 or 1 only", "ipc_sysctl.c: proc_dointvec_minmax, 0..1", {forced(2)}, EINVAL);
+  t.sysv("a refused value leaves it on", "proc_dointvec_minmax stores nothing on EINVAL",
+         {forced(1), forced(2), seg, at(0), dt(0), stat}, EINVAL);
+}
+
 void posix_names(Table& t, std::uint64_t /*page*/) {
   t.area("posix/names");
   const int rw = O_CREAT | O_RDWR;
@@ -549,6 +586,7 @@ std::vector<PinnedCase> pinned_cases(std::uint64_t page_size, uid_t other_uid) {
   sysv_shmat(t, page_size, other_uid);
   sysv_shmctl(t, page_size, other_uid);
   sysv_info(t, page_size, other_uid);
+  sysv_rmid_forced(t, page_size, other_uid);
   posix_names(t, page_size);
   posix_open(t, page_size);
   posix_size(t, page_size);

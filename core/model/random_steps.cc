@@ -6,6 +6,7 @@
 #include <sys/shm.h>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <string>
 
@@ -34,6 +35,10 @@ SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int target
     s.other = false;  // attachments belong to this process: only it detaches them
     // Sometimes an address inside the attachment: a page in, or unaligned.
     s.skew = pick(4) == 0 ? static_cast<unsigned>(pick(2) == 0 ? page : 1 + pick(page - 1)) : 0;
+  }
+  if (s.op == SysvOp::kRmidForced) {
+    s.other = false;                            // root's sysctl
+    s.flags = std::array{0, 1, 1, 2}[pick(4)];  // mostly on; 2 is out of range (EINVAL)
   }
   s.target = static_cast<int>(pick(targets + 1));  // sometimes one past the end
   s.set_uid = pick(2) == 0 ? 0 : other_uid;

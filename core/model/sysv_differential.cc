@@ -8,9 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
+#include "core/sandbox/sandbox.h"
 #include "core/segment/sysv_segment.h"
 #include "core/segment/tag.h"
 #include "core/sys/sys.h"
@@ -81,6 +85,7 @@ int plain_call(const SysvStep& s, int id, int* new_id, std::vector<Mapping>* kee
     case SysvOp::kStatIndex:
       return err_of(sysv_stat_index(id, s.flags == 1));  // `id` carries the index for this op
     case SysvOp::kDt:
+    case SysvOp::kRmidForced:  // made by the differential itself (run_rmid_forced), never by the peer
     case SysvOp::kCount:
       break;
   }
@@ -124,16 +129,39 @@ IdMap read_id_map(const char* path) {
   return map;
 }
 
+constexpr const char* kRmidForcedPath = "/proc/sys/kernel/shm_rmid_forced";
+
+std::optional<long> read_rmid_forced() {
+  auto text = sys::read_file(kRmidForcedPath);
+  if (!text) return std::nullopt;
+  try {
+    return std::stol(*text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// "shmat as root ...: kernel ok, model EACCES".
+std::string disagreement(const SysvStep& s, int kernel_err, int model_err) {
+  auto name = [](int err) { return err != 0 ? errno_name(err) : std::string("ok"); };
+  return describe(s) + ": kernel " + name(kernel_err) + ", model " + name(model_err);
+}
+
 }  // namespace
 
 std::string describe(const SysvStep& s) {
-  static constexpr const char* kNames[] = {"shmget",   "shmat",    "shmdt",    "IPC_STAT",
-                                           "IPC_SET",  "IPC_RMID", "SHM_LOCK", "SHM_UNLOCK",
-                                           "IPC_INFO", "SHM_INFO", "SHM_STAT", "create_tagged"};
+  static constexpr const char* kNames[] = {"shmget",   "shmat",         "shmdt",          "IPC_STAT", "IPC_SET",
+                                           "IPC_RMID", "SHM_LOCK",      "SHM_UNLOCK",     "IPC_INFO", "SHM_INFO",
+                                           "SHM_STAT", "create_tagged", "shm_rmid_forced"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(SysvOp::kCount));
   std::ostringstream o;
-  o << kNames[static_cast<int>(s.op) % 12] << (s.other ? " as other uid" : " as root") << " key=0x" << std::hex << s.key
-    << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec << " target=" << s.target
-    << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
+  if (s.op == SysvOp::kRmidForced) {
+    o << "write " << s.flags << " to kernel.shm_rmid_forced";
+    return o.str();
+  }
+  o << kNames[static_cast<std::size_t>(s.op) % std::size(kNames)] << (s.other ? " as other uid" : " as root")
+    << " key=0x" << std::hex << s.key << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec
+    << " target=" << s.target << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
   if (s.slot >= 0) o << " addr=slot" << s.slot << "+" << s.skew;
   if (s.op == SysvOp::kDt && s.skew != 0) o << " addr=start+" << s.skew;
   return o.str();
@@ -228,11 +256,35 @@ SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
     return cmdline && cmdline->find("ipcmni_extend") != std::string::npos;
   }();
   if (extended) mni_ = 1 << 24;
+  if (auto forced = read_rmid_forced()) (void)model_.set_rmid_forced(*forced);
 }
 
 SysvDifferential::~SysvDifferential() {
   attachments_.clear();  // before reserve_ goes: some of them live inside it
   for (int id : kernel_ids_) (void)SysvSegment::adopt(id, /*owned=*/true);  // removes it
+  // The next differential in this namespace (the next fuzz input) starts where this one did.
+  if (rmid_forced_before_) (void)sys::write_file(kRmidForcedPath, std::to_string(*rmid_forced_before_));
+}
+
+// kernel.shm_rmid_forced: written only inside a sandbox (this IPC namespace is ours alone); a
+// write the namespace refuses (EACCES, EPERM, EROFS: not its owner) is skipped, not compared.
+std::string SysvDifferential::run_rmid_forced(const SysvStep& s) {
+  if (s.other || !inside_sandbox()) return "";
+  const long before = model_.rmid_forced() ? 1 : 0;
+  auto written = sys::write_file(kRmidForcedPath, std::to_string(s.flags));
+  const int kernel_err = written ? 0 : written.error().err;
+  if (kernel_err == EACCES || kernel_err == EPERM || kernel_err == EROFS || kernel_err == ENOENT) return "";
+  if (!rmid_forced_before_) rmid_forced_before_ = before;
+  const Outcome m = model_.set_rmid_forced(s.flags);
+  last_ = {.ran = true, .kernel = kernel_err, .model = m.err};
+  if (kernel_err != m.err) {
+    return disagreement(s, kernel_err, m.err);
+  }
+  if (const auto now = read_rmid_forced(); now && *now != (model_.rmid_forced() ? 1 : 0)) {
+    return describe(s) + ": the sysctl reads " + std::to_string(*now) + " afterwards, the model says " +
+           (model_.rmid_forced() ? "1" : "0");
+  }
+  return compare_all();
 }
 
 int SysvDifferential::id_of(int target) const {
@@ -288,14 +340,14 @@ int SysvDifferential::index_for(int target) const {
 
 std::string SysvDifferential::run(const SysvStep& s) {
   last_ = {};
+  if (s.op == SysvOp::kRmidForced) return run_rmid_forced(s);
   if (s.op == SysvOp::kAt && remaps_own_attachment(s)) return "";  // not modelled: skipped
   const std::size_t attached_before = attachments_.size();
   const int kernel_err = on_kernel(s);
   const Outcome m = on_model(s);
   last_ = {.ran = true, .kernel = kernel_err, .model = m.err};
   if (kernel_err != m.err) {
-    return describe(s) + ": kernel " + (kernel_err != 0 ? errno_name(kernel_err) : std::string("ok")) + ", model " +
-           (m.err != 0 ? errno_name(m.err) : std::string("ok"));
+    return disagreement(s, kernel_err, m.err);
   }
   if (kernel_err == 0 && !s.other) {
     const Mapping* attached = attachments_.size() > attached_before ? &attachments_.back() : nullptr;
@@ -461,6 +513,7 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
       const bool at_index = i && model_.segment(handles_[*i]).has_value();
       return model_.shm_stat(at_index ? handles_[*i] : -1, s.flags == 1, who, nullptr);
     }
+    case SysvOp::kRmidForced:  // run_rmid_forced
     case SysvOp::kCount:
       break;
   }

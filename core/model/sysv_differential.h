@@ -26,6 +26,8 @@ namespace shmh::model {
 
 // kInfo is IPC_INFO, kShmInfo SHM_INFO, kStatIndex SHM_STAT (SHM_STAT_ANY when flags is 1).
 // kGetTagged is SysvSegment::create_tagged (a fresh key in the tagged range; root only).
+// kRmidForced writes `flags` to /proc/sys/kernel/shm_rmid_forced (root only; skipped outside a
+// sandbox, where the IPC namespace is the machine's).
 enum class SysvOp {
   kGet,
   kAt,
@@ -39,6 +41,7 @@ enum class SysvOp {
   kShmInfo,
   kStatIndex,
   kGetTagged,
+  kRmidForced,
   kCount
 };
 
@@ -92,7 +95,8 @@ class SysvDifferential {
  public:
   // `other` runs the steps marked `other` (steps marked so are refused when it is null).
   SysvDifferential(const Limits& limits, OtherUidPeer* other);
-  ~SysvDifferential();  // detaches and removes every segment it made on the kernel
+  // Detaches and removes every segment it made on the kernel, and puts shm_rmid_forced back.
+  ~SysvDifferential();
   SysvDifferential(const SysvDifferential&) = delete;
   SysvDifferential& operator=(const SysvDifferential&) = delete;
 
@@ -108,6 +112,7 @@ class SysvDifferential {
  private:
   int on_kernel(const SysvStep& s);
   int kernel_call(const SysvStep& s, int* new_id);
+  std::string run_rmid_forced(const SysvStep& s);
   Outcome on_model(const SysvStep& s);
   void record_id(int id);
   [[nodiscard]] std::string compare_all() const;
@@ -135,7 +140,8 @@ class SysvDifferential {
   Mapping reserve_;                 // PROT_NONE: kSlots slots where fixed-address attaches go
   std::uint64_t slot_size_ = 0;
   StepErrors last_;
-  int mni_ = 32768;  // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
+  std::optional<long> rmid_forced_before_;  // the sysctl's value when made, if a step wrote it since
+  int mni_ = 32768;                         // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
 };
 
 }  // namespace shmh::model

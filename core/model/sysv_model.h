@@ -16,11 +16,13 @@
 // What the model does not predict (the drivers never ask it; README "conform" lists them too):
 // which index, id sequence (kernel.shm_next_id) or address the kernel picks (a driver records
 // them); a SHM_REMAP over one of the caller's own attachments; attachments across fork, execve and
-// exit (nattch and shm_lpid — every attachment here belongs to one process); kernel.shm_rmid_forced;
-// shmdt of an attachment split by mprotect/munmap (attachments are whole here); stores through a SHM_RDONLY attachment
-// (a signal, not an errno); SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the
-// allocator); EFAULT on bad user buffers (the drivers pass only valid ones). Each needs a driver
-// step that forks, writes a sysctl or expects a signal.
+// exit (nattch and shm_lpid — every attachment here belongs to one process), and with them what
+// kernel.shm_rmid_forced does at a creator's exit and to orphans when switched on (every creator
+// here is alive; what it does while they live is modelled: set_rmid_forced); shmdt of an attachment split by
+// mprotect/munmap (attachments are whole here); stores through a SHM_RDONLY attachment (a signal, not an errno);
+// SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the allocator); EFAULT on bad
+// user buffers (the drivers pass only valid ones). Each needs a driver step that forks, writes a sysctl or expects a
+// signal.
 #pragma once
 
 #include <sys/types.h>
@@ -112,6 +114,13 @@ class SysvModel {
   Outcome ipc_set(long handle, uid_t uid, gid_t gid, unsigned mode, const Caller& who);
   Outcome ipc_rmid(long handle, const Caller& who);
   Outcome shm_lock(long handle, bool lock, const Caller& who);
+  // Writes kernel.shm_rmid_forced (proc_dointvec_minmax: EINVAL outside 0..1, the value unchanged).
+  // While it is 1, a segment is destroyed when its attachment count drops to 0 — at the last shmdt,
+  // and at a shmat that fails after do_shmat counted its attachment (the range was occupied) — as
+  // if IPC_RMID had been called (shm_may_destroy). Switching it on destroys orphans only (segments
+  // whose creator exited: shm_destroy_orphaned); every creator here is alive, so nothing.
+  Outcome set_rmid_forced(long value);
+  [[nodiscard]] bool rmid_forced() const { return rmid_forced_; }
 
   // The segment behind a handle, if it still exists (for comparisons).
   [[nodiscard]] std::optional<Segment> segment(long handle) const;
@@ -123,6 +132,8 @@ class SysvModel {
   [[nodiscard]] const Segment* find(long handle) const;
   [[nodiscard]] bool permitted(const Segment& s, unsigned requested, const Caller& who) const;
   void destroy(long handle);
+  // shm_may_destroy: after an attachment count dropped to 0.
+  [[nodiscard]] bool may_destroy(const Segment& s) const { return s.nattch == 0 && (s.dest || rmid_forced_); }
 
   Limits limits_;
   std::map<long, Segment> segments_;             // live segments by handle
@@ -131,6 +142,7 @@ class SysvModel {
   std::map<uid_t, std::uint64_t> locked_bytes_;  // per user, as the kernel's ucounts charge it
   long next_handle_ = 0;
   long next_attachment_ = 0;
+  bool rmid_forced_ = false;  // kernel.shm_rmid_forced
 };
 
 }  // namespace shmh::model

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <string>
 
@@ -15,6 +16,7 @@ namespace shmh {
 namespace {
 
 constexpr const char* kDevShm = "/dev/shm";
+std::atomic<bool> g_inside{false};  // inside_sandbox()
 
 Result<void> write_limit(const char* name, std::uint64_t value) {
   // The ipc sysctls are per IPC namespace: these writes change only the sandbox's limits.
@@ -97,6 +99,8 @@ Result<std::uint64_t> dev_shm_size() {
 
 }  // namespace
 
+bool inside_sandbox() { return g_inside.load(std::memory_order_relaxed); }
+
 const char* to_string(SandboxKind kind) { return kind == SandboxKind::kPrivileged ? "privileged" : "user-namespace"; }
 
 Result<SandboxKind> enter_sandbox(const SandboxLimits& limits) {
@@ -112,6 +116,7 @@ Result<SandboxKind> enter_sandbox(const SandboxLimits& limits) {
 
   auto kind = unshare_namespaces();
   if (!kind) return kind.error();
+  g_inside.store(true, std::memory_order_relaxed);
 
   if (auto r = isolate_mounts(*kind); !r) return r.error();
   // tmpfs rounds size= up to whole pages; "size=0" would mean unlimited, so 0 becomes one page.

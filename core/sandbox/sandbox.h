@@ -48,6 +48,10 @@ const char* to_string(SandboxKind kind);
 // range).
 [[nodiscard]] Result<SandboxKind> enter_sandbox(const SandboxLimits& limits = {});
 
+// Whether this process, or one it was forked from, entered a sandbox (enter_sandbox succeeded): its
+// IPC namespace is private, so a write to /proc/sys/kernel/shm* changes no one else's.
+[[nodiscard]] bool inside_sandbox();
+
 // Forks a child that enters a new sandbox and runs `body` there (see ChildProcess). If the
 // sandbox cannot be made, the child exits with code 2 and the reason as its message.
 [[nodiscard]] Result<ChildProcess> spawn_sandboxed(const SandboxLimits& limits, const ChildProcess::Body& body);

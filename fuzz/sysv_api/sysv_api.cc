@@ -1,6 +1,7 @@
 // sysv_api: the input is a sequence of up to 64 System V calls — shmget, shmat (SHM_RDONLY,
 // SHM_EXEC, SHM_RND, SHM_REMAP, fixed and unaligned addresses), shmdt, IPC_STAT, IPC_SET,
-// IPC_RMID, SHM_LOCK/UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT/SHM_STAT_ANY with fuzzed keys, sizes,
+// IPC_RMID, SHM_LOCK/UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT/SHM_STAT_ANY, writes of
+// kernel.shm_rmid_forced (segments then go at their last detach) with fuzzed keys, sizes,
 // flags, modes and targets, now and then made by another uid (a long-lived peer process) — each
 // run on the kernel (through core/segment's SysvSegment) and on the model (core/model). Any
 // difference in result, errno, address, index, usage counts or a segment's IPC_STAT traps with a
@@ -65,6 +66,10 @@ SysvStep consume_step(FuzzedDataProvider& in, int targets) {
   s.set_mode = in.ConsumeIntegral<std::uint16_t>() & 0777;
   // shmdt of an address inside the attachment now and then (last, so older inputs keep their steps).
   if (s.op == SysvOp::kDt) s.skew = in.PickValueInArray<unsigned>({0, 0, 1, static_cast<unsigned>(kPage)});
+  if (s.op == SysvOp::kRmidForced) {
+    s.other = false;  // root's sysctl, in the fuzzer's own IPC namespace
+    s.flags = in.PickValueInArray({1, 0, 1, 2});
+  }
   return s;
 }
 

@@ -121,6 +121,43 @@ TEST_F(SysvModelVsKernel, Table) {
   }
 }
 
+// kernel.shm_rmid_forced in the test's own IPC namespace: segments go at their last detach, and at
+// a fixed attach refused after do_shmat counted it; the differential puts the sysctl back.
+TEST_F(SysvModelVsKernel, RmidForced) {
+  const auto before = sys::read_file("/proc/sys/kernel/shm_rmid_forced");
+  ASSERT_TRUE(test::Succeeds(before));
+  {
+    SysvDifferential d(kLimits, &peer_);
+    const std::vector<Step> steps = {
+        {.op = Op::kRmidForced, .flags = 1},
+        {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0666},
+        {.op = Op::kAt, .target = 0},
+        {.op = Op::kAt, .target = 0},
+        {.op = Op::kDt, .target = 0},
+        {.op = Op::kStat, .target = 0},  // one attachment left: alive
+        {.op = Op::kDt, .target = 1},
+        {.op = Op::kStat, .target = 0},  // gone
+        {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0666},
+        {.op = Op::kAt, .flags = 0, .target = 1, .slot = 3},  // a taken range: EINVAL, and gone
+        {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0666},
+        {.op = Op::kAt, .other = true, .target = 2},  // the other user's attach + detach: gone
+        {.op = Op::kRmidForced, .flags = 2},          // EINVAL, still on
+        {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0600},
+        {.op = Op::kAt, .target = 3},
+        {.op = Op::kRmidForced, .flags = 0},
+        {.op = Op::kDt, .target = 2},
+        {.op = Op::kStat, .target = 3},  // off: alive
+    };
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      ASSERT_EQ(d.run(steps[i]), "") << "step " << i;
+      ASSERT_TRUE(d.last().ran) << "step " << i << " was skipped: the sandbox refused the sysctl";
+    }
+    EXPECT_EQ(d.last().kernel, 0);
+    (void)d.run({.op = Op::kRmidForced, .flags = 1});
+  }
+  EXPECT_EQ(sys::read_file("/proc/sys/kernel/shm_rmid_forced").value(), *before);
+}
+
 TEST_F(SysvModelVsKernel, RandomSequences) {
   for (std::uint64_t seed = 1; seed <= 1000; ++seed) {
     std::mt19937_64 rng(seed);
@@ -135,6 +172,33 @@ TEST_F(SysvModelVsKernel, RandomSequences) {
       if (s.op == Op::kGet) ++created;
     }
   }
+}
+
+// The model alone (no root): what shm_rmid_forced changes, and the sysctl's range.
+TEST(SysvModel, RmidForcedDestroysWhenTheCountDropsToZero) {
+  SysvModel m(kLimits);
+  const Caller root{.uid = 0, .gid = 0, .cap_ipc_owner = true, .cap_sys_admin = true, .cap_ipc_lock = true};
+  EXPECT_EQ(m.set_rmid_forced(2).err, EINVAL);
+  EXPECT_FALSE(m.rmid_forced());
+  const long kept = m.shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600, root).value;
+  const long a = m.shmat(kept, 0, root).value;
+  ASSERT_EQ(m.shmdt(a).err, 0);
+  EXPECT_TRUE(m.segment(kept).has_value()) << "off: the last detach keeps a segment";
+  ASSERT_EQ(m.set_rmid_forced(1).err, 0);
+  EXPECT_TRUE(m.segment(kept).has_value()) << "switched on: a live creator's segment stays";
+  const long b = m.shmat(kept, 0, root).value;
+  const long c = m.shmat(kept, 0, root).value;
+  ASSERT_EQ(m.shmdt(b).err, 0);
+  EXPECT_TRUE(m.segment(kept).has_value()) << "an attachment is left";
+  ASSERT_EQ(m.shmdt(c).err, 0);
+  EXPECT_FALSE(m.segment(kept).has_value()) << "on: the last detach destroys";
+  const long taken = m.shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600, root).value;
+  EXPECT_EQ(m.shmat(taken, 0, root, 0x10000000, /*occupied=*/true).err, EINVAL);
+  EXPECT_FALSE(m.segment(taken).has_value()) << "a counted, refused attach destroys";
+  const long unaligned = m.shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600, root).value;
+  EXPECT_EQ(m.shmat(unaligned, 0, root, 0x10000001, /*occupied=*/true).err, EINVAL);
+  EXPECT_TRUE(m.segment(unaligned).has_value()) << "an unaligned address is refused before the count";
+  EXPECT_EQ(m.pages_in_use(), 1U);
 }
 
 }  // namespace
