@@ -297,8 +297,6 @@ Result<ConformReport> run_conform(const ConformOptions& options) {
       ++area.skipped;
       continue;
     }
-    ++area.cases;
-    ++report.pinned;
     auto bytes = in_sandbox(page, [&](int out) -> std::string {
       auto dev = run_pinned_case(c, page, *other);
       if (!dev) return dev.error().message();
@@ -307,11 +305,11 @@ Result<ConformReport> run_conform(const ConformOptions& options) {
     });
     if (!bytes) return logic_error("conform", c.area + " \"" + c.name + "\": " + bytes.error().message());
     if (*bytes == kRefusedStep) {
-      --area.cases;
-      --report.pinned;
       ++area.refused;
       continue;
     }
+    ++area.cases;
+    ++report.pinned;
     for (auto& d : decode(*bytes)) {
       ++area.deviations;
       report.deviations.push_back(std::move(d));

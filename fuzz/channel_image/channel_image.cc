@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The header may declare any geometry that fits the segment and carries a matching checksum
   // (libFuzzer learns checksums from the comparison), so the limits are the ring's, not the seeds'.
   const std::uint64_t max_message = ring->geometry().max_message;
-  std::vector<std::byte> buf(g_segment->size);
+  std::vector<std::byte> buf(std::max<std::size_t>(kMaxMessage, max_message + 1));
   shmh_error err{};
   for (int i = 0; i < 32; ++i) {
     const std::int64_t got = ring->recv(buf.data(), kMaxMessage, 0, &err);
@@ -74,8 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (got == SHMH_ETIMEOUT || got == SHMH_ECLOSED) break;
   }
   // One byte past the maximum is refused before anything in the segment is touched.
-  if (max_message < buf.size() && ring->send(buf.data(), max_message + 1, 0, &err) != SHMH_ETOOBIG) __builtin_trap();
-  const int sent = ring->send(buf.data(), std::min<std::size_t>(max_message, buf.size()), 0, &err);
+  if (ring->send(buf.data(), max_message + 1, 0, &err) != SHMH_ETOOBIG) __builtin_trap();
+  const int sent = ring->send(buf.data(), max_message, 0, &err);
   if (sent != SHMH_OK && sent != SHMH_ETIMEOUT && sent != SHMH_ECORRUPT && sent != SHMH_ECLOSED) __builtin_trap();
   return 0;
 }
