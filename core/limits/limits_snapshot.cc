@@ -11,26 +11,11 @@
 #include <vector>
 
 #include "core/cleanup/sysvipc_table.h"
+#include "core/sys/proc_number.h"
 #include "core/sys/sys.h"
 
 namespace shmh {
 namespace {
-
-std::optional<std::uint64_t> to_u64(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  std::uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
-Result<std::uint64_t> read_u64(const std::string& path) {
-  auto text = sys::read_file(path);
-  if (!text) return text.error();
-  auto v = to_u64(*text);
-  if (!v) return logic_error("read " + path, "not a number: " + *text);
-  return *v;
-}
 
 // "Key:   value kB" lines of /proc/meminfo, /proc/self/status.
 std::optional<std::uint64_t> field(const std::string& text, const std::string& key) {
@@ -41,7 +26,7 @@ std::optional<std::uint64_t> field(const std::string& text, const std::string& k
     std::istringstream fields(line.substr(key.size() + 1));
     std::string value, unit;
     fields >> value >> unit;
-    auto v = to_u64(value);
+    auto v = sys::parse_u64(value);
     if (!v) return std::nullopt;
     return unit == "kB" ? *v * 1024 : *v;
   }
@@ -106,7 +91,7 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   const std::string kernel = src.proc + "/sys/kernel/";
   for (auto [name, out] : {std::pair{"shmmax", &s.shmmax}, std::pair{"shmall", &s.shmall},
                            std::pair{"shmmni", &s.shmmni}, std::pair{"shm_rmid_forced", &s.shm_rmid_forced}}) {
-    auto v = read_u64(kernel + name);
+    auto v = sys::read_u64(kernel + name);
     if (!v) return v.error();
     *out = *v;
   }
@@ -140,7 +125,7 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
   s.hugepages_total = field(*meminfo, "HugePages_Total").value_or(0);
   s.hugepages_free = field(*meminfo, "HugePages_Free").value_or(0);
   s.hugepage_size = field(*meminfo, "Hugepagesize").value_or(0);
-  if (auto group = read_u64(src.proc + "/sys/vm/hugetlb_shm_group")) s.hugetlb_shm_group = *group;
+  if (auto group = sys::read_u64(src.proc + "/sys/vm/hugetlb_shm_group")) s.hugetlb_shm_group = *group;
   if (auto thp = sys::read_file(src.sys + "/kernel/mm/transparent_hugepage/shmem_enabled")) {
     const auto open = thp->find('[');
     const auto close = thp->find(']', open);
@@ -156,8 +141,9 @@ Result<LimitsSnapshot> read_limits(const LimitsSources& src) {
     }
     if (!s.cgroup_path.empty()) {
       const std::string dir = src.cgroup_root + s.cgroup_path;
-      if (auto max = sys::read_file(dir + "/memory.max")) s.cgroup_memory_max = to_u64(*max);  // "max" → nullopt
-      if (auto cur = sys::read_file(dir + "/memory.current")) s.cgroup_memory_current = to_u64(*cur);
+      if (auto max = sys::read_file(dir + "/memory.max"))
+        s.cgroup_memory_max = sys::parse_u64(*max);  // "max" → nullopt
+      if (auto cur = sys::read_file(dir + "/memory.current")) s.cgroup_memory_current = sys::parse_u64(*cur);
     }
   }
 

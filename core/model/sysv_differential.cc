@@ -11,12 +11,12 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
-#include <stdexcept>
 #include <utility>
 
 #include "core/sandbox/sandbox.h"
 #include "core/segment/sysv_segment.h"
 #include "core/segment/tag.h"
+#include "core/sys/proc_number.h"
 #include "core/sys/sys.h"
 #include "core/units.h"
 
@@ -132,13 +132,8 @@ IdMap read_id_map(const char* path) {
 constexpr const char* kRmidForcedPath = "/proc/sys/kernel/shm_rmid_forced";
 
 std::optional<long> read_rmid_forced() {
-  auto text = sys::read_file(kRmidForcedPath);
-  if (!text) return std::nullopt;
-  try {
-    return std::stol(*text);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto value = sys::read_u64(kRmidForcedPath);
+  return value ? std::optional<long>(static_cast<long>(*value)) : std::nullopt;
 }
 
 // "shmat as root ...: kernel ok, model EACCES".
