@@ -21,11 +21,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/sys/stop_site.h"
 #include "stress/peer_group.h"
 #include "stress/phase_descriptor.h"
 #include "stress/stress_options.h"
 
 namespace shmh::stress {
+
+// A peer stopped by PeerControl::freeze: the operation its record showed then, and whether it was
+// in a system call (waiting, yielding) or running its own code when the stop caught it.
+struct Frozen {
+  PeerOp op = PeerOp::kStarting;
+  sys::StopSite site = sys::StopSite::kUnknown;
+};
 
 // What a perturbation may do to the phase's peers; the phase driver implements it.
 class PeerControl {
@@ -44,9 +52,13 @@ class PeerControl {
   // The operation the peer's record says it is in (to aim at peers inside a channel call).
   [[nodiscard]] virtual PeerOp current_op(PeerId id) const = 0;
   // SIGSTOPs the peer and waits (bounded) until it is stopped: the operation its record shows then
-  // is where it is frozen — kill_and_restart kills it exactly there, thaw lets it go on. Nullopt
-  // when it is not running, is paused, or did not stop in time (it is then not stopped).
-  [[nodiscard]] virtual std::optional<PeerOp> freeze(PeerId id) = 0;
+  // and the stop's site are where it is frozen — kill_and_restart kills it exactly there, pause
+  // holds it there, thaw lets it go on. Nullopt when it is not running, is paused, or did not stop
+  // in time (it is then not stopped).
+  [[nodiscard]] virtual std::optional<Frozen> freeze(PeerId id) = 0;
+  // Where the peer is now, without stopping it: kSyscall while it sleeps in a system call,
+  // kUnknown while it runs or is runnable (and when it cannot be read).
+  [[nodiscard]] virtual sys::StopSite site(PeerId id) const = 0;
   virtual void thaw(PeerId id) = 0;
 };
 

@@ -40,11 +40,12 @@ class Driver final : public PeerControl {
   [[nodiscard]] std::vector<PeerId> running_peers() const override { return group_.running_peers(); }
 
   bool kill_and_restart(PeerId victim) override {
-    forget_pause(victim);  // SIGKILL ends a stopped process too
+    forget_pause(victim);                      // SIGKILL ends a stopped process too
+    const sys::StopSite where = site(victim);  // read while it is still there (frozen, if aimed)
     auto pid = group_.kill(victim);
     if (!pid) return false;  // it ended on its own meanwhile
     ++out_.kills;
-    note_kill(victim, *pid);
+    note_kill(victim, *pid, where);
     if (config_.on_kill) config_.on_kill(victim);
     PeerRecord& rec = board_.record(victim.role, victim.index);
     rec.incarnation.fetch_add(1, std::memory_order_relaxed);
@@ -74,7 +75,7 @@ class Driver final : public PeerControl {
     return static_cast<PeerOp>(board_.record(id.role, id.index).op.load(std::memory_order_relaxed));
   }
 
-  [[nodiscard]] std::optional<PeerOp> freeze(PeerId id) override {
+  [[nodiscard]] std::optional<Frozen> freeze(PeerId id) override {
     const pid_t pid = stop_peer(id);
     if (pid <= 0) return std::nullopt;
     // Stopping takes an IPI and the peer's return to user space (later if it is in an uninterruptible
@@ -83,12 +84,17 @@ class Driver final : public PeerControl {
     while (Clock::now() < give_up) {
       siginfo_t info{};
       if (::waitid(P_PID, static_cast<id_t>(pid), &info, WSTOPPED | WNOHANG) == 0 && info.si_pid == pid) {
-        return current_op(id);
+        return Frozen{.op = current_op(id), .site = sys::stop_site(pid)};
       }
       std::this_thread::yield();
     }
     (void)::kill(pid, SIGCONT);
     return std::nullopt;
+  }
+
+  [[nodiscard]] sys::StopSite site(PeerId id) const override {
+    const pid_t pid = board_.record(id.role, id.index).pid.load();
+    return pid > 0 ? sys::stop_site(pid) : sys::StopSite::kUnknown;
   }
 
   void thaw(PeerId id) override {
@@ -358,9 +364,11 @@ class Driver final : public PeerControl {
     Clock::time_point at{};
     std::string what;  // "writer 1 (pid 812) killed inside send of seq 81234 at 2.31 s"
   };
-  void note_kill(PeerId id, pid_t pid) {
+  void note_kill(PeerId id, pid_t pid, sys::StopSite where) {
     const PeerRecord& rec = board_.record(id.role, id.index);
     std::string what = describe(id) + " (pid " + std::to_string(pid) + ") killed " + doing(id);
+    if (where == sys::StopSite::kUserCode) what += " (in its own code)";
+    if (where == sys::StopSite::kSyscall) what += " (in a system call)";
     const auto now = Clock::now();
     note_event(what + "; restarted as incarnation " + std::to_string(rec.incarnation.load() + 1));
     what += " at " + format_seconds(std::chrono::duration<double>(now - start_).count());

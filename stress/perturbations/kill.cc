@@ -1,17 +1,21 @@
 // `kill`: SIGKILL a running peer at exponentially distributed intervals (PhaseShape::kill_rate per
-// second across the phase's peers) and restart it. Kills are aimed: when one is due, the perturber
-// watches the peers' records for up to kAimFor for one inside a channel call (send or recv),
-// freezes it (SIGSTOP) and, if it is still inside the call, kills it there — at whatever point of
-// the call the stop caught it, which is random; otherwise it thaws it and tries again. So every
-// kill lands inside a call, and a channel that cannot survive a peer's death mid-operation is found
-// in every run, not by luck. Only when no peer is caught in a call in that time does it kill any
-// running one. What the victim had in flight is the
-// workload's to account for (DriveConfig::on_kill), after the victim is reaped.
+// second across the phase's peers) and restart it. Kills are aimed (stress/peer_aim.h): when one is
+// due, the perturber freezes (SIGSTOP) a peer whose record shows it inside a channel call (send or
+// recv) and kills it there if the stop caught it running its own code — where a channel changes
+// shared state, e.g. between claiming a slot and publishing it — at whatever instruction the stop
+// landed on, which is random; a peer stopped while it sleeps, yields or waits in a system call is
+// thawed and another tried, for up to kAimFor. One kill in four accepts a peer waiting in a system
+// call too (a channel must also survive a peer that dies while it waits). Only when no peer is
+// caught inside a call does it kill any running one. So a channel that cannot survive a peer's
+// death mid-operation is found in every run, also on a machine whose other work keeps the peers in
+// their waits. What the victim had in flight is the workload's to account for
+// (DriveConfig::on_kill), after the victim is reaped.
 #include <algorithm>
 #include <cstdio>
 #include <random>
 
 #include "core/channel/shmh_channel.h"
+#include "stress/peer_aim.h"
 #include "stress/perturbation.h"
 
 namespace shmh::stress {
@@ -19,8 +23,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a due kill waits for a peer to be inside a channel call.
-constexpr auto kAimFor = std::chrono::milliseconds(5);
+// How long a due kill tries to freeze a peer inside a channel call in its own code. Long enough for
+// the tries a loaded machine needs: with two CPU hogs beside the run, about 1 stop in 100 finds a
+// fragile-ring peer in its own code (1 in 12 on a quiet machine), and a try takes 0.05..6 ms.
+constexpr auto kAimFor = std::chrono::milliseconds(40);
 
 class KillPerturber final : public Perturber {
  public:
@@ -35,28 +41,27 @@ class KillPerturber final : public Perturber {
   }
 
  private:
-  // A peer frozen inside a channel call, tried for up to kAimFor; else any of them. The role is
-  // drawn first (when both run): readers wait inside recv most of the time, writers spend theirs
-  // between sends, and a pick among all peers in a call would nearly always kill a waiting reader.
+  // A peer frozen inside a channel call — in its own code three kills in four, at any site (a wait
+  // included) the fourth; in its own code or waiting if none was caught in kAimFor; else any of
+  // them. The role is drawn first (when both run): readers wait inside recv most of the time,
+  // writers spend theirs between sends, and a pick among all peers in a call would nearly always
+  // kill a waiting reader.
   PeerId aim(PeerControl& peers, const std::vector<PeerId>& running) {
-    const auto until = Clock::now() + kAimFor;
-    std::uniform_int_distribution<std::size_t> start(0, running.size() - 1);
     const Role role = (rng_() & 1U) != 0 ? Role::kWriter : Role::kReader;
+    const bool any_site = rng_() % 4 == 0;
     const bool both = std::any_of(running.begin(), running.end(), [](PeerId p) { return p.role == Role::kWriter; }) &&
                       std::any_of(running.begin(), running.end(), [](PeerId p) { return p.role == Role::kReader; });
-    do {
-      // From a random peer on, so no index is favoured when several are inside.
-      const std::size_t first = start(rng_);
-      for (std::size_t i = 0; i < running.size(); ++i) {
-        const PeerId id = running[(first + i) % running.size()];
-        if ((both && id.role != role) || peers.paused(id) || !inside_channel_call(peers.current_op(id))) continue;
-        const auto frozen = peers.freeze(id);
-        if (frozen && inside_channel_call(*frozen)) return id;  // stopped inside the call: killed right there
-        if (frozen) peers.thaw(id);
-        break;
-      }
-    } while (Clock::now() < until);
-    return running[start(rng_)];
+    std::vector<PeerId> pool;
+    for (const PeerId id : running) {
+      if (!both || id.role == role) pool.push_back(id);
+    }
+    const auto site = any_site ? AimSite::kAnySite : AimSite::kUserCode;
+    if (auto id = freeze_inside_call(peers, pool, rng_, site, Clock::now() + kAimFor)) return *id;
+    if (!any_site) {
+      if (auto id = freeze_inside_call(peers, pool, rng_, AimSite::kAnySite, Clock::now() + kAimFor / 8)) return *id;
+    }
+    std::uniform_int_distribution<std::size_t> pick(0, running.size() - 1);
+    return running[pick(rng_)];
   }
 
   void schedule(Clock::time_point now) {
