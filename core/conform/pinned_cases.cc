@@ -386,6 +386,36 @@ void sysv_rmid_forced(Table& t, std::uint64_t page, uid_t /*ou*/) {
          {forced(1), forced(2), seg, at(0), dt(0), stat}, EINVAL);
 }
 
+// A forked child that inherits the caller's attachments and makes no call; it exits when told.
+void sysv_fork(Table& t, std::uint64_t page, uid_t /*ou*/) {
+  t.area("sysv/fork");
+  const SysvStep seg = get(IPC_PRIVATE, page, IPC_CREAT | 0600);
+  const SysvStep fork{.op = SysvOp::kFork};
+  const SysvStep exits{.op = SysvOp::kChildExit};
+  const SysvStep stat = ctl(SysvOp::kStat, 0);
+  auto forced = [](int value) { return SysvStep{.op = SysvOp::kRmidForced, .flags = value}; };
+  const char* copy = "fork(2): attachments are inherited; dup_mmap → shm_open";
+  const char* close = "exit_mm → shm_close → shm_may_destroy";
+  t.sysv("the child's copy counts (nattch 2, shm_lpid the parent)", copy, {seg, at(0), fork, stat}, 0);
+  t.sysv("each attachment is copied (nattch 4)", copy, {seg, at(0), at(0), fork, stat}, 0);
+  t.sysv("an unattached segment gains nothing", copy, {seg, fork, stat}, 0);
+  t.sysv("an attach after the fork is the parent's alone", copy, {seg, fork, at(0), exits, stat}, 0);
+  t.sysv("the child's exit drops its copies (shm_lpid the child)", close, {seg, at(0), fork, exits, stat}, 0);
+  t.sysv("the parent's detach leaves the child's copy", "shm_close: nattch 1", {seg, at(0), fork, dt(0), stat}, 0);
+  t.sysv("a removed segment lives while the child holds it", "do_shm_rmid: SHM_DEST until nattch is 0",
+         {seg, at(0), fork, dt(0), ctl(SysvOp::kRmid, 0), stat}, 0);
+  t.sysv("a removed segment goes at the exit of its last holder", close,
+         {seg, at(0), fork, dt(0), ctl(SysvOp::kRmid, 0), exits, stat}, EINVAL);
+  t.sysv("the parent's detach after the child's exit destroys a removed one", "shm_close",
+         {seg, at(0), fork, ctl(SysvOp::kRmid, 0), exits, stat, dt(0), stat}, EINVAL);
+  t.sysv("shm_rmid_forced: the child's exit as last holder destroys", close,
+         {forced(1), seg, at(0), fork, dt(0), exits, stat}, EINVAL);
+  t.sysv("shm_rmid_forced: the parent's detach keeps what the child holds", "shm_may_destroy: nattch 1",
+         {forced(1), seg, at(0), fork, dt(0), stat}, 0);
+  t.sysv("another user attaches and detaches between fork and exit", "do_shmat, shm_close: shm_lprid each time",
+         {get(IPC_PRIVATE, page, IPC_CREAT | 0666), at(0), fork, other(at(0)), exits, stat}, 0);
+}
+
 void posix_names(Table& t, std::uint64_t /*page*/) {
   t.area("posix/names");
   const int rw = O_CREAT | O_RDWR;
@@ -587,6 +617,7 @@ std::vector<PinnedCase> pinned_cases(std::uint64_t page_size, uid_t other_uid) {
   sysv_shmctl(t, page_size, other_uid);
   sysv_info(t, page_size, other_uid);
   sysv_rmid_forced(t, page_size, other_uid);
+  sysv_fork(t, page_size, other_uid);
   posix_names(t, page_size);
   posix_open(t, page_size);
   posix_size(t, page_size);

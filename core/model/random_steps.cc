@@ -40,7 +40,8 @@ SysvStep random_sysv_step(std::mt19937_64& rng, const Limits& limits, int target
     s.other = false;                            // root's sysctl
     s.flags = std::array{0, 1, 1, 2}[pick(4)];  // mostly on; 2 is out of range (EINVAL)
   }
-  s.target = static_cast<int>(pick(targets + 1));  // sometimes one past the end
+  if (s.op == SysvOp::kFork || s.op == SysvOp::kChildExit) s.other = false;  // this process's child
+  s.target = static_cast<int>(pick(targets + 1));                            // sometimes one past the end
   s.set_uid = pick(2) == 0 ? 0 : other_uid;
   s.set_mode = static_cast<unsigned>(kModes[pick(7)]);
   return s;

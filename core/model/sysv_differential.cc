@@ -85,7 +85,9 @@ int plain_call(const SysvStep& s, int id, int* new_id, std::vector<Mapping>* kee
     case SysvOp::kStatIndex:
       return err_of(sysv_stat_index(id, s.flags == 1));  // `id` carries the index for this op
     case SysvOp::kDt:
-    case SysvOp::kRmidForced:  // made by the differential itself (run_rmid_forced), never by the peer
+    case SysvOp::kRmidForced:  // made by the differential itself (run_rmid_forced...), never by the peer
+    case SysvOp::kFork:
+    case SysvOp::kChildExit:
     case SysvOp::kCount:
       break;
   }
@@ -145,15 +147,17 @@ std::string disagreement(const SysvStep& s, int kernel_err, int model_err) {
 }  // namespace
 
 std::string describe(const SysvStep& s) {
-  static constexpr const char* kNames[] = {"shmget",   "shmat",         "shmdt",          "IPC_STAT", "IPC_SET",
-                                           "IPC_RMID", "SHM_LOCK",      "SHM_UNLOCK",     "IPC_INFO", "SHM_INFO",
-                                           "SHM_STAT", "create_tagged", "shm_rmid_forced"};
+  static constexpr const char* kNames[] = {"shmget",   "shmat",         "shmdt",           "IPC_STAT", "IPC_SET",
+                                           "IPC_RMID", "SHM_LOCK",      "SHM_UNLOCK",      "IPC_INFO", "SHM_INFO",
+                                           "SHM_STAT", "create_tagged", "shm_rmid_forced", "fork",     "child exit"};
   static_assert(std::size(kNames) == static_cast<std::size_t>(SysvOp::kCount));
   std::ostringstream o;
   if (s.op == SysvOp::kRmidForced) {
     o << "write " << s.flags << " to kernel.shm_rmid_forced";
     return o.str();
   }
+  if (s.op == SysvOp::kFork) return "fork a child that inherits every attachment";
+  if (s.op == SysvOp::kChildExit) return "the forked child exits";
   o << kNames[static_cast<std::size_t>(s.op) % std::size(kNames)] << (s.other ? " as other uid" : " as root")
     << " key=0x" << std::hex << s.key << std::dec << " size=" << s.size << " flags=0" << std::oct << s.flags << std::dec
     << " target=" << s.target << " set_uid=" << s.set_uid << " set_mode=0" << std::oct << s.set_mode << std::dec;
@@ -232,8 +236,10 @@ int OtherUidPeer::call(const SysvStep& step, int kernel_id, int* new_id) {
 
 SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
     : limits_(limits),
-      root_{.uid = 0, .gid = 0, .cap_ipc_owner = true, .cap_sys_admin = true, .cap_ipc_lock = true},
-      other_{.uid = other != nullptr ? other->uid() : 65534U, .gid = other != nullptr ? other->gid() : 65534U},
+      root_{.uid = 0, .gid = 0, .cap_ipc_owner = true, .cap_sys_admin = true, .cap_ipc_lock = true, .pid = ::getpid()},
+      other_{.uid = other != nullptr ? other->uid() : 65534U,
+             .gid = other != nullptr ? other->gid() : 65534U,
+             .pid = other != nullptr ? other->pid() : 0},
       peer_(other),
       model_(limits) {
   root_.uids = other_.uids = read_id_map("/proc/self/uid_map");
@@ -255,6 +261,7 @@ SysvDifferential::SysvDifferential(const Limits& limits, OtherUidPeer* other)
 }
 
 SysvDifferential::~SysvDifferential() {
+  (void)end_child();
   attachments_.clear();  // before reserve_ goes: some of them live inside it
   for (int id : kernel_ids_) (void)SysvSegment::adopt(id, /*owned=*/true);  // removes it
   // The next differential in this namespace (the next fuzz input) starts where this one did.
@@ -280,6 +287,52 @@ std::string SysvDifferential::run_rmid_forced(const SysvStep& s) {
            (model_.rmid_forced() ? "1" : "0");
   }
   return compare_all();
+}
+
+// A child forked with every attachment of this process (dup_mmap counts each one again), waiting
+// on a pipe until run_child_exit closes it. Its body makes no call: what it holds is what it got.
+std::string SysvDifferential::run_fork(const SysvStep& s) {
+  if (s.other || child_.running()) return "";  // one child at a time
+  auto release = sys::pipe();
+  if (!release) return describe(s) + ": " + release.error().message();
+  auto child = ChildProcess::spawn([fds = *release]() -> ChildReport {
+    sys::close(fds.write);
+    char c = 0;
+    for (;;) {  // until EOF: the differential closed its end
+      const ssize_t n = ::read(fds.read, &c, 1);
+      if (n == 0 || (n < 0 && errno != EINTR)) break;
+    }
+    return {};
+  });
+  sys::close(release->read);
+  if (!child) {
+    sys::close(release->write);
+    return "";  // EAGAIN/ENOMEM: the machine's limit, not a semantic (skipped)
+  }
+  child_ = std::move(*child);
+  child_release_ = release->write;
+  const Outcome m = model_.fork_child(root_.pid, child_.pid());
+  last_ = {.ran = true, .kernel = 0, .model = m.err};
+  if (!m.ok()) return disagreement(s, 0, m.err);
+  return compare_all();
+}
+
+std::string SysvDifferential::run_child_exit(const SysvStep& s) {
+  if (s.other || !child_.running()) return "";
+  const pid_t pid = child_.pid();
+  if (!end_child()) return describe(s) + ": the child did not exit as told";
+  const Outcome m = model_.child_exits(pid);
+  last_ = {.ran = true, .kernel = 0, .model = m.err};
+  if (!m.ok()) return disagreement(s, 0, m.err);
+  return compare_all();
+}
+
+bool SysvDifferential::end_child() {
+  if (!child_.running()) return true;
+  sys::close(child_release_);
+  child_release_ = -1;
+  auto ended = child_.wait();
+  return ended && ended->ok();
 }
 
 int SysvDifferential::id_of(int target) const {
@@ -336,6 +389,8 @@ int SysvDifferential::index_for(int target) const {
 std::string SysvDifferential::run(const SysvStep& s) {
   last_ = {};
   if (s.op == SysvOp::kRmidForced) return run_rmid_forced(s);
+  if (s.op == SysvOp::kFork) return run_fork(s);
+  if (s.op == SysvOp::kChildExit) return run_child_exit(s);
   if (s.op == SysvOp::kAt && remaps_own_attachment(s)) return "";  // not modelled: skipped
   const std::size_t attached_before = attachments_.size();
   const int kernel_err = on_kernel(s);
@@ -508,7 +563,9 @@ Outcome SysvDifferential::on_model(const SysvStep& s) {
       const bool at_index = i && model_.segment(handles_[*i]).has_value();
       return model_.shm_stat(at_index ? handles_[*i] : -1, s.flags == 1, who, nullptr);
     }
-    case SysvOp::kRmidForced:  // run_rmid_forced
+    case SysvOp::kRmidForced:  // run_rmid_forced, run_fork, run_child_exit
+    case SysvOp::kFork:
+    case SysvOp::kChildExit:
     case SysvOp::kCount:
       break;
   }
@@ -536,6 +593,8 @@ std::string SysvDifferential::compare_all() const {
     if (((ds.shm_perm.mode & SHM_LOCKED) != 0) != m->locked) diff << " SHM_LOCKED";
     if (ds.shm_perm.__key != m->key) diff << " key " << ds.shm_perm.__key << "/" << m->key;
     if (ds.shm_perm.uid != m->uid) diff << " uid " << ds.shm_perm.uid << "/" << m->uid;
+    if (ds.shm_cpid != m->cpid) diff << " cpid " << ds.shm_cpid << "/" << m->cpid;
+    if (ds.shm_lpid != m->lpid) diff << " lpid " << ds.shm_lpid << "/" << m->lpid;
     if (!diff.str().empty()) return "segment " + std::to_string(i) + " (kernel/model):" + diff.str();
   }
   return "";

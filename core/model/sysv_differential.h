@@ -27,7 +27,9 @@ namespace shmh::model {
 // kInfo is IPC_INFO, kShmInfo SHM_INFO, kStatIndex SHM_STAT (SHM_STAT_ANY when flags is 1).
 // kGetTagged is SysvSegment::create_tagged (a fresh key in the tagged range; root only).
 // kRmidForced writes `flags` to /proc/sys/kernel/shm_rmid_forced (root only; skipped outside a
-// sandbox, where the IPC namespace is the machine's).
+// sandbox, where the IPC namespace is the machine's). kFork forks a child that inherits every
+// attachment and waits (skipped while one lives); kChildExit makes it exit and reaps it (skipped
+// when none lives).
 enum class SysvOp {
   kGet,
   kAt,
@@ -42,6 +44,8 @@ enum class SysvOp {
   kStatIndex,
   kGetTagged,
   kRmidForced,
+  kFork,
+  kChildExit,
   kCount
 };
 
@@ -74,6 +78,7 @@ class OtherUidPeer {
   int call(const SysvStep& step, int kernel_id, int* new_id);
 
   [[nodiscard]] uid_t uid() const { return uid_; }
+  [[nodiscard]] pid_t pid() const { return child_.pid(); }
   [[nodiscard]] gid_t gid() const { return gid_; }
 
   OtherUidPeer() = default;
@@ -95,7 +100,8 @@ class SysvDifferential {
  public:
   // `other` runs the steps marked `other` (steps marked so are refused when it is null).
   SysvDifferential(const Limits& limits, OtherUidPeer* other);
-  // Detaches and removes every segment it made on the kernel, and puts shm_rmid_forced back.
+  // Ends its forked child, detaches and removes every segment it made on the kernel, and puts
+  // shm_rmid_forced back.
   ~SysvDifferential();
   SysvDifferential(const SysvDifferential&) = delete;
   SysvDifferential& operator=(const SysvDifferential&) = delete;
@@ -113,6 +119,9 @@ class SysvDifferential {
   int on_kernel(const SysvStep& s);
   int kernel_call(const SysvStep& s, int* new_id);
   std::string run_rmid_forced(const SysvStep& s);
+  std::string run_fork(const SysvStep& s);
+  std::string run_child_exit(const SysvStep& s);
+  bool end_child();  // false if it did not end as told (reported by run_child_exit)
   Outcome on_model(const SysvStep& s);
   void record_id(int id);
   [[nodiscard]] std::string compare_all() const;
@@ -140,6 +149,8 @@ class SysvDifferential {
   Mapping reserve_;                 // PROT_NONE: kSlots slots where fixed-address attaches go
   std::uint64_t slot_size_ = 0;
   StepErrors last_;
+  ChildProcess child_;                      // kFork's child: holds what it inherited until kChildExit
+  int child_release_ = -1;                  // its end of the pipe the child waits on: closing it ends the child
   std::optional<long> rmid_forced_before_;  // the sysctl's value when made, if a step wrote it since
   int mni_ = 32768;                         // ids are seq * mni + index (IPCMNI; 2^24 with ipcmni_extend)
 };

@@ -82,6 +82,7 @@ Outcome SysvModel::shmget(key_t key, std::uint64_t size, int shmflg, const Calle
   s.mode = static_cast<unsigned>(shmflg) & 0777;
   s.uid = s.cuid = who.uid;
   s.gid = s.cgid = who.gid;
+  s.cpid = who.pid;  // newseg: shm_cprid; shm_lprid 0
   const long handle = next_handle_++;
   segments_[handle] = s;
   pages_ += pages;
@@ -125,19 +126,51 @@ Outcome SysvModel::shmat(long handle, int shmflg, const Caller& who, std::uint64
 #endif
     return {0, EINVAL};
   }
-  ++s->nattch;  // Linux allows attaching a SHM_DEST segment by id (shmctl(2) NOTES)
+  ++s->nattch;        // Linux allows attaching a SHM_DEST segment by id (shmctl(2) NOTES)
+  s->lpid = who.pid;  // shm_mmap → __shm_open (a refused range above never got this far)
   const long attachment = next_attachment_++;
-  attachments_[attachment] = handle;
+  attachments_[attachment] = Attachment{.segment = handle, .pid = who.pid};
   return {attachment, 0};
+}
+
+void SysvModel::close_attachment(long segment, pid_t pid) {
+  auto seg = segments_.find(segment);
+  if (seg == segments_.end()) return;
+  seg->second.lpid = pid;
+  if (--seg->second.nattch == 0 && may_destroy(seg->second)) destroy(segment);
 }
 
 Outcome SysvModel::shmdt(long attachment, std::uint64_t offset) {
   auto it = attachments_.find(attachment);
   if (it == attachments_.end() || offset != 0) return {0, EINVAL};
-  const long handle = it->second;
+  const Attachment a = it->second;
   attachments_.erase(it);
-  auto seg = segments_.find(handle);
-  if (seg != segments_.end() && --seg->second.nattch == 0 && may_destroy(seg->second)) destroy(handle);
+  close_attachment(a.segment, a.pid);
+  return {0, 0};
+}
+
+Outcome SysvModel::fork_child(pid_t parent, pid_t child) {
+  if (children_.count(child) != 0) return {0, EEXIST};
+  std::vector<long>& inherited = children_[child];
+  for (const auto& [handle, a] : attachments_) {
+    if (a.pid != parent) continue;
+    auto seg = segments_.find(a.segment);
+    if (seg == segments_.end()) continue;
+#if !defined(SHMH_PLANTED_DEVIATION_SYSV_FORK)  // test-only (tests/cli conform): the copy not counted
+    ++seg->second.nattch;
+#endif
+    seg->second.lpid = parent;
+    inherited.push_back(a.segment);
+  }
+  return {0, 0};
+}
+
+Outcome SysvModel::child_exits(pid_t child) {
+  auto it = children_.find(child);
+  if (it == children_.end()) return {0, EINVAL};
+  const std::vector<long> inherited = std::move(it->second);
+  children_.erase(it);
+  for (const long segment : inherited) close_attachment(segment, child);
   return {0, 0};
 }
 

@@ -13,12 +13,17 @@
 // the kernel's ids. IPC_INFO and SHM_INFO are answered from the limits and segments_in_use() /
 // pages_in_use(); IPC_SET refuses ids the caller's user namespace does not map (Caller::uids).
 //
+// Processes: each call names its caller's pid (Caller::pid), which the kernel records as shm_cpid
+// (shmget) and shm_lpid (the last shmat or shmdt). A forked child inherits its parent's attachments
+// (fork_child) and drops them when it exits (child_exits) — nattch, shm_lpid, and the segments its
+// exit destroys (SHM_DEST, or kernel.shm_rmid_forced) — for a child that makes no call of its own.
+//
 // What the model does not predict (the drivers never ask it; README "conform" lists them too):
 // which index, id sequence (kernel.shm_next_id) or address the kernel picks (a driver records
-// them); a SHM_REMAP over one of the caller's own attachments; attachments across fork, execve and
-// exit (nattch and shm_lpid — every attachment here belongs to one process), and with them what
-// kernel.shm_rmid_forced does at a creator's exit and to orphans when switched on (every creator
-// here is alive; what it does while they live is modelled: set_rmid_forced); shmdt of an attachment split by
+// them); a SHM_REMAP over one of the caller's own attachments; execve (its attachments go as at
+// exit; not driven), and what kernel.shm_rmid_forced does at a creator's exit and to orphans when
+// switched on (every creator here is alive — children create nothing; what it does while they live
+// is modelled: set_rmid_forced); shm_atime/shm_dtime (clocks); shmdt of an attachment split by
 // mprotect/munmap (attachments are whole here); stores through a SHM_RDONLY attachment (a signal, not an errno);
 // SHM_HUGETLB and memory accounting (overcommit, SHM_NORESERVE, RLIMIT_AS, ENOMEM from the allocator); EFAULT on bad
 // user buffers (the drivers pass only valid ones). Each needs a driver step that forks, writes a sysctl or expects a
@@ -58,6 +63,7 @@ struct Caller {
   bool cap_ipc_owner = false;  // bypasses permission bits (root)
   bool cap_sys_admin = false;  // may IPC_SET/IPC_RMID anyone's segment (root)
   bool cap_ipc_lock = false;   // SHM_LOCK without RLIMIT_MEMLOCK (root)
+  pid_t pid = 0;               // recorded as shm_cpid / shm_lpid
   IdMap uids;                  // IPC_SET of an unmapped uid or gid is EINVAL
   IdMap gids;
 };
@@ -72,6 +78,8 @@ struct Segment {
   bool dest = false;    // SHM_DEST: removed, alive until the last detach
   bool locked = false;  // SHM_LOCKED
   uid_t locker = 0;     // whose memlock allowance the lock is charged to
+  pid_t cpid = 0;       // the creator (shm_cpid)
+  pid_t lpid = 0;       // the last to attach or detach (shm_lpid); 0 until the first shmat
 };
 
 // A call's result: `value` on success (a handle for shmget, 0 otherwise), or the errno.
@@ -120,6 +128,14 @@ class SysvModel {
   // if IPC_RMID had been called (shm_may_destroy). Switching it on destroys orphans only (segments
   // whose creator exited: shm_destroy_orphaned); every creator here is alive, so nothing.
   Outcome set_rmid_forced(long value);
+  // fork() by process `parent`: the child `child` inherits each of the parent's attachments
+  // (dup_mmap → shm_open: nattch + 1, shm_lpid = the parent, which runs the copy). EEXIST if
+  // `child` is already known.
+  Outcome fork_child(pid_t parent, pid_t child);
+  // Process `child` (from fork_child, having made no call) exits: exit_mm unmaps each attachment
+  // it inherited (shm_close: nattch − 1, shm_lpid = the child, shm_may_destroy), and exit_shm finds
+  // no segment it created. EINVAL if `child` is not known.
+  Outcome child_exits(pid_t child);
   [[nodiscard]] bool rmid_forced() const { return rmid_forced_; }
 
   // The segment behind a handle, if it still exists (for comparisons).
@@ -136,8 +152,16 @@ class SysvModel {
   [[nodiscard]] bool may_destroy(const Segment& s) const { return s.nattch == 0 && (s.dest || rmid_forced_); }
 
   Limits limits_;
-  std::map<long, Segment> segments_;             // live segments by handle
-  std::map<long, long> attachments_;             // attachment handle → segment handle
+  std::map<long, Segment> segments_;  // live segments by handle
+  struct Attachment {
+    long segment = 0;
+    pid_t pid = 0;  // the attaching process
+  };
+  // One attachment fewer: nattch − 1 and shm_lpid = `pid` (shm_close), then shm_may_destroy.
+  void close_attachment(long segment, pid_t pid);
+
+  std::map<long, Attachment> attachments_;       // attachment handle → segment, attacher
+  std::map<pid_t, std::vector<long>> children_;  // a forked child → the segments of its inherited attachments
   std::uint64_t pages_ = 0;                      // shm_tot: pages of all live segments
   std::map<uid_t, std::uint64_t> locked_bytes_;  // per user, as the kernel's ucounts charge it
   long next_handle_ = 0;

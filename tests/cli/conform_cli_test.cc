@@ -72,7 +72,8 @@ TEST_P(PlantedDeviation, ConformFailsInThatArea) {
 
 INSTANTIATE_TEST_SUITE_P(Areas, PlantedDeviation,
                          ::testing::Values("sysv_shmget", "sysv_shmat", "sysv_shmctl", "sysv_info", "sysv_rmid_forced",
-                                           "posix_names", "posix_shm_open", "posix_size", "posix_mmap", "memfd_seals"));
+                                           "sysv_fork", "posix_names", "posix_shm_open", "posix_size", "posix_mmap",
+                                           "memfd_seals"));
 
 }  // namespace
 }  // namespace shmh

@@ -158,6 +158,54 @@ TEST_F(SysvModelVsKernel, RmidForced) {
   EXPECT_EQ(sys::read_file("/proc/sys/kernel/shm_rmid_forced").value(), *before);
 }
 
+// A forked child holds what it inherited: nattch counts its copies, shm_lpid names the parent
+// (which ran the copy) and then the child (whose exit detached them); a removed segment, or one
+// under shm_rmid_forced, goes when the child was its last holder. Every step must run and agree;
+// the kernel's nattch and lpid are also read here directly, so a model and driver that agreed on a
+// wrong count could not pass.
+TEST_F(SysvModelVsKernel, ForkedChildHoldsItsInheritedAttachments) {
+  SysvDifferential d(kLimits, &peer_);
+  const std::vector<Step> steps = {
+      {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0600},
+      {.op = Op::kGet, .size = kPage, .flags = IPC_CREAT | 0600},
+      {.op = Op::kAt, .target = 0},
+      {.op = Op::kAt, .target = 0},
+      {.op = Op::kAt, .target = 1},
+      {.op = Op::kFork},  // segment 0: nattch 4, segment 1: 2
+      {.op = Op::kDt, .target = 0},
+      {.op = Op::kDt, .target = 1},
+      {.op = Op::kDt, .target = 2},
+      {.op = Op::kRmid, .target = 0},  // only the child holds them now: both alive
+      {.op = Op::kStat, .target = 0},
+      {.op = Op::kChildExit},  // segment 0 (SHM_DEST) goes; segment 1 stays, nattch 0
+      {.op = Op::kStat, .target = 0},
+      {.op = Op::kStat, .target = 1},
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    ASSERT_EQ(d.run(steps[i]), "") << "step " << i << ": " << describe(steps[i]);
+    ASSERT_TRUE(d.last().ran) << "step " << i << " was skipped";
+    if (i == 5) {  // after the fork, from the kernel itself (this namespace's indexes 0 and 1)
+      const auto first = sysv_stat_index(0, false);
+      const auto second = sysv_stat_index(1, false);
+      ASSERT_TRUE(test::Succeeds(first));
+      ASSERT_TRUE(test::Succeeds(second));
+      EXPECT_EQ(first->ds.shm_nattch, 4U);
+      EXPECT_EQ(second->ds.shm_nattch, 2U);
+      EXPECT_EQ(first->ds.shm_lpid, ::getpid()) << "the parent ran the copy";
+    }
+    if (i == 11) {
+      const auto second = sysv_stat_index(1, false);
+      ASSERT_TRUE(test::Succeeds(second));
+      EXPECT_EQ(second->ds.shm_nattch, 0U);
+      EXPECT_NE(second->ds.shm_lpid, ::getpid()) << "the child's exit detached last";
+      EXPECT_NE(second->ds.shm_lpid, 0);
+    }
+  }
+  EXPECT_EQ(d.last().kernel, 0);
+  EXPECT_EQ(d.run({.op = Op::kChildExit}), "");
+  EXPECT_FALSE(d.last().ran) << "no child left: skipped";
+}
+
 TEST_F(SysvModelVsKernel, RandomSequences) {
   for (std::uint64_t seed = 1; seed <= 1000; ++seed) {
     std::mt19937_64 rng(seed);
@@ -199,6 +247,43 @@ TEST(SysvModel, RmidForcedDestroysWhenTheCountDropsToZero) {
   EXPECT_EQ(m.shmat(unaligned, 0, root, 0x10000001, /*occupied=*/true).err, EINVAL);
   EXPECT_TRUE(m.segment(unaligned).has_value()) << "an unaligned address is refused before the count";
   EXPECT_EQ(m.pages_in_use(), 1U);
+}
+
+TEST(SysvModel, AForkedChildCountsItsCopiesAndDropsThemAtExit) {
+  SysvModel m(kLimits);
+  const Caller parent{.uid = 0, .gid = 0, .cap_ipc_owner = true, .cap_sys_admin = true, .pid = 100};
+  const Caller other{.uid = 1000, .gid = 1000, .pid = 200};
+  const long seg = m.shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0666, parent).value;
+  EXPECT_EQ(m.segment(seg)->cpid, 100);
+  EXPECT_EQ(m.segment(seg)->lpid, 0) << "no attach yet";
+  const long a = m.shmat(seg, 0, parent).value;
+  const long o = m.shmat(seg, 0, other).value;  // another process's attachment: not inherited
+  EXPECT_EQ(m.segment(seg)->lpid, 200);
+  ASSERT_EQ(m.fork_child(100, 101).err, 0);
+  EXPECT_EQ(m.fork_child(100, 101).err, EEXIST);
+  EXPECT_EQ(m.segment(seg)->nattch, 3U) << "the parent's one attachment, copied once";
+  EXPECT_EQ(m.segment(seg)->lpid, 100) << "the parent ran the copy";
+  ASSERT_EQ(m.shmdt(o).err, 0);
+  EXPECT_EQ(m.segment(seg)->lpid, 200);
+  ASSERT_EQ(m.shmdt(a).err, 0);
+  ASSERT_EQ(m.ipc_rmid(seg, parent).err, 0);
+  ASSERT_TRUE(m.segment(seg).has_value()) << "the child still holds it";
+  ASSERT_EQ(m.child_exits(101).err, 0);
+  EXPECT_FALSE(m.segment(seg).has_value()) << "SHM_DEST, and the child was the last holder";
+  EXPECT_EQ(m.child_exits(101).err, EINVAL) << "exited already";
+  // Under shm_rmid_forced the child's exit destroys without IPC_RMID; a child forked before the
+  // attach holds nothing.
+  ASSERT_EQ(m.set_rmid_forced(1).err, 0);
+  const long forced = m.shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600, parent).value;
+  ASSERT_EQ(m.fork_child(100, 102).err, 0);
+  const long b = m.shmat(forced, 0, parent).value;
+  ASSERT_EQ(m.fork_child(100, 103).err, 0);
+  ASSERT_EQ(m.child_exits(102).err, 0);
+  EXPECT_EQ(m.segment(forced)->nattch, 2U);
+  ASSERT_EQ(m.shmdt(b).err, 0);
+  ASSERT_TRUE(m.segment(forced).has_value());
+  ASSERT_EQ(m.child_exits(103).err, 0);
+  EXPECT_FALSE(m.segment(forced).has_value());
 }
 
 }  // namespace
