@@ -52,9 +52,9 @@ class PeerControl {
   // The operation the peer's record says it is in (to aim at peers inside a channel call).
   [[nodiscard]] virtual PeerOp current_op(PeerId id) const = 0;
   // SIGSTOPs the peer and waits (bounded) until it is stopped: the operation its record shows then
-  // and the stop's site are where it is frozen — kill_and_restart kills it exactly there, pause
-  // holds it there, thaw lets it go on. Nullopt when it is not running, is paused, or did not stop
-  // in time (it is then not stopped).
+  // and the stop's site are where it is frozen — kill_and_restart kills it exactly there, thaw
+  // lets it go on. Nullopt when it is not running, is paused, or did not stop in time (it is then
+  // not stopped).
   [[nodiscard]] virtual std::optional<Frozen> freeze(PeerId id) = 0;
   // Where the peer is now, without stopping it: kSyscall while it sleeps in a system call,
   // kUnknown while it runs or is runnable (and when it cannot be read).

@@ -2,7 +2,7 @@
 // sched_yield, read...) or running its own code (interrupted in user mode, or in a page fault). Read
 // from /proc/<pid>/syscall, whose first field is the system call's number, or -1 when the task
 // entered the kernel by an interrupt or exception (fs/proc/base.c proc_pid_syscall, lib/syscall.c).
-// The stress perturbations use it to land kills and pauses where a peer changes shared state, not
+// The kill perturbation uses it to land kills where a peer changes shared state, not
 // where it sleeps.
 //
 //   ::kill(pid, SIGSTOP); waitid(P_PID, pid, &info, WSTOPPED);
