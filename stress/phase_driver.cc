@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "stress/kill_culprits.h"
 #include "stress/perturbation.h"
 
 namespace shmh::stress {
@@ -213,6 +214,7 @@ class Driver final : public PeerControl {
 
   void tick(bool perturb) {
     std::this_thread::sleep_for(kTick);
+    ++ticks_;
     group_.poll();
     const auto now = Clock::now();
     if (env_.observer.interrupted()) {
@@ -235,10 +237,15 @@ class Driver final : public PeerControl {
     timeline_.offer(point(std::chrono::duration<double>(now - start_).count(), progress));
     // A paused peer may hold what everyone else waits for: no progress then is the pause's doing,
     // not a stall. The watchdog's clock starts again once every pause has ended.
-    if (!paused_.empty()) last_progress_at_ = now;
+    if (!paused_.empty()) {
+      last_progress_at_ = now;
+      last_progress_tick_ = ticks_;
+    }
     if (progress != last_progress_) {
       last_progress_ = progress;
+      progress_seen_ = true;
       last_progress_at_ = now;
+      last_progress_tick_ = ticks_;
     } else if (now - last_progress_at_ >= env_.options.watchdog) {
       report_stall(now);
       ended_ = true;
@@ -361,8 +368,8 @@ class Driver final : public PeerControl {
   // What the victim was doing when it died (its record is frozen once it is reaped), for a
   // no-recovery finding.
   struct Kill {
-    Clock::time_point at{};
-    std::string what;  // "writer 1 (pid 812) killed inside send of seq 81234 at 2.31 s"
+    std::uint64_t tick = 0;  // the watchdog's sample whose perturbations killed it (kill_culprits.h)
+    std::string what;        // "writer 1 (pid 812) killed inside send of seq 81234 at 2.31 s"
   };
   void note_kill(PeerId id, pid_t pid, sys::StopSite where) {
     const PeerRecord& rec = board_.record(id.role, id.index);
@@ -372,7 +379,7 @@ class Driver final : public PeerControl {
     const auto now = Clock::now();
     note_event(what + "; restarted as incarnation " + std::to_string(rec.incarnation.load() + 1));
     what += " at " + format_seconds(std::chrono::duration<double>(now - start_).count());
-    kills_.push_back(Kill{.at = now, .what = std::move(what)});
+    kills_.push_back(Kill{.tick = ticks_, .what = std::move(what)});
   }
 
   // " of seq 17" for a writer in send (the workload's describe_op), else "".
@@ -412,15 +419,14 @@ class Driver final : public PeerControl {
     }
     const std::string stuck = who.empty() ? std::string("no peer running") : who;
     const double idle = std::chrono::duration<double>(now - last_progress_at_).count();
-    // A kill before progress stopped: the channel did not recover from a peer's death.
-    // The latest kills before progress stopped (within the watchdog's resolution of a tick or two):
-    // which one the channel did not survive cannot be known — peers may drain what was queued after
-    // the fatal one — so up to kNamedKills are named, latest first.
+    // A kill before progress stopped: the channel did not recover from a peer's death. Up to
+    // kNamedKills of them are named, latest first (stress/kill_culprits.h).
+    std::vector<std::uint64_t> ticks;
+    for (const Kill& k : kills_) ticks.push_back(k.tick);
     std::string culprits;
     std::size_t named = 0;
-    for (auto it = kills_.rbegin(); it != kills_.rend() && named < kNamedKills; ++it) {
-      if (it->at > last_progress_at_ + 2 * kTick) continue;
-      culprits += (culprits.empty() ? "" : "; ") + it->what;
+    for (const std::size_t i : culprit_kills(ticks, last_progress_tick_, progress_seen_, kNamedKills)) {
+      culprits += (culprits.empty() ? "" : "; ") + kills_[i].what;
       ++named;
     }
     if (named > 0) {
@@ -454,7 +460,10 @@ class Driver final : public PeerControl {
   std::vector<Kill> kills_;  // in order
   Clock::time_point start_, last_progress_at_, last_report_;
   std::uint64_t last_progress_ = 0;
-  std::uint64_t reported_progress_ = 0;  // at the last progress report
+  std::uint64_t reported_progress_ = 0;   // at the last progress report
+  std::uint64_t ticks_ = 0;               // the watchdog's samples so far
+  std::uint64_t last_progress_tick_ = 0;  // the sample that last saw progress (or a pause)
+  bool progress_seen_ = false;            // by any sample of the phase
   std::vector<Watch> watches_;
 };
 
