@@ -8,5 +8,7 @@ cd "$(dirname "$0")/.."
 ci/setup.sh
 for preset in default asan-ubsan tsan; do
   echo "=== ${preset} ==="
+  t0=$(date +%s)
   cmake --workflow --preset "${preset}"
+  echo "test-all: ${preset} (configure, build, test) took $(( $(date +%s) - t0 )) s"
 done
