@@ -156,14 +156,20 @@ void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t wr
   encode_with(out, writer, message_key(writer_key(seed, writer), sequence), sequence, 0, Derived{pattern_seed(seed)});
 }
 
-FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size)
+FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size, std::size_t slots)
     : writer_(writer),
       writer_key_(writer_key(seed, writer)),
       pattern_(lay_out(seed, max_size)),
-      buffer_(max_size < kFrameHeaderSize ? kFrameHeaderSize : max_size) {}
+      stride_(((max_size < kFrameHeaderSize ? kFrameHeaderSize : max_size) + 63) / 64 * 64),
+      buffer_(stride_ * (slots == 0 ? 1 : slots) + 63) {
+  // A frame that starts on a cache line is one line for a 64-byte message, not two (the channel's
+  // copy of it loads both).
+  first_ = (64 - reinterpret_cast<std::uintptr_t>(buffer_.data()) % 64) % 64;
+}
 
-std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp) noexcept {
-  auto out = std::span(buffer_).first(size);
+std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
+                                               std::size_t slot) noexcept {
+  auto out = std::span(buffer_).subspan(first_ + slot * stride_, size);
   encode_with(out, writer_, message_key(writer_key_, sequence), sequence, stamp, LaidOut{pattern_.data()});
   return out;
 }

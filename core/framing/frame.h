@@ -41,19 +41,24 @@ inline constexpr std::size_t kFrameHeaderSize = 24;
 void encode_frame(std::span<std::byte> out, std::uint64_t seed, std::uint32_t writer, std::uint64_t sequence) noexcept;
 
 // One writer's frames, fast: the pattern is laid out once (up to max_size), and each encode()
-// writes the header and one XOR per payload word.
+// writes the header and one XOR per payload word. With `slots` > 1 it holds that many frames at
+// once, so a writer can encode several ahead of their sends (stress/flow/flow_peers.cc says why).
 class FrameWriter {
  public:
-  FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size);
-  // The frame for `sequence` of `size` bytes (kFrameHeaderSize ≤ size ≤ max_size), valid until the
-  // next encode(). `stamp` (e.g. the send time) is recovered by frame_stamp().
-  std::span<const std::byte> encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp = 0) noexcept;
+  FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t max_size, std::size_t slots = 1);
+  // The frame for `sequence` of `size` bytes (kFrameHeaderSize ≤ size ≤ max_size) in `slot`
+  // (< slots), valid until the next encode() into that slot. `stamp` (e.g. the send time) is
+  // recovered by frame_stamp().
+  std::span<const std::byte> encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp = 0,
+                                    std::size_t slot = 0) noexcept;
 
  private:
   std::uint32_t writer_;
   std::uint64_t writer_key_;            // the writer's part of every message key
   std::vector<std::uint64_t> pattern_;  // the payload's pattern words, up to max_size
-  std::vector<std::byte> buffer_;
+  std::size_t stride_;                  // bytes per slot: max_size rounded up to a cache line
+  std::vector<std::byte> buffer_;       // slots from `first_`, the first cache-line boundary in it
+  std::size_t first_ = 0;
 };
 
 enum class FrameStatus {

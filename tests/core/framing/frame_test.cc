@@ -85,6 +85,28 @@ TEST(FrameWriter, MatchesEncodeFrameWhateverTheOrderOfSizes) {
   }
 }
 
+// Frames encoded ahead (one slot each) stay intact until their slot is encoded again, whatever was
+// encoded into the others meanwhile: the stress writer encodes 16 before it sends any.
+TEST(FrameWriter, FramesInTheirOwnSlotsStayIntactUntilTheSlotIsReused) {
+  constexpr std::size_t kSlots = 16;
+  FrameWriter w(7, 2, 100, kSlots);
+  std::vector<std::span<const std::byte>> frames;
+  for (std::uint64_t seq = 0; seq < kSlots; ++seq) {
+    frames.push_back(w.encode(seq, kFrameHeaderSize + 8 + (seq * 13) % 69, seq + 1, seq));  // ≥ 8 stamp bytes
+  }
+  for (std::uint64_t seq = 0; seq < kSlots; ++seq) {
+    const auto f = check_frame(frames[seq], 7);
+    ASSERT_EQ(f.status, FrameStatus::kOk) << "slot " << seq;
+    EXPECT_EQ(f.sequence, seq);
+    EXPECT_EQ(f.writer, 2U);
+    EXPECT_EQ(frames[seq].size(), kFrameHeaderSize + 8 + (seq * 13) % 69);
+    EXPECT_EQ(frame_stamp(frames[seq], 7), seq + 1);
+  }
+  const auto again = w.encode(99, 100, 0, 3);
+  EXPECT_EQ(check_frame(again, 7).sequence, 99U);
+  EXPECT_EQ(check_frame(frames[4], 7).sequence, 4U) << "the next slot is untouched";
+}
+
 TEST(FrameWriter, CarriesAStampAtEverySize) {
   FrameWriter w(7, 1, 64);
   for (std::size_t size = kFrameHeaderSize; size <= 64; ++size) {
