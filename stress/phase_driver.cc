@@ -243,7 +243,6 @@ class Driver final : public PeerControl {
     }
     if (progress != last_progress_) {
       last_progress_ = progress;
-      progress_seen_ = true;
       last_progress_at_ = now;
       last_progress_tick_ = ticks_;
     } else if (now - last_progress_at_ >= env_.options.watchdog) {
@@ -425,7 +424,8 @@ class Driver final : public PeerControl {
     for (const Kill& k : kills_) ticks.push_back(k.tick);
     std::string culprits;
     std::size_t named = 0;
-    for (const std::size_t i : culprit_kills(ticks, last_progress_tick_, progress_seen_, kNamedKills)) {
+    for (const std::size_t i :
+         culprit_kills(ticks, last_progress_tick_, /*progress_seen=*/last_progress_ != 0, kNamedKills)) {
       culprits += (culprits.empty() ? "" : "; ") + kills_[i].what;
       ++named;
     }
@@ -459,11 +459,10 @@ class Driver final : public PeerControl {
   double ended_at_ = -1;     // when a peer's own death ended the phase
   std::vector<Kill> kills_;  // in order
   Clock::time_point start_, last_progress_at_, last_report_;
-  std::uint64_t last_progress_ = 0;
+  std::uint64_t last_progress_ = 0;       // the total progress last seen (0: nothing has moved yet)
   std::uint64_t reported_progress_ = 0;   // at the last progress report
   std::uint64_t ticks_ = 0;               // the watchdog's samples so far
   std::uint64_t last_progress_tick_ = 0;  // the sample that last saw progress (or a pause)
-  bool progress_seen_ = false;            // by any sample of the phase
   std::vector<Watch> watches_;
 };
 

@@ -115,21 +115,21 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     }
   };
   while (seq < quota && !flow.board.stop_writing()) {
-    const std::uint32_t size = flow.sizes.at(size_seed, seq);
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
     std::span<const std::byte> frame;
     std::uint64_t stamp = 0;  // the send time, for 1 message in kStampEvery: latency and the recorder
-    if (ahead) {
+    if (ahead) {              // its size was picked when it was encoded
       if (seq >= encoded.end) encode_ahead();
       frame = encoded.frame[seq % kAhead];
       stamp = encoded.stamp[seq % kAhead];
-    } else if (size >= kFrameHeaderSize) {
+    } else if (const std::uint32_t n = flow.sizes.at(size_seed, seq); n >= kFrameHeaderSize) {
       if (seq % kStampEvery == 0) stamp = monotonic_ns();
-      frame = frames.encode(seq, size, stamp);
+      frame = frames.encode(seq, n, stamp);
     } else {
-      encode_small(std::span(small).first(size), flow.seed, w, seq);
-      frame = std::span(small).first(size);
+      encode_small(std::span(small).first(n), flow.seed, w, seq);
+      frame = std::span(small).first(n);
     }
+    const auto size = static_cast<std::uint32_t>(frame.size());
     rec.begin(PeerOp::kSend, seq);  // from here until next_seq moved past seq: "inside send of seq"
     for (auto& ch : out) {
       for (;;) {
