@@ -18,6 +18,13 @@
 //                         and `spsc` (examples/spsc_ring, a Lamport ring with cached indices).
 //                         Counters raw_msgs_per_s, stress_msgs_per_s (medians), ratio (goal ≥ 0.85),
 //                         best_ratio.
+//   ReceptionCost/64      the reader's own work per message, on its own: 64-byte frames of one writer
+//                         are encoded and copied into a reader's buffer (what recv does) in rounds
+//                         alternating with rounds that also hand each one to the reader's
+//                         Reception (check, ledger, order, flight recorder, counts). Counter
+//                         harness_ns (median of the difference per message): the figure that sets
+//                         the pace where the VM runs both peers close (README "Benchmarks": 0.85 of
+//                         the raw spsc stream there leaves ~3-4 ns), whatever regime this run is in.
 //   StressRss/8x8         8 writers, 8 readers, queue on `ring`: the harness's own private memory
 //                         (RssAnon, segments not counted) — runner_kib, peers_kib (sum over the 16
 //                         peer processes), total_kib (goal ≤ 32 MiB), and ledger_kib (the delivery
@@ -34,15 +41,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/channel/channel.h"
 #include "core/channel/channel_registry.h"
+#include "core/framing/frame.h"
 #include "core/process/child_process.h"
 #include "core/process/run_command.h"
+#include "stress/flow/reception.h"
 #include "stress/runner.h"
 #include "stress/workload.h"
 
@@ -198,6 +211,72 @@ void BM_StressVsRaw(benchmark::State& state, const std::string& channel) {
   }
 }
 
+// ns per message of `rounds` × `chunk` messages: encoded by writer 0, copied into `buffer`, and
+// with `flow`, handed to reader 0's Reception.
+double reception_round(shmh::stress::Flow* flow, std::uint64_t* seq, std::size_t chunk) {
+  shmh::FrameWriter frames(kSeed, 0, 64, chunk);
+  std::vector<std::byte> buffer(64);
+  std::optional<shmh::stress::Reception> reception;
+  if (flow != nullptr) reception.emplace(*flow, 0);
+  std::vector<std::span<const std::byte>> encoded(chunk);
+  constexpr int kChunks = 20000;
+  const auto start = std::chrono::steady_clock::now();
+  for (int c = 0; c < kChunks; ++c) {
+    for (std::size_t i = 0; i < chunk; ++i) encoded[i] = frames.encode(*seq + i, 64, 0, i);
+    for (std::size_t i = 0; i < chunk; ++i) {
+      std::memcpy(buffer.data(), encoded[i].data(), 64);
+      benchmark::DoNotOptimize(buffer.data());
+      if (reception) reception->take(buffer);
+      benchmark::ClobberMemory();
+    }
+    *seq += chunk;
+  }
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  if (reception) reception->publish_counts();
+  return ns / static_cast<double>(kChunks * chunk);
+}
+
+void BM_ReceptionCost(benchmark::State& state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
+    auto board = shmh::stress::PeerBoard::create(1, 1);
+    auto ledger = shmh::stress::DeliveryLedger::create(1, 1);
+    if (!board || !ledger) return state.SkipWithError("board or ledger");
+    board->init_states<shmh::stress::SendCursor, shmh::stress::ReceiveCursor>();
+    shmh::stress::Phase phase;
+    phase.writers = phase.readers = 1;
+    phase.msg_min = phase.msg_max = 64;
+    auto flow = std::unique_ptr<shmh::stress::Flow>(new shmh::stress::Flow{.phase = phase,
+                                                                           .options = {},
+                                                                           .seed = kSeed,
+                                                                           .source = {},
+                                                                           .topology = shmh::stress::Topology::kQueue,
+                                                                           .vtable = nullptr,
+                                                                           .fifo = true,
+                                                                           .exclusive_lanes = true,
+                                                                           .channels = {},
+                                                                           .addresses = {},
+                                                                           .board = std::move(*board),
+                                                                           .ledger = std::move(*ledger),
+                                                                           .sends = {},
+                                                                           .frames = shmh::FrameChecker(kSeed, 64)});
+    flow->sizes = shmh::stress::SizePicker(64, 64);
+    std::uint64_t seq = 0;
+    std::uint64_t unused_seq = 0;
+    std::vector<double> base, with;
+    for (int round = 0; round < 7; ++round) {
+      base.push_back(reception_round(nullptr, &unused_seq, 16));
+      with.push_back(reception_round(flow.get(), &seq, 16));
+    }
+    const auto& rec = flow->board.reader(0);
+    if (rec.ok.load() != seq || rec.corrupt.load() + rec.duplicated.load() + rec.reordered.load() != 0) {
+      return state.SkipWithError("a message the reception should have passed was not counted ok");
+    }
+    state.counters["copy_ns"] = median(base);
+    state.counters["with_reception_ns"] = median(with);
+    state.counters["harness_ns"] = median(with) - median(base);
+  }
+}
+
 void BM_StressRss(benchmark::State& state) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
     const auto r = stress("ring", "queue", 8, 8, 24, 256, 2000ms);
@@ -269,6 +348,7 @@ BENCHMARK_CAPTURE(BM_StressVsRaw, spsc, std::string(SHMH_SPSC_PLUGIN))
     ->Name("StressVsRaw/spsc/64")
     ->Iterations(1)
     ->Unit(benchmark::kSecond);
+BENCHMARK(BM_ReceptionCost)->Name("ReceptionCost/64")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StressRss)->Name("StressRss/8x8")->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_ChurnVsStressNg)->Name("ChurnVsStressNg/8MiB/2")->Iterations(1)->Unit(benchmark::kSecond);
 

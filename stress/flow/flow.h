@@ -38,7 +38,9 @@ struct SendCursor {
 enum class ReceiveStep : std::uint32_t {
   kIdle = 0,     // between messages: a kill takes nothing with it
   kInRecv = 1,   // inside recv: a kill may take one message with it
-  kPending = 2,  // the message is known intact as (writer, sequence), maybe not yet recorded
+  kPending = 2,  // the message is known intact as (writer, sequence), maybe not yet recorded; a
+                 // reader leaves it there after recording it, until its next recv (kill accounting
+                 // finds such a message in the ledger and the recorder and adds nothing)
 };
 struct ReceiveCursor {
   std::atomic<std::uint32_t> step{0};  // ReceiveStep
@@ -53,6 +55,10 @@ struct ReceiveCursor {
 // Latency is sampled: the sequences that are multiples of kStampEvery carry their send time
 // (others carry 0), so the clock is read for 1 message in 16 on each side.
 inline constexpr std::uint64_t kStampEvery = 16;
+
+// A peer publishes its byte (and ok) counts every this many messages (at its end too), not per
+// message; its message count (`progress`) moves with every message.
+inline constexpr std::uint64_t kCountEvery = 16;
 
 // Readers end after this long with an empty channel once the writers are done.
 inline constexpr std::uint64_t kDrainIdleNs = 100'000'000;

@@ -14,6 +14,7 @@
 #include "stress/flow/address_gap.h"
 #include "stress/flow/lockstep.h"
 #include "stress/flow/receive_check.h"
+#include "stress/flow/reception.h"
 #include "stress/peer_group.h"
 
 namespace shmh::stress {
@@ -40,10 +41,6 @@ void channel_problem(PeerRecord& rec, const char* what, const Channel& ch, const
   PeerRecord::add(rec.errors, 1);
   rec.note_problem(who + ": " + what + ": " + ch.last_error().message);
 }
-
-// A peer publishes its byte (and ok) counts every this many messages (at its end too), not per
-// message; its message count (`progress`) moves with every message.
-constexpr std::uint64_t kCountEvery = 16;
 
 // A writer of small messages encodes its frames this many at a time, ahead of their sends. Encoded
 // per message, `perf` put 41 % of the writer's time in the channel's memcpy of the frame into its
@@ -192,16 +189,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;
-  // `progress` moves with every message: the watchdog's "no progress" and the lockstep writer
-  // read it. `ok` and `bytes` are published every kCountEvery messages (each store between two
-  // receives costs the stream) and at the end.
-  std::uint64_t uncounted = 0;
-  std::uint64_t uncounted_bytes = 0;
-  auto publish_counts = [&] {
-    PeerRecord::add(rec.ok, uncounted);
-    PeerRecord::add(rec.bytes, uncounted_bytes);
-    uncounted = uncounted_bytes = 0;
-  };
+  Reception reception(flow, r);
   rec.begin(PeerOp::kRecv);
   while (!flow.board.aborted()) {
     cursor.set(ReceiveStep::kInRecv);
@@ -210,20 +198,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
     if (n >= 0) {
       idle_since = 0;
-      rec.now_in(PeerOp::kVerify);
-      const Received got =
-          check_received(flow, rec, &cursor, r, lane, std::span(buffer).first(static_cast<std::size_t>(n)));
-      rec.recorder.record(static_cast<std::uint8_t>(PeerOp::kRecv), got.outcome, incarnation,
-                          static_cast<std::uint32_t>(n), got.writer, got.sequence, got.t_ns);
-      if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, false);
-      cursor.set(ReceiveStep::kIdle);
-      if (got.outcome == FlightOutcome::kOk) {
-        PeerRecord::add(rec.progress, 1);
-        uncounted_bytes += static_cast<std::uint64_t>(n);
-        if (++uncounted == kCountEvery) publish_counts();
-      } else {
-        rec.done_one(static_cast<std::uint64_t>(n));
-      }
+      reception.take(std::span(buffer).first(static_cast<std::size_t>(n)));
       if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
         std::this_thread::sleep_for(std::chrono::microseconds(phase.reader_pause_us));
       }
@@ -250,7 +225,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }
-  publish_counts();
+  reception.publish_counts();
   if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, true);
   rec.finish();
   return {};

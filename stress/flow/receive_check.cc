@@ -125,14 +125,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     return {.outcome = FlightOutcome::kDuplicate, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   }
   Received got{.outcome = FlightOutcome::kOk, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
-  if (f.sequence % kStampEvery == 0 && frame_stamp_bytes(message.size()) == 8) {
-    const std::uint64_t stamp = flow.frames.stamp(message);
-    if (stamp != 0) {
-      const std::uint64_t now = monotonic_ns();
-      got.t_ns = now;
-      if (stamp <= now) rec.latency.record(now - stamp);
-    }
-  }
+  if (f.sequence % kStampEvery == 0) got.t_ns = latency_sample(flow, rec, message);
   // The order check, per reader; the drain continues the lane's reader's when tiny messages need
   // it to know what comes next.
   const std::uint32_t orderer = reader != kDrainReader ? reader : (flow.tiny ? lane : kDrainReader);
@@ -151,6 +144,15 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     }
   }
   return got;
+}
+
+std::uint64_t latency_sample(const Flow& flow, PeerRecord& rec, std::span<const std::byte> message) {
+  if (frame_stamp_bytes(message.size()) != 8) return 0;  // a stamp cut short: not a sample
+  const std::uint64_t stamp = flow.frames.stamp(message);
+  if (stamp == 0) return 0;
+  const std::uint64_t now = monotonic_ns();
+  if (stamp <= now) rec.latency.record(now - stamp);
+  return now;
 }
 
 void take_requested_snapshot(const Flow& flow, PeerRecord& rec, bool now) {

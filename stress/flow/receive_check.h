@@ -33,6 +33,10 @@ struct Received {
 Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader,
                         std::uint32_t lane, std::span<const std::byte> message);
 
+// For an intact frame whose sequence is a multiple of kStampEvery: its send-to-now latency into
+// rec.latency; the clock read (the flight recorder's time), or 0 when the frame carries no stamp.
+std::uint64_t latency_sample(const Flow& flow, PeerRecord& rec, std::span<const std::byte> message);
+
 // A snapshot the reader asked for at its first problem (rec.snapshot.requested()): copied once the
 // writer has recorded a few operations past the message (or the reader waited long enough), or at
 // once with `now` (the reader is ending).
