@@ -28,9 +28,12 @@ namespace {
 
 constexpr std::size_t kSharedSlots = 64;  // one cache line per worker in the shared segment
 // One lifecycle in this many checks every page (zero when fresh, then written through the first
-// attachment and read through the others); the rest check kSampledPages pages. Faulting the pages
-// in was nearly all of a lifecycle's time (README "Benchmarks": 8 MiB, about 4 ms of ~6 ms).
-constexpr std::uint64_t kEveryPageEvery = 4;
+// attachment and read through the others); the rest check kSampledPages pages. Touching the pages
+// is nearly all of a lifecycle's time, even populated: on this VM the first access to each page
+// through each attachment costs ~5 µs (README "Benchmarks": at 8 MiB an every-page lifecycle took
+// ~23 ms, a sampled one ~2.6 ms, so at one in 4 the every-page ones were 3/4 of the run). One in 8
+// still checks a whole 8 MiB segment ~45 times a second with 2 workers.
+constexpr std::uint64_t kEveryPageEvery = 8;
 constexpr std::size_t kSampledPages = 64;
 
 // --segment-size: bytes per lifecycle's segment, whole MiB (the value is in MiB).
