@@ -123,6 +123,16 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
                                               .sends = {},
                                               .frames = FrameChecker(env.seed, phase.msg_max)});
   Flow& flow = *owned;
+  // Readers check a message after their next recv (receive_stage.h) — not in lockstep, where the
+  // writer waits for the reader to have counted each message before it sends the next.
+  if (!phase.lockstep && phase.msg_max <= ReceiveStages::kMaxMessage) {
+    auto stages = ReceiveStages::create(phase.readers, phase.msg_max);
+    if (!stages) {
+      out.error = stages.error();
+      return out;
+    }
+    flow.stages = std::move(*stages);
+  }
   flow.tiny = !tiny_sizes_unsupported(phase, env.channel->vtable->flags, topology);
   flow.sizes =
       SizePicker(flow.tiny ? phase.msg_min : std::max<std::uint32_t>(phase.msg_min, kCompactMin), phase.msg_max);

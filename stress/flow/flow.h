@@ -13,6 +13,7 @@
 #include "core/framing/frame.h"
 #include "core/random/splitmix.h"
 #include "stress/delivery_ledger.h"
+#include "stress/flow/receive_stage.h"
 #include "stress/flow/size_picker.h"
 #include "stress/peer_board.h"
 #include "stress/workload.h"
@@ -34,22 +35,27 @@ struct SendCursor {
   std::atomic<std::uint64_t> sent_at{0};  // lockstep: when the last send returned (monotonic ns), before next_seq
 };
 
-// Where a reader is with the message at hand, in its board record, so a kill can be accounted.
+// Where a reader is with the messages at hand, in its board record, so a kill can be accounted.
 enum class ReceiveStep : std::uint32_t {
-  kIdle = 0,     // between messages: a kill takes nothing with it
-  kInRecv = 1,   // inside recv: a kill may take one message with it
-  kPending = 2,  // the message is known intact as (writer, sequence), maybe not yet recorded; a
-                 // reader leaves it there after recording it, until its next recv (kill accounting
-                 // finds such a message in the ledger and the recorder and adds nothing)
+  kIdle = 0,     // between messages: a kill takes nothing with it but its staged messages
+  kInRecv = 1,   // inside recv into its slot: a kill may take one message with it
+  kPending = 2,  // the message from its slot is known intact as (writer, sequence), maybe not yet
+                 // recorded; a reader leaves it there after recording it, until its next recv
+                 // (kill accounting finds such a message in the ledger and the recorder and adds nothing)
 };
 struct ReceiveCursor {
-  std::atomic<std::uint32_t> step{0};  // ReceiveStep
+  std::atomic<std::uint32_t> step{0};  // ReceiveStep | the slot it is about (receive_stage.h) << 8
   std::atomic<std::uint32_t> pending_writer{0};
   std::atomic<std::uint64_t> pending_sequence{0};
   std::atomic<std::uint64_t> timeouts{0};  // lockstep: recv calls that timed out (the writer waits for two at most)
+  // Per stage slot: 1 + the size of a message received there and not yet checked, 0 for none.
+  std::atomic<std::uint32_t> staged[ReceiveStages::kSlots]{};
 
-  void set(ReceiveStep s) noexcept { step.store(static_cast<std::uint32_t>(s), std::memory_order_relaxed); }
-  [[nodiscard]] ReceiveStep get() const noexcept { return static_cast<ReceiveStep>(step.load()); }
+  void set(ReceiveStep s, std::uint32_t slot = 0) noexcept {
+    step.store(static_cast<std::uint32_t>(s) | slot << 8, std::memory_order_relaxed);
+  }
+  [[nodiscard]] ReceiveStep get() const noexcept { return static_cast<ReceiveStep>(step.load() & 0xffU); }
+  [[nodiscard]] std::uint32_t slot() const noexcept { return step.load() >> 8; }  // unchecked: a dead reader's word
 };
 
 // Latency is sampled: the sequences that are multiples of kStampEvery carry their send time
@@ -84,6 +90,8 @@ struct Flow {
   DeliveryLedger ledger;
   SendRecord sends;
   FrameChecker frames{0, 0};  // the readers' frame check, for (seed, the phase's msg_max): set it with the rest
+  // Where readers receive when they check each message after the next recv (empty: at once).
+  ReceiveStages stages;
 
   // The size of writer w's message `seq` (what the reader expects of a tiny one); size_seed(w) is
   // its first step, for a writer to compute once.

@@ -63,6 +63,15 @@ struct FramesAhead {
   std::uint64_t stamp[kAhead] = {};
 };
 
+// The clock, read right after recv, for a message whose header claims a stamped sequence (a claim
+// only: its check decides): checked one recv later, its latency must not include the wait for the
+// next message. 0 for the others.
+std::uint64_t receive_time(std::span<const std::byte> message) {
+  if (frame_stamp_bytes(message.size()) != 8) return 0;
+  const auto claim = claimed_identity(message);
+  return claim && claim->sequence % kStampEvery == 0 ? monotonic_ns() : 0;
+}
+
 }  // namespace
 
 // Between two sends the writer stores only what a kill or the watchdog needs: its op word before
@@ -183,27 +192,54 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   auto ch = Channel::open(*flow.vtable, flow.addresses[lane]);
   if (!ch) return ChildReport{1, "open " + flow.addresses[lane] + ": " + ch.error().message()};
   record_address(own, rec);
-  std::vector<std::byte> buffer(phase.msg_max);
   const std::uint32_t incarnation = rec.incarnation.load();
   std::optional<RunQueueWait> queued;  // the liveness oracle's view of this thread's CPU waits
   if (phase.lockstep) queued.emplace();
   std::uint64_t idle_since = 0;
   std::uint64_t count = 0;
   Reception reception(flow, r);
+  // With stages (receive_stage.h) each message is received into a slot in shared memory and
+  // checked after the next recv returned, while the next one's cache lines travel; without, into a
+  // private buffer and checked at once.
+  const bool staged = !flow.stages.empty();
+  std::vector<std::byte> buffer(staged ? 0 : phase.msg_max);
+  auto buffer_of = [&](std::uint32_t slot) { return staged ? flow.stages.slot(r, slot) : std::span(buffer); };
+  std::uint32_t slot = 0;  // where the next recv goes
+  struct Held {
+    std::size_t size;
+    ReceivedAt at;
+  };
+  std::optional<Held> held;  // staged: the message received before, not yet checked
+  auto take_held = [&] {
+    if (!held) return;
+    reception.take(buffer_of(held->at.slot).first(held->size), held->at);
+    held.reset();
+  };
   rec.begin(PeerOp::kRecv);
   while (!flow.board.aborted()) {
-    cursor.set(ReceiveStep::kInRecv);
+    cursor.set(ReceiveStep::kInRecv, slot);
     rec.now_in(PeerOp::kRecv);
     const std::int64_t queued_before = queued ? queued->ns() : -1;
-    const std::int64_t n = ch->recv(buffer, phase.op_timeout_ns);
+    const std::span<std::byte> into = buffer_of(slot);
+    const std::int64_t n = ch->recv(into, phase.op_timeout_ns);
     if (n >= 0) {
       idle_since = 0;
-      reception.take(std::span(buffer).first(static_cast<std::size_t>(n)));
+      const auto message = into.first(static_cast<std::size_t>(n));
+      const ReceivedAt at{.slot = slot, .time_ns = receive_time(message)};
+      if (staged) {
+        cursor.staged[slot].store(static_cast<std::uint32_t>(n) + 1, std::memory_order_relaxed);
+        take_held();
+        held = Held{.size = message.size(), .at = at};
+        slot ^= 1U;
+      } else {
+        reception.take(message, at);
+      }
       if (phase.reader_pause_us != 0 && ++count % 64 == 0) {
         std::this_thread::sleep_for(std::chrono::microseconds(phase.reader_pause_us));
       }
       continue;
     }
+    take_held();  // nothing waits in the stage while the channel is empty or failing
     cursor.set(ReceiveStep::kIdle);
     if (n == SHMH_ETIMEOUT && phase.lockstep && phase.op_timeout_ns > 0) {
       check_wakeup(flow, rec, cursor, r, *ch, buffer, *queued, queued_before);
@@ -225,6 +261,7 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
     channel_problem(rec, "recv", *ch, describe(id));
     if (n != SHMH_ECORRUPT) break;  // the channel released the bad slot: go on; otherwise stop
   }
+  take_held();
   reception.publish_counts();
   if (rec.snapshot.requested()) take_requested_snapshot(flow, rec, true);
   rec.finish();

@@ -1,5 +1,9 @@
 #include "stress/flow/kill_accounting.h"
 
+#include <algorithm>
+
+#include "stress/flow/receive_check.h"
+
 namespace shmh::stress {
 
 void account_flow_kill(Flow& flow, PeerId id) {
@@ -22,7 +26,9 @@ void account_flow_kill(Flow& flow, PeerId id) {
   PeerRecord& rec = flow.board.reader(id.index);
   const std::uint32_t lane = flow.lane_of(id.index);
   constexpr auto kRecv = static_cast<std::uint8_t>(PeerOp::kRecv);
-  switch (cursor.get()) {
+  const ReceiveStep step = cursor.get();
+  const std::uint32_t step_slot = cursor.slot();
+  switch (step) {
     case ReceiveStep::kPending: {
       // Intact and identified, maybe not yet recorded: record it (a duplicate mark is harmless;
       // an identity out of range is refused by the ledger), in its flight recorder too.
@@ -38,13 +44,33 @@ void account_flow_kill(Flow& flow, PeerId id) {
       break;
     }
     case ReceiveStep::kInRecv:
-      ++flow.sends.reader_kills_receiving[lane];  // inside recv: one message may have gone with it
+      // Inside recv: one message may have gone with it — unless recv had returned and the message
+      // is staged (checked below).
+      if (step_slot < ReceiveStages::kSlots && !flow.stages.empty() && cursor.staged[step_slot].load() != 0) break;
+      ++flow.sends.reader_kills_receiving[lane];
       // Its history ends with the receive it died in (whose message it was, nobody can tell).
       rec.recorder.record(kRecv, FlightOutcome::kPending, rec.incarnation.load(), 0, kUnknownWriter, kUnknownSeq, 0);
       break;
     case ReceiveStep::kIdle:
     default:  // a torn or garbage step: nothing is allowed for it
       break;
+  }
+  // Messages it received but had not checked: checked here, as it would have, oldest first (the
+  // one its last recv went into is the newest; the pending one, handled above, is skipped). Sizes
+  // are bounded: the cursor is memory a dying process wrote.
+  if (!flow.stages.empty()) {
+    const std::uint32_t newest = step_slot < ReceiveStages::kSlots ? step_slot : 1;
+    for (const std::uint32_t i : {newest ^ 1U, newest}) {
+      const std::uint32_t staged = cursor.staged[i].exchange(0);
+      if (staged == 0 || (step == ReceiveStep::kPending && step_slot == i)) continue;
+      const std::span<const std::byte> bytes = flow.stages.slot(id.index, i);
+      const std::size_t size = std::min<std::size_t>(staged - 1, bytes.size());
+      const Received got = check_received(flow, rec, nullptr, id.index, lane, bytes.first(size));
+      rec.recorder.record(kRecv, got.outcome, rec.incarnation.load(), static_cast<std::uint32_t>(size), got.writer,
+                          got.sequence, got.t_ns);
+      if (got.outcome == FlightOutcome::kOk) PeerRecord::add(rec.ok, 1);
+      rec.done_one(size);
+    }
   }
   cursor.set(ReceiveStep::kIdle);
 }

@@ -63,7 +63,7 @@ void snapshot_writer(const Flow& flow, PeerRecord& rec, std::uint32_t reader, st
 }  // namespace
 
 Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor, std::uint32_t reader,
-                        std::uint32_t lane, std::span<const std::byte> message) {
+                        std::uint32_t lane, std::span<const std::byte> message, ReceivedAt at) {
   const std::uint64_t seed = flow.seed;
   auto who = [reader] {
     return reader == kDrainReader ? std::string("left in the channel") : "reader " + std::to_string(reader);
@@ -108,7 +108,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
   if (cursor != nullptr) {
     cursor->pending_writer.store(f.writer, std::memory_order_relaxed);
     cursor->pending_sequence.store(f.sequence, std::memory_order_relaxed);
-    cursor->set(ReceiveStep::kPending);
+    cursor->set(ReceiveStep::kPending, at.slot);
   }
   auto id = [&f] { return "writer " + std::to_string(f.writer) + " seq " + std::to_string(f.sequence); };
   const Mark mark = flow.ledger.mark(lane, f.writer, f.sequence, flow.exclusive_lanes);
@@ -125,7 +125,7 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
     return {.outcome = FlightOutcome::kDuplicate, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
   }
   Received got{.outcome = FlightOutcome::kOk, .writer = f.writer, .sequence = f.sequence, .t_ns = 0};
-  if (f.sequence % kStampEvery == 0) got.t_ns = latency_sample(flow, rec, message);
+  if (f.sequence % kStampEvery == 0) got.t_ns = latency_sample(flow, rec, message, at.time_ns);
   // The order check, per reader; the drain continues the lane's reader's when tiny messages need
   // it to know what comes next.
   const std::uint32_t orderer = reader != kDrainReader ? reader : (flow.tiny ? lane : kDrainReader);
@@ -146,11 +146,12 @@ Received check_received(const Flow& flow, PeerRecord& rec, ReceiveCursor* cursor
   return got;
 }
 
-std::uint64_t latency_sample(const Flow& flow, PeerRecord& rec, std::span<const std::byte> message) {
+std::uint64_t latency_sample(const Flow& flow, PeerRecord& rec, std::span<const std::byte> message,
+                             std::uint64_t received_ns) {
   if (frame_stamp_bytes(message.size()) != 8) return 0;  // a stamp cut short: not a sample
   const std::uint64_t stamp = flow.frames.stamp(message);
   if (stamp == 0) return 0;
-  const std::uint64_t now = monotonic_ns();
+  const std::uint64_t now = received_ns != 0 ? received_ns : monotonic_ns();
   if (stamp <= now) rec.latency.record(now - stamp);
   return now;
 }

@@ -1,7 +1,6 @@
 #include "stress/flow/reception.h"
 
 #include "core/framing/frame.h"
-#include "stress/flow/receive_check.h"
 
 namespace shmh::stress {
 namespace {
@@ -21,24 +20,25 @@ Reception::Reception(const Flow& flow, std::uint32_t reader)
 // known to pass — except the ledger bit, whose mark is the last check (a duplicate's bit was
 // already set: marking it again changes nothing) — so anything else goes to take_problem, where
 // check_received checks the message again from the start and says what is wrong.
-void Reception::take(std::span<const std::byte> message) {
+void Reception::take(std::span<const std::byte> message, ReceivedAt at) {
   rec_.now_in(PeerOp::kVerify);
-  if (message.size() < kFrameHeaderSize) return take_problem(message);
+  if (message.size() < kFrameHeaderSize) return take_problem(message, at);
   const CheckedFrame f = flow_.frames.check(message);
-  if (f.status != FrameStatus::kOk || f.writer >= flow_.board.writers()) return take_problem(message);
+  if (f.status != FrameStatus::kOk || f.writer >= flow_.board.writers()) return take_problem(message, at);
   std::atomic<std::uint64_t>& last = flow_.board.last_seen(reader_, f.writer);
   const std::uint64_t before = last.load(std::memory_order_relaxed);
-  if (before != kNoSequence && f.sequence < before) return take_problem(message);
+  if (before != kNoSequence && f.sequence < before) return take_problem(message, at);
   cursor_.pending_writer.store(f.writer, std::memory_order_relaxed);
   cursor_.pending_sequence.store(f.sequence, std::memory_order_relaxed);
-  cursor_.set(ReceiveStep::kPending);
+  cursor_.set(ReceiveStep::kPending, at.slot);
   if (flow_.ledger.mark(lane_, f.writer, f.sequence, flow_.exclusive_lanes) != Mark::kFirst) {
-    return take_problem(message);
+    return take_problem(message, at);
   }
-  const std::uint64_t t_ns = f.sequence % kStampEvery == 0 ? latency_sample(flow_, rec_, message) : 0;
+  const std::uint64_t t_ns = f.sequence % kStampEvery == 0 ? latency_sample(flow_, rec_, message, at.time_ns) : 0;
   last.store(f.sequence, std::memory_order_relaxed);
   const auto size = static_cast<std::uint32_t>(message.size());
   rec_.recorder.record(kRecv, FlightOutcome::kOk, incarnation_, size, f.writer, f.sequence, t_ns);
+  cursor_.staged[at.slot].store(0, std::memory_order_relaxed);  // after kPending: never neither
   if (rec_.snapshot.requested()) take_requested_snapshot(flow_, rec_, false);
   // The cursor stays at kPending until the next recv sets kInRecv: a kill between the two finds
   // the message in the ledger and the recorder and adds nothing (one store less per message).
@@ -48,13 +48,16 @@ void Reception::take(std::span<const std::byte> message) {
   if (++uncounted_ == kCountEvery) publish_counts();
 }
 
-void Reception::take_problem(std::span<const std::byte> message) {
-  const Received got = check_received(flow_, rec_, &cursor_, reader_, lane_, message);
+void Reception::take_problem(std::span<const std::byte> message, ReceivedAt at) {
+  const Received got = check_received(flow_, rec_, &cursor_, reader_, lane_, message, at);
   const auto size = static_cast<std::uint32_t>(message.size());
   rec_.recorder.record(kRecv, got.outcome, incarnation_, size, got.writer, got.sequence, got.t_ns);
+  // Unstaged before the cursor leaves kPending: a kill in between would have the runner check the
+  // message again (and call an intact one a duplicate).
+  cursor_.staged[at.slot].store(0, std::memory_order_relaxed);
   if (rec_.snapshot.requested()) take_requested_snapshot(flow_, rec_, false);
-  cursor_.set(ReceiveStep::kIdle);
   if (got.outcome != FlightOutcome::kOk) {
+    cursor_.set(ReceiveStep::kIdle);
     rec_.done_one(size);  // counted at once (check_received counted its kind)
     return;
   }

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "stress/flow/flow.h"
+#include "stress/flow/receive_check.h"
 
 namespace shmh::stress {
 
@@ -16,14 +17,15 @@ class Reception {
  public:
   Reception(const Flow& flow, std::uint32_t reader);
 
-  // A message recv returned into the reader's buffer. Leaves the reader's cursor at kIdle.
-  void take(std::span<const std::byte> message);
+  // A message recv returned (into stage slot `at.slot`, at `at.time_ns` if the caller read the
+  // clock for it). Leaves the reader's cursor at kPending about that slot (intact) or kIdle.
+  void take(std::span<const std::byte> message, ReceivedAt at = {});
   // Publishes the counts kept back (call at the reader's end).
   void publish_counts() noexcept;
 
  private:
   // A message the fast path in take() does not pass: checked from scratch, its problem counted.
-  [[gnu::noinline, gnu::cold]] void take_problem(std::span<const std::byte> message);
+  [[gnu::noinline, gnu::cold]] void take_problem(std::span<const std::byte> message, ReceivedAt at);
 
   const Flow& flow_;
   std::uint32_t reader_;

@@ -3,13 +3,16 @@
 // kill's accounting reads only what a victim's cursor allows, bounds-checked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/channel/channel_registry.h"
 #include "core/framing/frame.h"
 #include "stress/flow/final_drain.h"
 #include "stress/flow/kill_accounting.h"
+#include "stress/flow/receive_stage.h"
 #include "tests/support/test_support.h"
 
 namespace shmh::stress {
@@ -167,6 +170,84 @@ TEST(KillAccounting, AReaderKilledWithAnIdentifiedMessageHasItRecorded) {
   h = rec.recorder.last(4);
   ASSERT_EQ(h.size(), 2U);
   EXPECT_EQ(describe(h[1]), "recv 0 B in-progress") << "its history ends with the receive it died in";
+}
+
+// A reader that checks each message after its next recv leaves up to two messages staged in shared
+// memory when it is killed: the runner checks them itself, oldest first, so none is counted lost.
+struct StagedReader {
+  FlowFixture f{PeerMode::kProcesses};
+  ReceiveCursor& cursor = f.flow->receive_cursor(0);
+  StagedReader() {
+    auto stages = ReceiveStages::create(1, 128);
+    EXPECT_TRUE(stages.ok());
+    f.flow->stages = std::move(*stages);
+    f.flow->sizes = SizePicker(kFrameHeaderSize, 128);
+  }
+  // Writer w's message `seq` received into slot i, not yet checked.
+  void stage(std::uint32_t i, std::uint32_t w, std::uint64_t seq) const {
+    FrameWriter frames(kSeed, w, 128);
+    const auto m = frames.encode(seq, f.flow->size_of(w, seq), 0);
+    std::copy(m.begin(), m.end(), f.flow->stages.slot(0, i).begin());
+    cursor.staged[i].store(static_cast<std::uint32_t>(m.size()) + 1);
+  }
+  [[nodiscard]] std::vector<std::string> history() const {
+    std::vector<std::string> out;
+    for (const auto& e : f.flow->board.reader(0).recorder.last(8)) out.push_back(describe(e));
+    return out;
+  }
+};
+
+TEST(KillAccounting, AReaderKilledAfterItsRecvReturnedHasBothStagedMessagesCheckedOldestFirst) {
+  StagedReader s;
+  s.stage(0, 0, 3);  // held from the recv before
+  s.stage(1, 0, 4);  // the recv it was in had returned into slot 1
+  s.cursor.set(ReceiveStep::kInRecv, 1);
+  account_flow_kill(*s.f.flow, {Role::kReader, 0});
+  EXPECT_EQ(s.f.flow->sends.reader_kills_receiving[0], 0U) << "recv had returned: nothing went with it";
+  EXPECT_TRUE(s.f.flow->ledger.has(0, 0, 3));
+  EXPECT_TRUE(s.f.flow->ledger.has(0, 0, 4));
+  const PeerRecord& rec = s.f.flow->board.reader(0);
+  EXPECT_EQ(rec.ok.load(), 2U);
+  EXPECT_EQ(rec.reordered.load() + rec.corrupt.load() + rec.duplicated.load(), 0U) << "checked in arrival order";
+  EXPECT_EQ(s.history(), (std::vector<std::string>{"recv w0#3 " + std::to_string(s.f.flow->size_of(0, 3)) + " B ok",
+                                                   "recv w0#4 " + std::to_string(s.f.flow->size_of(0, 4)) + " B ok"}));
+  EXPECT_EQ(s.cursor.staged[0].load() + s.cursor.staged[1].load(), 0U);
+  EXPECT_EQ(s.cursor.get(), ReceiveStep::kIdle);
+}
+
+TEST(KillAccounting, AReaderKilledInsideRecvWithAMessageHeldHasItCheckedAndOneAllowed) {
+  StagedReader s;
+  s.stage(1, 1, 0);
+  s.cursor.set(ReceiveStep::kInRecv, 0);  // its recv into slot 0 had not returned
+  account_flow_kill(*s.f.flow, {Role::kReader, 0});
+  EXPECT_EQ(s.f.flow->sends.reader_kills_receiving[0], 1U);
+  EXPECT_TRUE(s.f.flow->ledger.has(0, 1, 0));
+}
+
+TEST(KillAccounting, AReaderKilledWhileCheckingAStagedMessageDoesNotHaveItCheckedTwice) {
+  StagedReader s;
+  s.stage(0, 0, 7);  // being checked: the reader had it pending (and maybe marked already)
+  s.stage(1, 0, 8);
+  s.cursor.pending_writer.store(0);
+  s.cursor.pending_sequence.store(7);
+  s.cursor.set(ReceiveStep::kPending, 0);
+  ASSERT_EQ(s.f.flow->ledger.mark(0, 0, 7), Mark::kFirst);  // the reader had marked it
+  account_flow_kill(*s.f.flow, {Role::kReader, 0});
+  const PeerRecord& rec = s.f.flow->board.reader(0);
+  EXPECT_EQ(rec.duplicated.load(), 0U) << "the pending message is the one in slot 0, not a second copy";
+  EXPECT_TRUE(s.f.flow->ledger.has(0, 0, 8));
+  EXPECT_EQ(rec.ok.load(), 1U);
+}
+
+TEST(KillAccounting, AStagedSizeFromADeadReaderIsBounded) {
+  StagedReader s;
+  s.stage(0, 0, 1);
+  s.cursor.staged[0].store(0xffffffffU);  // garbage: a size beyond the slot
+  s.cursor.set(ReceiveStep::kIdle, 0);
+  account_flow_kill(*s.f.flow, {Role::kReader, 0});
+  const PeerRecord& rec = s.f.flow->board.reader(0);
+  EXPECT_EQ(rec.corrupt.load(), 1U) << "read as the slot's 128 bytes: not the frame it holds";
+  EXPECT_FALSE(s.f.flow->ledger.has(0, 0, 1));
 }
 
 }  // namespace

@@ -57,7 +57,13 @@ std::vector<std::byte> frame(std::uint32_t writer, std::uint64_t seq, std::size_
 TEST(Reception, IntactInOrderMessagesAreCountedRecordedAndLeaveTheCursorPending) {
   auto flow = make_flow(2, true);
   Reception r(*flow, 0);
-  for (std::uint64_t seq = 0; seq < 40; ++seq) r.take(frame(static_cast<std::uint32_t>(seq % 2), seq / 2));
+  ReceiveCursor& c = flow->receive_cursor(0);
+  for (std::uint64_t seq = 0; seq < 40; ++seq) {
+    const std::uint32_t slot = seq % 2 == 0 ? 0 : 1;
+    c.staged[slot].store(65);  // as a staging reader leaves it: the message in that slot, unchecked
+    r.take(frame(static_cast<std::uint32_t>(seq % 2), seq / 2), {.slot = slot, .time_ns = 0});
+    EXPECT_EQ(c.staged[slot].load(), 0U) << "taken: no longer staged";
+  }
   r.publish_counts();
   const PeerRecord& rec = flow->board.reader(0);
   EXPECT_EQ(rec.ok.load(), 40U);
@@ -71,9 +77,9 @@ TEST(Reception, IntactInOrderMessagesAreCountedRecordedAndLeaveTheCursorPending)
   EXPECT_EQ(last[0].writer, 1U);
   EXPECT_EQ(last[0].seq, 19U);
   EXPECT_EQ(last[0].outcome, FlightOutcome::kOk);
-  // Left pending on the last message, already recorded: kill accounting adds nothing for it.
-  const ReceiveCursor& c = flow->receive_cursor(0);
+  // Left pending on the last message (from slot 1), already recorded: kill accounting adds nothing.
   EXPECT_EQ(c.get(), ReceiveStep::kPending);
+  EXPECT_EQ(c.slot(), 1U);
   EXPECT_EQ(c.pending_writer.load(), 1U);
   EXPECT_EQ(c.pending_sequence.load(), 19U);
   EXPECT_EQ(flow->board.last_seen(0, 0).load(), 19U);
