@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::size_t kWriterOffset = 8;
 constexpr std::size_t kLengthOffset = 12;
-constexpr std::size_t kSequenceOffset = 16;
+constexpr std::size_t kSequenceOffset = kFrameSequenceOffset;
 constexpr std::uint64_t kLengthMix = 0xd6e8feb86659fd93ULL;  // odd: distinct lengths stay distinct
 
 template <class T>

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>
@@ -110,6 +111,15 @@ struct FrameClaim {
   std::uint64_t sequence = 0;
 };
 std::optional<FrameClaim> claimed_identity(std::span<const std::byte> message) noexcept;
+
+// The sequence field of a message at least kFrameHeaderSize long, read as is, inline: for a reader
+// that must decide right after its recv whether to read the clock (a claim only, like the above).
+inline constexpr std::size_t kFrameSequenceOffset = 16;
+inline std::uint64_t peek_sequence(std::span<const std::byte> message) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, message.data() + kFrameSequenceOffset, sizeof v);
+  return v;
+}
 
 // For reports on a corrupt frame whose header is readable: the offset of the first payload byte
 // that differs from what (seed, writer, sequence) would have produced, or nullopt (then the check

@@ -68,8 +68,7 @@ struct FramesAhead {
 // next message. 0 for the others.
 std::uint64_t receive_time(std::span<const std::byte> message) {
   if (frame_stamp_bytes(message.size()) != 8) return 0;
-  const auto claim = claimed_identity(message);
-  return claim && claim->sequence % kStampEvery == 0 ? monotonic_ns() : 0;
+  return peek_sequence(message) % kStampEvery == 0 ? monotonic_ns() : 0;
 }
 
 }  // namespace
