@@ -104,15 +104,16 @@ inline std::uint64_t stamp_of(std::span<const std::byte> message, std::uint64_t 
   return (load_part(message.data() + kFrameHeaderSize, n) ^ pattern[0] ^ key) & low_bytes_mask(n);
 }
 
-// Whether any payload byte after word 0 differs from pattern ^ key. One OR of the differences, no
-// branch per word.
+// The OR of (payload word ^ pattern ^ key) over words [first, end), the last one cut at the
+// message's end: zero when every one of those payload bytes is what the writer sent. No branch per word.
 template <class Pattern>
-bool payload_differs(std::span<const std::byte> message, const Pattern& pattern, std::uint64_t key) noexcept {
+std::uint64_t payload_diff(std::span<const std::byte> message, const Pattern& pattern, std::uint64_t key,
+                           std::size_t first) noexcept {
   const std::byte* p = message.data() + kFrameHeaderSize;
   const std::size_t payload = message.size() - kFrameHeaderSize;
   const std::size_t words = payload / 8;
   std::uint64_t diff = 0;
-  for (std::size_t i = 1; i < words; ++i) {
+  for (std::size_t i = first; i < words; ++i) {
     std::uint64_t v;
     std::memcpy(&v, p + 8 * i, 8);
     diff |= v ^ pattern[i] ^ key;
@@ -121,17 +122,22 @@ bool payload_differs(std::span<const std::byte> message, const Pattern& pattern,
     const std::size_t n = payload % 8;
     diff |= (load_part(p + 8 * words, n) ^ pattern[words] ^ key) & low_bytes_mask(n);
   }
-  return diff != 0;
+  return diff;
 }
 
-// The same with the pattern laid out, two words per step in 16-byte vectors (the reader checks
-// every message: ReceptionCost in stress_bench). The generic vector type is plain SSE2 on x86-64
-// (any x86-64 CPU), NEON on arm64.
+// Whether any payload byte after word 0 differs from what the writer sent.
+template <class Pattern>
+bool payload_differs(std::span<const std::byte> message, const Pattern& pattern, std::uint64_t key) noexcept {
+  return payload_diff(message, pattern, key, 1) != 0;
+}
+
+// The same with the pattern laid out: two words per step in 16-byte vectors first (the reader
+// checks every message: ReceptionCost in stress_bench). GCC's and Clang's generic vectors are
+// plain SSE2 on x86-64, NEON on arm64.
 using Pair = std::uint64_t __attribute__((vector_size(16)));
 bool payload_differs(std::span<const std::byte> message, const LaidOut& pattern, std::uint64_t key) noexcept {
   const std::byte* p = message.data() + kFrameHeaderSize;
-  const std::size_t payload = message.size() - kFrameHeaderSize;
-  const std::size_t words = payload / 8;
+  const std::size_t words = (message.size() - kFrameHeaderSize) / 8;
   const Pair keys = {key, key};
   Pair diff = {0, 0};
   std::size_t i = 1;
@@ -142,17 +148,7 @@ bool payload_differs(std::span<const std::byte> message, const LaidOut& pattern,
     std::memcpy(&pat, pattern.words + i, sizeof pat);
     diff |= v ^ pat ^ keys;
   }
-  std::uint64_t rest = diff[0] | diff[1];
-  if (i < words) {
-    std::uint64_t v;
-    std::memcpy(&v, p + 8 * i, 8);
-    rest |= v ^ pattern[i] ^ key;
-  }
-  if (words >= 1 && payload % 8 != 0) {
-    const std::size_t n = payload % 8;
-    rest |= (load_part(p + 8 * words, n) ^ pattern[words] ^ key) & low_bytes_mask(n);
-  }
-  return rest != 0;
+  return (diff[0] | diff[1] | payload_diff(message, pattern, key, i)) != 0;
 }
 
 // `writer_key_of(writer)`: the writer's part of the key, laid out or derived.

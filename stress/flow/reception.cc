@@ -61,8 +61,8 @@ void Reception::take_problem(std::span<const std::byte> message, ReceivedAt at) 
     rec_.done_one(size);  // counted at once (check_received counted its kind)
     return;
   }
-  // Intact after all (a problem the fast path saw that check_received does not call one: a frame
-  // from a writer beyond the cache of a FIFO channel's order check, ...): counted like the others.
+  // Intact after all: a compact or tiny message (not a frame), or a late one on a channel that does
+  // not promise per-writer order. Counted like the others.
   PeerRecord::add(rec_.progress, 1);
   uncounted_bytes_ += size;
   if (++uncounted_ == kCountEvery) publish_counts();

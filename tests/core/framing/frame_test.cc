@@ -29,7 +29,9 @@ TEST(Frame, RoundTripsAtEverySizeAndResidue) {
 TEST(Frame, EveryFlippedBitIsCorruptionAtEverySize) {
   // Every size up to a few words past the header: 24 (no payload), 25..31 (part of a stamp word),
   // 32 (exactly the stamp word: nothing but the check word covers writer and sequence there).
+  // FrameChecker too: its laid-out pattern is compared two words at a time, then the rest.
   FrameWriter w(7, 1, 100);
+  const FrameChecker checker(7, 100);
   for (std::size_t size = kFrameHeaderSize; size <= 100; ++size) {
     const auto encoded = w.encode(5, size, 0x1122334455667788ULL);
     std::vector<std::byte> m(encoded.begin(), encoded.end());
@@ -37,10 +39,12 @@ TEST(Frame, EveryFlippedBitIsCorruptionAtEverySize) {
       for (int b = 0; b < 8; ++b) {
         m[i] ^= std::byte{static_cast<unsigned char>(1U << b)};
         ASSERT_NE(check_frame(m, 7).status, FrameStatus::kOk) << "size " << size << " byte " << i << " bit " << b;
+        ASSERT_NE(checker.check(m).status, FrameStatus::kOk) << "size " << size << " byte " << i << " bit " << b;
         m[i] ^= std::byte{static_cast<unsigned char>(1U << b)};
       }
     }
     EXPECT_EQ(check_frame(m, 7).status, FrameStatus::kOk);
+    EXPECT_EQ(checker.check(m).status, FrameStatus::kOk);
     EXPECT_EQ(check_frame(m, 8).status, FrameStatus::kCorrupt) << "another run's seed, size " << size;
   }
 }
