@@ -12,18 +12,26 @@ function(shmh_add_library name)
   target_compile_features(${name} PUBLIC cxx_std_20)
 endfunction()
 
-# shmh_add_test(source LABEL label [DEPS ...]) — a GoogleTest binary named after the source file;
-# each test case becomes a ctest test carrying the label and the shm leak-check fixture. Its main
-# runs the binary inside a private IPC + mount namespace (tests/support/sandboxed_main.cc).
+# shmh_add_test(source LABEL label [DEPS ...] [LOCKS resource...]) — a GoogleTest binary named
+# after the source file; each test case becomes a ctest test carrying the label and the shm
+# leak-check fixture. Its main runs the binary inside a private IPC + mount namespace
+# (tests/support/sandboxed_main.cc). LOCKS: what its tests share beyond their namespaces, so ctest -j
+# never runs two tests holding the same one at once — `other_uid_memlock`: they SHM_LOCK as the
+# test's other uid, whose RLIMIT_MEMLOCK charge is per user across IPC namespaces (two at once made
+# a conform case's lock fail with ENOMEM where the model, seeing only its own, says ok).
 function(shmh_add_test source)
-  cmake_parse_arguments(ARG "" "LABEL" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "DEPS;LOCKS" ${ARGN})
   get_filename_component(_name ${source} NAME_WE)
   add_executable(${_name} ${source})
   target_link_libraries(${_name} PRIVATE shmh::test_support ${ARG_DEPS} shmh::build_options)
   target_compile_features(${_name} PRIVATE cxx_std_20)
+  set(_locks)
+  if(ARG_LOCKS)
+    set(_locks RESOURCE_LOCK "${ARG_LOCKS}")
+  endif()
   gtest_discover_tests(${_name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS ${ARG_LABEL} FIXTURES_REQUIRED shm_leak_check TIMEOUT 120)
+    PROPERTIES LABELS ${ARG_LABEL} FIXTURES_REQUIRED shm_leak_check TIMEOUT 120 ${_locks})
 endfunction()
 
 # shmh_add_bench(source [DEPS ...]) — a Google Benchmark binary named after the source file, run
