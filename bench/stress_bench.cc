@@ -211,8 +211,8 @@ void BM_StressVsRaw(benchmark::State& state, const std::string& channel) {
   }
 }
 
-// ns per message of `rounds` × `chunk` messages: encoded by writer 0, copied into `buffer`, and
-// with `flow`, handed to reader 0's Reception.
+// ns per message over kChunks × `chunk` messages: encoded by writer 0 `chunk` at a time, each copied
+// into one buffer (what a recv does) and, with `flow`, handed to reader 0's Reception.
 double reception_round(shmh::stress::Flow* flow, std::uint64_t* seq, std::size_t chunk) {
   shmh::FrameWriter frames(kSeed, 0, 64, chunk);
   std::vector<std::byte> buffer(64);
