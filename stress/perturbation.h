@@ -49,6 +49,11 @@ class PeerControl {
   // False when the peer is not running or already paused.
   virtual bool pause(PeerId id, std::chrono::nanoseconds duration) = 0;
   [[nodiscard]] virtual bool paused(PeerId id) const = 0;
+  // Moves a pause's end to `until` (now or earlier: it ends at the next tick); `why` goes into the
+  // phase's events. False when the peer is not paused.
+  virtual bool hold(PeerId id, std::chrono::steady_clock::time_point until, std::string_view why) = 0;
+  // The peer's progress count (messages, operations): a perturber sees from it whether peers move.
+  [[nodiscard]] virtual std::uint64_t progress(PeerId id) const = 0;
   // The operation the peer's record says it is in (to aim at peers inside a channel call).
   [[nodiscard]] virtual PeerOp current_op(PeerId id) const = 0;
   // SIGSTOPs the peer and waits (bounded) until it is stopped: the operation its record shows then

@@ -72,6 +72,20 @@ class Driver final : public PeerControl {
     return false;
   }
 
+  bool hold(PeerId id, Clock::time_point until, std::string_view why) override {
+    for (auto& p : paused_) {
+      if (p.id.role != id.role || p.id.index != id.index) continue;
+      p.until = until;
+      note_event(describe(id) + " (pid " + std::to_string(p.pid) + ") " + std::string(why));
+      return true;
+    }
+    return false;
+  }
+
+  [[nodiscard]] std::uint64_t progress(PeerId id) const override {
+    return board_.record(id.role, id.index).progress.load(std::memory_order_relaxed);
+  }
+
   [[nodiscard]] PeerOp current_op(PeerId id) const override {
     return static_cast<PeerOp>(board_.record(id.role, id.index).op.load(std::memory_order_relaxed));
   }

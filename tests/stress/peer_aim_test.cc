@@ -44,6 +44,8 @@ class FakeControl final : public PeerControl {
   bool kill_and_restart(PeerId /*id*/) override { return false; }
   bool pause(PeerId /*id*/, std::chrono::nanoseconds /*duration*/) override { return false; }
   [[nodiscard]] bool paused(PeerId /*id*/) const override { return false; }
+  bool hold(PeerId /*id*/, Clock::time_point /*until*/, std::string_view /*why*/) override { return false; }
+  [[nodiscard]] std::uint64_t progress(PeerId /*id*/) const override { return 0; }
   [[nodiscard]] PeerOp current_op(PeerId id) const override { return peers_.at(id.index).op; }
   [[nodiscard]] std::optional<Frozen> freeze(PeerId id) override {
     ++peer(id).freezes;
