@@ -238,27 +238,12 @@ double reception_round(shmh::stress::Flow* flow, std::uint64_t* seq, std::size_t
 
 void BM_ReceptionCost(benchmark::State& state) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    auto board = shmh::stress::PeerBoard::create(1, 1);
-    auto ledger = shmh::stress::DeliveryLedger::create(1, 1);
-    if (!board || !ledger) return state.SkipWithError("board or ledger");
-    board->init_states<shmh::stress::SendCursor, shmh::stress::ReceiveCursor>();
     shmh::stress::Phase phase;
     phase.writers = phase.readers = 1;
     phase.msg_min = phase.msg_max = 64;
-    auto flow = std::unique_ptr<shmh::stress::Flow>(new shmh::stress::Flow{.phase = phase,
-                                                                           .options = {},
-                                                                           .seed = kSeed,
-                                                                           .source = {},
-                                                                           .topology = shmh::stress::Topology::kQueue,
-                                                                           .vtable = nullptr,
-                                                                           .fifo = true,
-                                                                           .exclusive_lanes = true,
-                                                                           .channels = {},
-                                                                           .addresses = {},
-                                                                           .board = std::move(*board),
-                                                                           .ledger = std::move(*ledger),
-                                                                           .sends = {},
-                                                                           .frames = shmh::FrameChecker(kSeed, 64)});
+    auto made = shmh::stress::make_flow(phase, {}, kSeed, {}, shmh::stress::Topology::kQueue, true);
+    if (!made) return state.SkipWithError("board or ledger");
+    auto flow = std::move(*made);
     flow->sizes = shmh::stress::SizePicker(64, 64);
     std::uint64_t seq = 0;
     std::uint64_t unused_seq = 0;

@@ -95,33 +95,15 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   PhaseOutcome out;
   out.result.phase = env.phase;
   const Phase& phase = env.phase;
-  auto board = PeerBoard::create(phase.writers, phase.readers);
-  if (!board) {
-    out.error = board.error();
-    return out;
-  }
-  board->init_states<SendCursor, ReceiveCursor>();
-  const std::uint32_t lanes = topology == Topology::kQueue ? 1 : phase.readers;
-  auto ledger = DeliveryLedger::create(lanes, phase.writers);
-  if (!ledger) {
-    out.error = ledger.error();
-    return out;
-  }
   // On the heap: if threads stay stuck inside the channel, the flow they use is left alive (below).
-  auto owned = std::unique_ptr<Flow>(new Flow{.phase = env.phase,
-                                              .options = env.options,
-                                              .seed = env.seed,
-                                              .source = *env.channel,
-                                              .topology = topology,
-                                              .vtable = env.channel->vtable,
-                                              .fifo = (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0,
-                                              .exclusive_lanes = topology == Topology::kBroadcast || phase.readers == 1,
-                                              .channels = {},
-                                              .addresses = {},
-                                              .board = std::move(*board),
-                                              .ledger = std::move(*ledger),
-                                              .sends = {},
-                                              .frames = FrameChecker(env.seed, phase.msg_max)});
+  auto created = make_flow(phase, env.options, env.seed, *env.channel, topology,
+                           (env.channel->vtable->flags & SHMH_CHANNEL_FIFO_PER_WRITER) != 0);
+  if (!created) {
+    out.error = created.error();
+    return out;
+  }
+  std::unique_ptr<Flow> owned = std::move(*created);
+  const std::uint32_t lanes = topology == Topology::kQueue ? 1 : phase.readers;
   Flow& flow = *owned;
   // Readers check a message after their next recv (receive_stage.h) — not in lockstep, where the
   // writer waits for the reader to have counted each message before it sends the next.
@@ -136,8 +118,6 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
   flow.tiny = !tiny_sizes_unsupported(phase, env.channel->vtable->flags, topology);
   flow.sizes =
       SizePicker(flow.tiny ? phase.msg_min : std::max<std::uint32_t>(phase.msg_min, kCompactMin), phase.msg_max);
-  flow.sends.in_doubt.resize(phase.writers);
-  flow.sends.reader_kills_receiving.resize(lanes);
   if (auto made = create_lanes(flow, lanes); !made) {
     out.error = made.error();
     return out;

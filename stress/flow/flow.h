@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -115,5 +116,12 @@ struct Flow {
   }
   [[nodiscard]] ReceiveCursor& receive_cursor(std::uint32_t r) const { return board.reader(r).state<ReceiveCursor>(); }
 };
+
+// A flow's shared state for `phase` — the board with its typed cursors, the ledger (one lane for a
+// queue, one per reader for a broadcast), the frame check, one in-doubt slot per writer and lane —
+// and no channel, stages or sizes yet: the runner (message_flow.cc) adds those; tests and
+// benchmarks use it as it is. On the heap: a flow is left alive to threads stuck in a channel.
+Result<std::unique_ptr<Flow>> make_flow(const Phase& phase, const StressOptions& options, std::uint64_t seed,
+                                        const ChannelSource& source, Topology topology, bool fifo);
 
 }  // namespace shmh::stress

@@ -36,26 +36,9 @@ struct FlowFixture {
     auto s = resolve_channel("ring");
     EXPECT_TRUE(s.ok());
     source = *s;
-    auto board = PeerBoard::create(2, 1);
-    auto ledger = DeliveryLedger::create(1, 2);
-    EXPECT_TRUE(board.ok() && ledger.ok());
-    board->init_states<SendCursor, ReceiveCursor>();
-    flow = std::unique_ptr<Flow>(new Flow{.phase = phase,
-                                          .options = options,
-                                          .seed = kSeed,
-                                          .source = source,
-                                          .topology = Topology::kQueue,
-                                          .vtable = source.vtable,
-                                          .fifo = true,
-                                          .exclusive_lanes = true,
-                                          .channels = {},
-                                          .addresses = {},
-                                          .board = std::move(*board),
-                                          .ledger = std::move(*ledger),
-                                          .sends = {},
-                                          .frames = FrameChecker(kSeed, phase.msg_max)});
-    flow->sends.in_doubt.resize(2);
-    flow->sends.reader_kills_receiving.resize(1);
+    auto made = make_flow(phase, options, kSeed, source, Topology::kQueue, true);
+    EXPECT_TRUE(made.ok());
+    flow = std::move(*made);
     auto ch = Channel::create(*source.vtable,
                               {.capacity = 16, .max_message = 128, .backend = 0, .mode = 0600, .name = "flow-test"});
     EXPECT_TRUE(ch.ok());

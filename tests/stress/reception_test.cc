@@ -19,29 +19,14 @@ constexpr std::uint64_t kSeed = 7;
 constexpr std::uint32_t kMax = 128;
 
 // One lane, `writers` writers, one reader; `fifo` as the channel would declare.
-std::unique_ptr<Flow> make_flow(std::uint32_t writers, bool fifo) {
-  auto board = PeerBoard::create(writers, 1);
-  auto ledger = DeliveryLedger::create(1, writers);
-  EXPECT_TRUE(board.ok() && ledger.ok());
-  board->init_states<SendCursor, ReceiveCursor>();
+std::unique_ptr<Flow> one_lane_flow(std::uint32_t writers, bool fifo) {
   Phase phase;
   phase.writers = writers;
   phase.readers = 1;
   phase.msg_max = kMax;
-  auto flow = std::unique_ptr<Flow>(new Flow{.phase = phase,
-                                             .options = {},
-                                             .seed = kSeed,
-                                             .source = {},
-                                             .topology = Topology::kQueue,
-                                             .vtable = nullptr,
-                                             .fifo = fifo,
-                                             .exclusive_lanes = true,
-                                             .channels = {},
-                                             .addresses = {},
-                                             .board = std::move(*board),
-                                             .ledger = std::move(*ledger),
-                                             .sends = {},
-                                             .frames = FrameChecker(kSeed, kMax)});
+  auto made = make_flow(phase, {}, kSeed, {}, Topology::kQueue, fifo);
+  EXPECT_TRUE(made.ok());
+  auto flow = std::move(*made);
   flow->sizes = SizePicker(8, kMax);
   // Every writer has sent far enough for any sequence used here (a report names a suspect by it).
   for (std::uint32_t w = 0; w < writers; ++w) flow->send_cursor(w).next_seq.store(1000);
@@ -55,7 +40,7 @@ std::vector<std::byte> frame(std::uint32_t writer, std::uint64_t seq, std::size_
 }
 
 TEST(Reception, IntactInOrderMessagesAreCountedRecordedAndLeaveTheCursorPending) {
-  auto flow = make_flow(2, true);
+  auto flow = one_lane_flow(2, true);
   Reception r(*flow, 0);
   ReceiveCursor& c = flow->receive_cursor(0);
   for (std::uint64_t seq = 0; seq < 40; ++seq) {
@@ -86,7 +71,7 @@ TEST(Reception, IntactInOrderMessagesAreCountedRecordedAndLeaveTheCursorPending)
 }
 
 TEST(Reception, EveryProblemIsCountedByItsKindAndLeavesTheCursorIdle) {
-  auto flow = make_flow(1, true);
+  auto flow = one_lane_flow(1, true);
   Reception r(*flow, 0);
   r.take(frame(0, 5));
   r.take(frame(0, 5));  // again
@@ -114,7 +99,7 @@ TEST(Reception, EveryProblemIsCountedByItsKindAndLeavesTheCursorIdle) {
 }
 
 TEST(Reception, WhatTheFastPathLeavesToCheckReceivedCanStillBeIntact) {
-  auto flow = make_flow(1, false);  // no FIFO promise: a late message is not a problem
+  auto flow = one_lane_flow(1, false);  // no FIFO promise: a late message is not a problem
   Reception r(*flow, 0);
   r.take(frame(0, 9));
   r.take(frame(0, 4));
