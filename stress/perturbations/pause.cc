@@ -155,7 +155,7 @@ class PausePerturber final : public Perturber {
   double log_span_;
   std::mt19937_64 rng_;
   Clock::time_point next_{};
-  std::vector<Seen> seen_;  // at the last tick
+  std::vector<Seen> seen_;  // as this tick saw them (tick() keeps the tick before's to compare)
   std::vector<Watch> watched_;
 };
 

@@ -32,17 +32,19 @@ struct Hold {
   std::string why;
 };
 
+template <class Peers>
+auto find(Peers& peers, PeerId id) {
+  return std::ranges::find_if(peers, [&](const FakePeer& p) { return p.id.role == id.role && p.id.index == id.index; });
+}
+
 class FakeControl final : public PeerControl {
  public:
   FakeControl(std::uint32_t writers, std::uint32_t readers) {
     for (std::uint32_t i = 0; i < writers; ++i) peers_.push_back({.id = {Role::kWriter, i}, .op = PeerOp::kSend});
     for (std::uint32_t i = 0; i < readers; ++i) peers_.push_back({.id = {Role::kReader, i}, .op = PeerOp::kRecv});
   }
-  FakePeer& peer(PeerId id) {
-    return *std::ranges::find_if(peers_,
-                                 [&](const FakePeer& p) { return p.id.role == id.role && p.id.index == id.index; });
-  }
-  [[nodiscard]] const FakePeer& peer(PeerId id) const { return const_cast<FakeControl*>(this)->peer(id); }
+  FakePeer& peer(PeerId id) { return *find(peers_, id); }
+  [[nodiscard]] const FakePeer& peer(PeerId id) const { return *find(peers_, id); }
   // The driver's part: a pause whose end has come ends.
   void resume(Clock::time_point now) {
     for (auto& p : peers_) p.paused = p.paused && p.until > now;
