@@ -79,8 +79,8 @@ struct PerturbationDescriptor {
   std::string_view name;
   std::string_view help;
   // The perturber `phase` asks for (from its PhaseShape parameters), or null. `seed` is the phase's:
-  // the same seed gives the same schedule and draws (which peer a draw
-  // lands on may depend on where the peers are then: aimed kills, paused peers that get work done).
+  // the same seed gives the same schedule and draws (which peer a draw lands on may depend on where
+  // the peers are then: aimed kills, pauses of peers that get work done).
   std::unique_ptr<Perturber> (*make)(const Phase& phase, std::uint64_t seed) = nullptr;
   // Why it cannot act in this fit, nullopt when it can; may be null.
   std::optional<std::string> (*applies_to)(const PhaseFit& fit) = nullptr;
