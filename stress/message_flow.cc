@@ -103,7 +103,7 @@ PhaseOutcome run_message_flow(WorkloadEnv& env, Topology topology) {
     return out;
   }
   std::unique_ptr<Flow> owned = std::move(*created);
-  const std::uint32_t lanes = topology == Topology::kQueue ? 1 : phase.readers;
+  const std::uint32_t lanes = lanes_for(topology, phase.readers);
   Flow& flow = *owned;
   // Readers check a message after their next recv (receive_stage.h) — not in lockstep, where the
   // writer waits for the reader to have counted each message before it sends the next.

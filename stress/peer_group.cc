@@ -34,7 +34,7 @@ PeerGroup::~PeerGroup() {
 
 PeerGroup::Slot* PeerGroup::find(PeerId id) {
   for (auto& s : slots_) {
-    if (s.id.role == id.role && s.id.index == id.index) return &s;
+    if (s.id == id) return &s;
   }
   return nullptr;
 }

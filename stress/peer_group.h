@@ -31,6 +31,7 @@ namespace shmh::stress {
 struct PeerId {
   Role role = Role::kWriter;
   std::uint32_t index = 0;
+  friend bool operator==(const PeerId&, const PeerId&) = default;
 };
 
 // "writer 1", "reader 0".

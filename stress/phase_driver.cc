@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -66,20 +67,15 @@ class Driver final : public PeerControl {
   }
 
   [[nodiscard]] bool paused(PeerId id) const override {
-    for (const auto& p : paused_) {
-      if (p.id.role == id.role && p.id.index == id.index) return true;
-    }
-    return false;
+    return std::ranges::find(paused_, id, &Paused::id) != paused_.end();
   }
 
   bool hold(PeerId id, Clock::time_point until, std::string_view why) override {
-    for (auto& p : paused_) {
-      if (p.id.role != id.role || p.id.index != id.index) continue;
-      p.until = until;
-      note_event(describe(id) + " (pid " + std::to_string(p.pid) + ") " + std::string(why));
-      return true;
-    }
-    return false;
+    const auto p = std::ranges::find(paused_, id, &Paused::id);
+    if (p == paused_.end()) return false;
+    p->until = until;
+    note_event(describe(id) + " (pid " + std::to_string(p->pid) + ") " + std::string(why));
+    return true;
   }
 
   [[nodiscard]] std::uint64_t progress(PeerId id) const override {
@@ -370,12 +366,7 @@ class Driver final : public PeerControl {
   }
 
   void forget_pause(PeerId id) {
-    for (auto it = paused_.begin(); it != paused_.end(); ++it) {
-      if (it->id.role == id.role && it->id.index == id.index) {
-        paused_.erase(it);
-        return;
-      }
-    }
+    if (const auto it = std::ranges::find(paused_, id, &Paused::id); it != paused_.end()) paused_.erase(it);
   }
 
   // What the victim was doing when it died (its record is frozen once it is reaped), for a

@@ -7,7 +7,7 @@ Result<std::unique_ptr<Flow>> make_flow(const Phase& phase, const StressOptions&
   auto board = PeerBoard::create(phase.writers, phase.readers);
   if (!board) return board.error();
   board->init_states<SendCursor, ReceiveCursor>();
-  const std::uint32_t lanes = topology == Topology::kQueue ? 1 : phase.readers;
+  const std::uint32_t lanes = lanes_for(topology, phase.readers);
   auto ledger = DeliveryLedger::create(lanes, phase.writers);
   if (!ledger) return ledger.error();
   auto flow = std::unique_ptr<Flow>(new Flow{.phase = phase,

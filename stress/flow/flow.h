@@ -117,6 +117,11 @@ struct Flow {
   [[nodiscard]] ReceiveCursor& receive_cursor(std::uint32_t r) const { return board.reader(r).state<ReceiveCursor>(); }
 };
 
+// How many channels (lanes) a flow of `topology` has: one for a queue, one per reader for a broadcast.
+inline std::uint32_t lanes_for(Topology topology, std::uint32_t readers) {
+  return topology == Topology::kQueue ? 1 : readers;
+}
+
 // A flow's shared state for `phase` — the board with its typed cursors, the ledger (one lane for a
 // queue, one per reader for a broadcast), the frame check, one in-doubt slot per writer and lane —
 // and no channel, stages or sizes yet: the runner (message_flow.cc) adds those; tests and

@@ -85,7 +85,6 @@ class PausePerturber final : public Perturber {
   // The others are the victim's own role: writers that contend with it for a lock or slot. (A
   // paused reader stalls the writers of every bounded channel once it is full: back-pressure, not
   // something held.)
-  static bool same(PeerId a, PeerId b) { return a.role == b.role && a.index == b.index; }
   static bool other(PeerId id, PeerId victim) { return id.role == victim.role && id.index != victim.index; }
   static std::uint64_t others_progress(const std::vector<Seen>& seen, PeerId victim) {
     std::uint64_t sum = 0;
@@ -110,7 +109,7 @@ class PausePerturber final : public Perturber {
       any.push_back(p.id);
       if (!inside_channel_call(peers.current_op(p.id))) continue;
       inside.push_back(p.id);
-      const auto was = std::ranges::find_if(before, [&](const Seen& q) { return same(q.id, p.id); });
+      const auto was = std::ranges::find(before, p.id, &Seen::id);
       if (was != before.end() && was->progress != p.progress) moving.push_back(p.id);
     }
     const auto& pool = !moving.empty() ? moving : !inside.empty() ? inside : any;

@@ -34,7 +34,7 @@ struct Hold {
 
 template <class Peers>
 auto find(Peers& peers, PeerId id) {
-  return std::ranges::find_if(peers, [&](const FakePeer& p) { return p.id.role == id.role && p.id.index == id.index; });
+  return std::ranges::find(peers, id, &FakePeer::id);
 }
 
 class FakeControl final : public PeerControl {
