@@ -7,8 +7,10 @@
 // That takes a victim that holds something, a pause longer than the channel's timeout and another
 // peer running to take over; the draw alone met the three by luck (docs/architecture.md "How
 // pauses aim"), so: the last unpaused peer of a role is never paused; among peers inside a call,
-// those that got work done since the last tick are preferred (one starving behind a lock another
-// keeps winning holds nothing); and when none of the others of the victim's role has moved for
+// those that got work done since the last tick and have another of their role beside them are
+// preferred (one starving behind a lock another keeps winning holds nothing; the only reader has
+// nobody to take over, and pausing it stalls the writers behind a full channel: it is paused when
+// no such writer is there); and when none of the others of the victim's role has moved for
 // kBlockedAfter since its pause began, it blocks them, and the pause is held to the longest
 // duration — until they move again, which means the channel went on without it: then it resumes at
 // once (or at its drawn end, if later), into the state the takeover left.
@@ -97,8 +99,10 @@ class PausePerturber final : public Perturber {
   }
 
   // Who to pause: a running peer inside a channel call (any running one if none is), preferring
-  // those that moved since the last tick — a peer getting work done holds what that work needs; one
-  // starving behind the others (a lock one of them keeps winning) holds nothing. Never the last
+  // those that moved since the last tick and are not alone in their role — a peer getting work done
+  // holds what that work needs; one starving behind the others (a lock one of them keeps winning)
+  // holds nothing; a role of one has nobody to take over (and a paused only reader stalls every
+  // writer once the channel is full, leaving nothing to judge a writer's pause by). Never the last
   // unpaused one of its role: what a paused peer holds can only be taken over by another.
   std::optional<PeerId> pick(const PeerControl& peers, const std::vector<Seen>& before) {
     std::vector<PeerId> moving, inside, any;
@@ -110,7 +114,7 @@ class PausePerturber final : public Perturber {
       if (!inside_channel_call(peers.current_op(p.id))) continue;
       inside.push_back(p.id);
       const auto was = std::ranges::find(before, p.id, &Seen::id);
-      if (was != before.end() && was->progress != p.progress) moving.push_back(p.id);
+      if (!alone && was != before.end() && was->progress != p.progress) moving.push_back(p.id);
     }
     const auto& pool = !moving.empty() ? moving : !inside.empty() ? inside : any;
     if (pool.empty()) return std::nullopt;

@@ -53,7 +53,8 @@ class FakeControl final : public PeerControl {
   std::vector<Hold> holds;
   struct PauseEvent {
     PeerId victim;
-    bool w0_paused = false;  // whether writer 0 was paused then
+    bool w0_paused = false;              // whether writer 0 was paused then
+    std::uint32_t unpaused_writers = 0;  // how many writers were not paused then
   };
   std::vector<PauseEvent> pause_log;
 
@@ -66,7 +67,9 @@ class FakeControl final : public PeerControl {
   bool pause(PeerId id, std::chrono::nanoseconds duration) override {
     FakePeer& p = peer(id);
     if (p.paused) return false;
-    pause_log.push_back({id, peer({Role::kWriter, 0}).paused});
+    const auto unpaused =
+        std::ranges::count_if(peers_, [](const FakePeer& q) { return q.id.role == Role::kWriter && !q.paused; });
+    pause_log.push_back({id, peer({Role::kWriter, 0}).paused, static_cast<std::uint32_t>(unpaused)});
     p.paused = true;
     p.until = now_ + std::chrono::duration_cast<Clock::duration>(duration);
     ++p.pauses;
@@ -211,6 +214,27 @@ TEST(PausePerturbation, PrefersPeersThatGetWorkDone) {
     }
   }
   EXPECT_GT(starving, 0) << "with writer 0 paused (nobody moving) the others inside send are the pool";
+}
+
+TEST(PausePerturbation, PausesTheOnlyReaderOnlyWhenNoWriterCouldBe) {
+  // Everyone moves. The reader has nobody of its role to take over: pausing it mostly stalls the
+  // writers behind a full channel. A writer that another could take over from comes first.
+  FakeControl c(3, 1);
+  const auto p = pauser(1000, 11);
+  drive(
+      c, *p, 4000,
+      [&] {
+        move_role(c, Role::kWriter);
+        move_role(c, Role::kReader);
+      },
+      [] { return false; });
+  int reader = 0;
+  for (const auto& e : c.pause_log) {
+    if (e.victim.role != Role::kReader) continue;
+    ++reader;
+    EXPECT_LE(e.unpaused_writers, 1U) << "the reader was paused while a writer with another beside it was there";
+  }
+  EXPECT_GT(reader, 0) << "the only reader is still paused when no writer can be";
 }
 
 }  // namespace
