@@ -155,6 +155,11 @@ class Driver final : public PeerControl {
       }
     }
     group_.poll();
+    // A peer that died on its own left what it held as a kill would: accounted the same way (a
+    // crashed reader's received, unchecked messages are checked, not counted as stranded).
+    if (config_.on_kill) {
+      for (const auto& end : group_.ends()) config_.on_kill(end.id);
+    }
     for (std::uint32_t i = 0; i < board_.writers(); ++i) out_.doing.push_back(doing({Role::kWriter, i}));
     for (std::uint32_t i = 0; i < board_.readers(); ++i) out_.doing.push_back(doing({Role::kReader, i}));
     const std::string where = group_.ends().empty() ? "" : describe_mappings(board_);

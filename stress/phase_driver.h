@@ -23,8 +23,10 @@
 namespace shmh::stress {
 
 struct DriveConfig {
-  // Called after a peer was SIGKILLed and reaped, before it restarts: the workload's accounting of
-  // what the kill left in flight (from the peer's record).
+  // Called after a peer was SIGKILLed and reaped, before it restarts — and once the phase has
+  // ended for each peer that died on its own (a crash ends the phase: it does not restart): the
+  // workload's accounting of what the peer left in flight (from its record), e.g. a reader's
+  // received messages not yet checked are checked.
   std::function<void(PeerId)> on_kill;
   // Describes a peer's current operation argument for the stall report ("seq 17"); may be empty.
   std::function<std::string(PeerId, const PeerRecord&)> describe_op;

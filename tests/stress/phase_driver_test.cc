@@ -170,15 +170,21 @@ TEST_P(Modes, PinnedPeersRunOnOneCpuEachRoundRobin) {
   EXPECT_EQ(f.board.reader(0).bytes.load(), cpus[1 % cpus.size()]);
 }
 
+// ... and what it left in flight is accounted like a kill's (on_kill, once, after it ended).
 TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
   Fixture f(1, 1, GetParam());
-  const auto d = f.drive([&f](PeerId id) -> ChildReport {
-    PeerRecord& rec = f.board.record(id.role, id.index);
-    if (id.role == Role::kWriter) return ChildReport{3, "the writer gave up"};
-    while (!f.board.writers_done() && !f.board.aborted()) ::sched_yield();
-    rec.finish();
-    return {};
-  });
+  std::vector<PeerId> accounted;
+  const auto d = f.drive(
+      [&f](PeerId id) -> ChildReport {
+        PeerRecord& rec = f.board.record(id.role, id.index);
+        if (id.role == Role::kWriter) return ChildReport{3, "the writer gave up"};
+        while (!f.board.writers_done() && !f.board.aborted()) ::sched_yield();
+        rec.finish();
+        return {};
+      },
+      DriveConfig{.on_kill = [&](PeerId id) { accounted.push_back(id); }, .describe_op = {}});
+  ASSERT_EQ(accounted.size(), 1U) << "on_kill for the peer that died on its own, and for nobody else";
+  EXPECT_EQ(accounted[0], (PeerId{Role::kWriter, 0}));
   ASSERT_EQ(d.findings.size(), 1U) << findings(d);
   EXPECT_EQ(d.findings[0].kind, FindingKind::kPeerCrash);
   EXPECT_NE(d.findings[0].detail.find("writer 0"), std::string::npos) << d.findings[0].detail;
