@@ -11,7 +11,8 @@
 
 namespace shmh::stress {
 
-// Precondition: `id` was killed and reaped and has not restarted yet.
+// Precondition: `id` was killed (or died on its own: the phase driver accounts a crashed peer the
+// same way) and reaped, and has not restarted yet.
 void account_flow_kill(Flow& flow, PeerId id);
 
 }  // namespace shmh::stress

@@ -170,7 +170,8 @@ TEST_P(Modes, PinnedPeersRunOnOneCpuEachRoundRobin) {
   EXPECT_EQ(f.board.reader(0).bytes.load(), cpus[1 % cpus.size()]);
 }
 
-// ... and what it left in flight is accounted like a kill's (on_kill, once, after it ended).
+// A peer that dies on its own is a peer-crash, and what it left in flight is accounted like a
+// kill's: on_kill, once, after it ended.
 TEST_P(Modes, APeerThatDiesOnItsOwnIsAPeerCrash) {
   Fixture f(1, 1, GetParam());
   std::vector<PeerId> accounted;
