@@ -129,6 +129,12 @@ void move_role(FakeControl& c, Role role) {
   }
 }
 
+// Every unpaused peer moves by one.
+void move_everyone(FakeControl& c) {
+  move_role(c, Role::kWriter);
+  move_role(c, Role::kReader);
+}
+
 TEST(PausePerturbation, HoldsAPauseTheOthersOfItsRoleStandStillBehindAndLetsGoWhenTheyMove) {
   for (std::uint64_t seed = 0; seed < 8; ++seed) {
     FakeControl c(2, 1);
@@ -168,12 +174,7 @@ TEST(PausePerturbation, HoldsNothingWhileTheOthersMove) {
   FakeControl c(3, 1);
   const auto p = pauser(1000, 7);
   drive(
-      c, *p, 400,
-      [&] {
-        move_role(c, Role::kWriter);
-        move_role(c, Role::kReader);
-      },
-      [] { return false; });
+      c, *p, 400, [&] { move_everyone(c); }, [] { return false; });
   int pauses = 0;
   for (const auto& peer : c.peers()) pauses += peer.pauses;
   EXPECT_GT(pauses, 20);
@@ -188,8 +189,7 @@ TEST(PausePerturbation, NeverPausesTheLastUnpausedPeerOfARole) {
       c, *p, 2000,
       [&] {
         both += c.peer(kW0).paused && c.peer(kW1).paused ? 1 : 0;
-        move_role(c, Role::kWriter);
-        move_role(c, Role::kReader);
+        move_everyone(c);
       },
       [] { return false; });
   EXPECT_EQ(both, 0) << "both writers were paused at once: none left to take over";
@@ -222,12 +222,7 @@ TEST(PausePerturbation, PausesTheOnlyReaderOnlyWhenNoWriterCouldBe) {
   FakeControl c(3, 1);
   const auto p = pauser(1000, 11);
   drive(
-      c, *p, 4000,
-      [&] {
-        move_role(c, Role::kWriter);
-        move_role(c, Role::kReader);
-      },
-      [] { return false; });
+      c, *p, 4000, [&] { move_everyone(c); }, [] { return false; });
   int reader = 0;
   for (const auto& e : c.pause_log) {
     if (e.victim.role != Role::kReader) continue;
