@@ -25,6 +25,11 @@
 //                         harness_ns (median of the difference per message): the figure that sets
 //                         the pace where the VM runs both peers close (README "Benchmarks": 0.85 of
 //                         the raw spsc stream there leaves ~3-4 ns), whatever regime this run is in.
+//   SendingCost/64        the writer's own work per message, on its own: writer 0's Sending (its
+//                         frame, encoded ahead, and the board's stores around the send) with each
+//                         message copied into a buffer (what send does), in rounds alternating with
+//                         rounds that copy one fixed 64-byte message (the raw writer's). Counter
+//                         harness_ns (median of the difference per message).
 //   StressRss/8x8         8 writers, 8 readers, queue on `ring`: the harness's own private memory
 //                         (RssAnon, segments not counted) — runner_kib, peers_kib (sum over the 16
 //                         peer processes), total_kib (goal ≤ 32 MiB), and ledger_kib (the delivery
@@ -56,6 +61,7 @@
 #include "core/process/child_process.h"
 #include "core/process/run_command.h"
 #include "stress/flow/reception.h"
+#include "stress/flow/sending.h"
 #include "stress/runner.h"
 #include "stress/workload.h"
 
@@ -211,6 +217,19 @@ void BM_StressVsRaw(benchmark::State& state, const std::string& channel) {
   }
 }
 
+// A flow of one writer and one reader sending 64-byte messages, with no channel: for the rows that
+// measure one side's own work per message.
+std::unique_ptr<shmh::stress::Flow> one_to_one_flow() {
+  shmh::stress::Phase phase;
+  phase.writers = phase.readers = 1;
+  phase.msg_min = phase.msg_max = 64;
+  auto made = shmh::stress::make_flow(phase, {}, kSeed, {}, shmh::stress::Topology::kQueue, true);
+  if (!made) return nullptr;
+  auto flow = std::move(*made);
+  flow->sizes = shmh::stress::SizePicker(64, 64);
+  return flow;
+}
+
 // ns per message over kChunks × `chunk` messages: encoded by writer 0 `chunk` at a time, each copied
 // into one buffer (what a recv does) and, with `flow`, handed to reader 0's Reception.
 double reception_round(shmh::stress::Flow* flow, std::uint64_t* seq, std::size_t chunk) {
@@ -238,13 +257,8 @@ double reception_round(shmh::stress::Flow* flow, std::uint64_t* seq, std::size_t
 
 void BM_ReceptionCost(benchmark::State& state) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
-    shmh::stress::Phase phase;
-    phase.writers = phase.readers = 1;
-    phase.msg_min = phase.msg_max = 64;
-    auto made = shmh::stress::make_flow(phase, {}, kSeed, {}, shmh::stress::Topology::kQueue, true);
-    if (!made) return state.SkipWithError("board or ledger");
-    auto flow = std::move(*made);
-    flow->sizes = shmh::stress::SizePicker(64, 64);
+    auto flow = one_to_one_flow();
+    if (!flow) return state.SkipWithError("board or ledger");
     std::uint64_t seq = 0;
     std::uint64_t unused_seq = 0;
     std::vector<double> base, with;
@@ -258,6 +272,56 @@ void BM_ReceptionCost(benchmark::State& state) {
     }
     state.counters["copy_ns"] = median(base);
     state.counters["with_reception_ns"] = median(with);
+    state.counters["harness_ns"] = median(with) - median(base);
+  }
+}
+
+// ns per message over kSendRound messages as writer 0 hands them to send, each copied into one
+// buffer (what send does): with `flow`, through the writer's Sending (its frame, encoded ahead,
+// and the board's stores before and after the send); without, one fixed 64-byte message (the raw
+// writer's).
+constexpr std::uint64_t kSendRound = 320000;
+double sending_round(shmh::stress::Flow* flow) {
+  std::vector<std::byte> buffer(64);
+  const std::vector<std::byte> fixed(64, std::byte{0x5a});
+  std::optional<shmh::stress::Sending> sending;
+  if (flow != nullptr) sending.emplace(*flow, 0);  // from the cursor's next_seq on
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t i = 0; i < kSendRound; ++i) {
+    if (sending) {
+      const auto m = sending->next();
+      sending->begin();
+      std::memcpy(buffer.data(), m.bytes.data(), 64);
+      benchmark::DoNotOptimize(buffer.data());
+      sending->sent(m, 1);
+    } else {
+      std::memcpy(buffer.data(), fixed.data(), 64);
+      benchmark::DoNotOptimize(buffer.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  if (sending) sending->publish_counts();
+  return ns / static_cast<double>(kSendRound);
+}
+
+void BM_SendingCost(benchmark::State& state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's idiom
+    auto flow = one_to_one_flow();
+    if (!flow) return state.SkipWithError("board or ledger");
+    std::vector<double> base, with;
+    constexpr int kRounds = 7;
+    for (int round = 0; round < kRounds; ++round) {
+      base.push_back(sending_round(nullptr));
+      with.push_back(sending_round(flow.get()));
+    }
+    const auto& rec = flow->board.writer(0);
+    const std::uint64_t sent = kRounds * kSendRound;
+    if (flow->send_cursor(0).next_seq.load() != sent || rec.progress.load() != sent || rec.bytes.load() != 64 * sent) {
+      return state.SkipWithError("the writer's cursor or counts do not add up to the messages sent");
+    }
+    state.counters["copy_ns"] = median(base);
+    state.counters["with_sending_ns"] = median(with);
     state.counters["harness_ns"] = median(with) - median(base);
   }
 }
@@ -334,6 +398,7 @@ BENCHMARK_CAPTURE(BM_StressVsRaw, spsc, std::string(SHMH_SPSC_PLUGIN))
     ->Iterations(1)
     ->Unit(benchmark::kSecond);
 BENCHMARK(BM_ReceptionCost)->Name("ReceptionCost/64")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SendingCost)->Name("SendingCost/64")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StressRss)->Name("StressRss/8x8")->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_ChurnVsStressNg)->Name("ChurnVsStressNg/8MiB/2")->Iterations(1)->Unit(benchmark::kSecond);
 
