@@ -289,7 +289,7 @@ double sending_round(shmh::stress::Flow* flow) {
   const auto start = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < kSendRound; ++i) {
     if (sending) {
-      const auto m = sending->next();
+      const auto& m = sending->next();
       sending->begin();
       std::memcpy(buffer.data(), m.bytes.data(), 64);
       benchmark::DoNotOptimize(buffer.data());

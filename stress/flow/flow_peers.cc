@@ -49,6 +49,38 @@ std::uint64_t receive_time(std::span<const std::byte> message) {
   return peek_sequence(message) % kStampEvery == 0 ? monotonic_ns() : 0;
 }
 
+// A send that did not return OK at its first try, retried for as long as it times out: whether
+// the writer goes on (kSent), ends quietly (the phase was aborted) or ends on a channel error, then
+// recorded. Kept out of the writer's loop: inlined there, the compiler prepared this path's
+// recorder words before every send — four stores a message on the hot path.
+enum class SendEnd { kSent, kAborted, kFailed };
+[[gnu::cold, gnu::noinline]] SendEnd retry_send(Flow& flow, std::uint32_t w, Channel& ch, const Sending::Message& m,
+                                                std::uint64_t seq, int rc, bool reader_caught_up) {
+  constexpr auto kSend = static_cast<std::uint8_t>(PeerOp::kSend);
+  const PeerId id{Role::kWriter, w};
+  PeerRecord& rec = flow.board.writer(w);
+  const std::uint32_t incarnation = rec.incarnation.load();
+  const auto size = static_cast<std::uint32_t>(m.bytes.size());
+  const std::int64_t timeout_ns = flow.phase.op_timeout_ns;
+  for (;; rc = ch.send(m.bytes, timeout_ns)) {
+    if (rc == SHMH_OK) return SendEnd::kSent;
+    if (flow.board.aborted()) return SendEnd::kAborted;
+    if (rc != SHMH_ETIMEOUT) {
+      rec.recorder.record(kSend, rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation, size,
+                          w, seq, m.stamp);
+      channel_problem(rec, "send", ch, describe(id));
+      return SendEnd::kFailed;
+    }
+    if (reader_caught_up && timeout_ns > 0) {
+      rec.recorder.record(kSend, FlightOutcome::kTimeout, incarnation, size, w, seq, 0);
+      // The reader had every earlier message: the channel was empty, and the send still waited.
+      PeerRecord::add(rec.lost_wakeups, 1);
+      rec.note_problem(describe(id) + "'s send of seq " + std::to_string(seq) + " timed out on an empty channel");
+    }
+    if (timeout_ns == 0) ::sched_yield();
+  }
+}
+
 }  // namespace
 
 // Between two sends the writer stores only what a kill or the watchdog needs (sending.h): its op
@@ -69,40 +101,22 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     out.push_back(std::move(*ch));
   }
   record_address(own, rec);
-  const std::uint32_t incarnation = rec.incarnation.load();
-  SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{incarnation} << 8) | w));
-  constexpr auto kSend = static_cast<std::uint8_t>(PeerOp::kSend);
+  SplitMix64 rng(derive_seed(flow.seed, 0x6c6f636b00000000ULL | (std::uint64_t{rec.incarnation.load()} << 8) | w));
   Sending sending(flow, w);
   while (sending.more() && !flow.board.stop_writing()) {
     const std::uint64_t seq = sending.seq();
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
-    const Sending::Message m = sending.next();
-    const auto size = static_cast<std::uint32_t>(m.bytes.size());
+    const Sending::Message& m = sending.next();
     sending.begin();
     for (auto& ch : out) {
-      for (;;) {
-        const int rc = ch.send(m.bytes, phase.op_timeout_ns);
-        if (rc == SHMH_OK) break;
-        if (flow.board.aborted()) {
-          sending.publish_counts();
-          return {};
-        }
-        if (rc != SHMH_ETIMEOUT) {
-          rec.recorder.record(kSend, rc == SHMH_ECLOSED ? FlightOutcome::kClosed : FlightOutcome::kError, incarnation,
-                              size, w, seq, m.stamp);
-          channel_problem(rec, "send", ch, describe(id));
-          sending.publish_counts();
-          rec.finish();
-          return {};
-        }
-        if (reader_caught_up && phase.op_timeout_ns > 0) {
-          rec.recorder.record(kSend, FlightOutcome::kTimeout, incarnation, size, w, seq, 0);
-          // The reader had every earlier message: the channel was empty, and the send still waited.
-          PeerRecord::add(rec.lost_wakeups, 1);
-          rec.note_problem(describe(id) + "'s send of seq " + std::to_string(seq) + " timed out on an empty channel");
-        }
-        if (phase.op_timeout_ns == 0) ::sched_yield();
-      }
+      const int rc = ch.send(m.bytes, phase.op_timeout_ns);
+      if (rc == SHMH_OK) [[likely]]
+        continue;
+      const SendEnd end = retry_send(flow, w, ch, m, seq, rc, reader_caught_up);
+      if (end == SendEnd::kSent) continue;
+      sending.publish_counts();
+      if (end == SendEnd::kFailed) rec.finish();
+      return {};
     }
     sending.sent(m, out.size());
     if (phase.burst != 0 && (seq + 1) % phase.burst == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/framing/small_message.h"
-#include "stress/flow/lockstep.h"
 
 namespace shmh::stress {
 namespace {
@@ -46,41 +45,26 @@ void Sending::encode_ahead() noexcept {
   }
 }
 
-Sending::Message Sending::next() noexcept {
-  if (ahead_) {  // its size was picked when it was encoded
-    if (seq_ >= ahead_end_) encode_ahead();
-    return ahead_frames_[seq_ % kAhead];
-  }
+const Sending::Message& Sending::next_alone() noexcept {
   const std::uint32_t n = flow_.sizes.at(size_seed_, seq_);
   if (n >= kFrameHeaderSize) {
     const std::uint64_t stamp = seq_ % kStampEvery == 0 ? monotonic_ns() : 0;
-    return {frames_.encode(seq_, n, stamp), stamp};
+    alone_ = {frames_.encode(seq_, n, stamp), stamp};
+  } else {
+    encode_small(std::span(small_).first(n), flow_.seed, writer_, seq_);
+    alone_ = {std::span(small_).first(n), 0};
   }
-  encode_small(std::span(small_).first(n), flow_.seed, writer_, seq_);
-  return {std::span(small_).first(n), 0};
+  return alone_;
 }
 
-void Sending::begin() noexcept { rec_.begin(PeerOp::kSend, seq_); }
-
-void Sending::sent(const Message& m, std::size_t lanes) noexcept {
-  // next_seq before the op word: a kill between the two must not make the restart resend seq.
-  if (lockstep_) {
-    mark_sent(cursor_, seq_);
-  } else {
-    cursor_.next_seq.store(seq_ + 1, std::memory_order_relaxed);
-  }
-  rec_.now_in(PeerOp::kIdle);  // op_arg stays seq
-  const auto size = static_cast<std::uint32_t>(m.bytes.size());
-  if (m.stamp != 0) rec_.recorder.record(kSend, FlightOutcome::kOk, incarnation_, size, writer_, seq_, m.stamp);
-  PeerRecord::add(rec_.progress, 1);
-  uncounted_bytes_ += std::uint64_t{size} * lanes;
-  if (++uncounted_ == kCountEvery) publish_counts();
-  ++seq_;
+void Sending::record_stamped(const Message& m) noexcept {
+  rec_.recorder.record(kSend, FlightOutcome::kOk, incarnation_, static_cast<std::uint32_t>(m.bytes.size()), writer_,
+                       seq_, m.stamp);
 }
 
 void Sending::publish_counts() noexcept {
   PeerRecord::add(rec_.bytes, uncounted_bytes_);
-  uncounted_ = uncounted_bytes_ = 0;
+  uncounted_bytes_ = 0;
 }
 
 }  // namespace shmh::stress

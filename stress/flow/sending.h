@@ -3,11 +3,11 @@
 // send is under way, and what it stores once the send returned. One piece so the writer
 // (flow_peers.cc) and stress_bench's SendingCost, which measures this path on its own, run the
 // same code; the counterpart of Reception (reception.h). Every store here sits between two sends
-// and costs the stream (README "Benchmarks"): byte counts are kept back and published every
-// kCountEvery messages.
+// and costs the stream (README "Benchmarks"): byte counts are kept back and published when the
+// sequence reaches a multiple of kCountEvery.
 //
 //   Sending sending(flow, w);
-//   while (sending.more()) { const auto m = sending.next(); sending.begin(); send m.frame ...; sending.sent(); }
+//   while (sending.more()) { const auto& m = sending.next(); sending.begin(); send(m.bytes) ...; sending.sent(m, 1); }
 //   sending.publish_counts();
 #pragma once
 
@@ -16,6 +16,7 @@
 
 #include "core/framing/frame.h"
 #include "stress/flow/flow.h"
+#include "stress/flow/lockstep.h"
 
 namespace shmh::stress {
 
@@ -32,15 +33,37 @@ class Sending {
     std::span<const std::byte> bytes;  // valid until the next call to next()
     std::uint64_t stamp = 0;           // the send time for 1 message in kStampEvery (latency, the recorder), else 0
   };
-  // The message for seq(). Not in lockstep, frames of at most kAheadMaxSize bytes are encoded
-  // kAhead at a time, ahead of their sends (sending.cc says why); the stamped one last.
-  Message next() noexcept;
+  // The message for seq(), valid until the next call (a copy would be two more stores a message).
+  // Not in lockstep, frames of at most kAheadMaxSize bytes are encoded kAhead at a time, ahead of
+  // their sends (sending.cc says why); the stamped one last.
+  const Message& next() noexcept {
+    if (!ahead_) [[unlikely]]
+      return next_alone();
+    if (seq_ >= ahead_end_) [[unlikely]]
+      encode_ahead();
+    return ahead_frames_[seq_ % kAhead];
+  }
 
   // Before the send of seq(): the record shows "inside send of seq()" until sent() moved next_seq past it.
-  void begin() noexcept;
+  void begin() noexcept { rec_.begin(PeerOp::kSend, seq_); }
   // After every lane's send of seq() returned OK (`lanes` sends of `m`): next_seq, the op word, the
-  // recorder for a stamped message, progress and byte count; then seq() moves on.
-  void sent(const Message& m, std::size_t lanes) noexcept;
+  // recorder for a stamped message, progress and byte count; then seq() moves on. Inline with
+  // next() and begin(), like the loop they were part of: each store or call here costs the stream.
+  void sent(const Message& m, std::size_t lanes) noexcept {
+    // next_seq before the op word: a kill between the two must not make the restart resend seq.
+    if (lockstep_) [[unlikely]] {
+      mark_sent(cursor_, seq_);
+    } else {
+      cursor_.next_seq.store(seq_ + 1, std::memory_order_relaxed);
+    }
+    rec_.now_in(PeerOp::kIdle);  // op_arg stays seq
+    if (m.stamp != 0) [[unlikely]]
+      record_stamped(m);
+    PeerRecord::add(rec_.progress, 1);
+    uncounted_bytes_ += m.bytes.size() * lanes;
+    if (++seq_ % kCountEvery == 0) [[unlikely]]
+      publish_counts();  // at whole groups: no count of its own
+  }
   // Publishes the byte count kept back (at the writer's end, and before a return on failure).
   void publish_counts() noexcept;
 
@@ -48,7 +71,9 @@ class Sending {
   static constexpr std::uint64_t kAhead = kStampEvery;
   static constexpr std::uint32_t kAheadMaxSize = 256;  // larger: one at a time (kAhead would not stay in L1)
 
-  void encode_ahead() noexcept;
+  [[gnu::noinline]] void encode_ahead() noexcept;
+  [[gnu::noinline]] const Message& next_alone() noexcept;  // one message, not encoded ahead, in alone_
+  [[gnu::noinline]] void record_stamped(const Message& m) noexcept;
 
   Flow& flow_;
   std::uint32_t writer_;
@@ -64,8 +89,8 @@ class Sending {
   // The frames encoded ahead, up to sequence ahead_end_ (exclusive), each in slot seq % kAhead.
   std::uint64_t ahead_end_ = 0;
   Message ahead_frames_[kAhead];
+  Message alone_;
   std::byte small_[kFrameHeaderSize];
-  std::uint64_t uncounted_ = 0;
   std::uint64_t uncounted_bytes_ = 0;
 };
 
