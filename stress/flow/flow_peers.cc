@@ -148,7 +148,11 @@ ChildReport run_flow_reader(Flow& flow, std::uint32_t r) {
   // private buffer and checked at once.
   const bool staged = !flow.stages.empty();
   std::vector<std::byte> buffer(staged ? 0 : phase.msg_max);
-  auto buffer_of = [&](std::uint32_t slot) { return staged ? flow.stages.slot(r, slot) : std::span(buffer); };
+  std::span<std::byte> stage[ReceiveStages::kSlots];  // looked up once: not a call per message
+  if (staged) {
+    for (std::uint32_t i = 0; i < ReceiveStages::kSlots; ++i) stage[i] = flow.stages.slot(r, i);
+  }
+  auto buffer_of = [&](std::uint32_t slot) { return staged ? stage[slot] : std::span(buffer); };
   std::uint32_t slot = 0;  // where the next recv goes
   struct Held {
     std::size_t size;
