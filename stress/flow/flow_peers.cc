@@ -86,8 +86,8 @@ enum class SendEnd { kSent, kAborted, kFailed };
 // Between two sends the writer stores only what a kill or the watchdog needs (sending.h): its op
 // word before the call (kSend, seq), next_seq, the op word after and its message count (the
 // watchdog's "no progress", whose timing says which kill a channel did not survive). Its successful
-// sends are implied in its flight recorder (flight_recorder.h), its byte count published every
-// kCountEvery sends: each store on this path costs the stream (README "Benchmarks").
+// sends are implied in its flight recorder (flight_recorder.h), its byte count published at every
+// kCountEvery-th sequence: each store on this path costs the stream (README "Benchmarks").
 ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   const PeerId id{Role::kWriter, w};
   PeerRecord& rec = flow.board.writer(w);
@@ -110,8 +110,9 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
     sending.begin();
     for (auto& ch : out) {
       const int rc = ch.send(m.bytes, phase.op_timeout_ns);
-      if (rc == SHMH_OK) [[likely]]
+      if (rc == SHMH_OK) [[likely]] {
         continue;
+      }
       const SendEnd end = retry_send(flow, w, ch, m, seq, rc, reader_caught_up);
       if (end == SendEnd::kSent) continue;
       sending.publish_counts();

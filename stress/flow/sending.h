@@ -37,10 +37,12 @@ class Sending {
   // Not in lockstep, frames of at most kAheadMaxSize bytes are encoded kAhead at a time, ahead of
   // their sends (sending.cc says why); the stamped one last.
   const Message& next() noexcept {
-    if (!ahead_) [[unlikely]]
+    if (!ahead_) [[unlikely]] {
       return next_alone();
-    if (seq_ >= ahead_end_) [[unlikely]]
+    }
+    if (seq_ >= ahead_end_) [[unlikely]] {
       encode_ahead();
+    }
     return ahead_frames_[seq_ % kAhead];
   }
 
@@ -57,12 +59,14 @@ class Sending {
       cursor_.next_seq.store(seq_ + 1, std::memory_order_relaxed);
     }
     rec_.now_in(PeerOp::kIdle);  // op_arg stays seq
-    if (m.stamp != 0) [[unlikely]]
+    if (m.stamp != 0) [[unlikely]] {
       record_stamped(m);
+    }
     PeerRecord::add(rec_.progress, 1);
     uncounted_bytes_ += m.bytes.size() * lanes;
-    if (++seq_ % kCountEvery == 0) [[unlikely]]
+    if (++seq_ % kCountEvery == 0) [[unlikely]] {
       publish_counts();  // at whole groups: no count of its own
+    }
   }
   // Publishes the byte count kept back (at the writer's end, and before a return on failure).
   void publish_counts() noexcept;
