@@ -34,10 +34,11 @@ Sending::Sending(Flow& flow, std::uint32_t w)
   rec_.recorder.start_sends(w, incarnation_, seq_);
 }
 
-// Groups end at multiples of kStampEvery, so the one stamped message of a group is its first send;
-// it is encoded last, its stamp read just before, so the latency it measures does not include the
-// others' encoding.
+// Groups end at multiples of kAhead, and stamps fall on multiples of kStampEvery (a multiple of
+// kAhead), so a group's stamped message, if it has one, is its first send; it is encoded last, its
+// stamp read just before, so the latency it measures does not include the others' encoding.
 void Sending::encode_ahead() noexcept {
+  static_assert(kStampEvery % kAhead == 0, "a stamped message starts its group");
   ahead_end_ = std::min(quota_, (seq_ / kAhead + 1) * kAhead);
   for (std::uint64_t s = ahead_end_; s-- > seq_;) {
     const std::uint64_t stamp = s % kStampEvery == 0 ? monotonic_ns() : 0;

@@ -72,7 +72,7 @@ class Sending {
   void publish_counts() noexcept;
 
  private:
-  static constexpr std::uint64_t kAhead = kStampEvery;
+  static constexpr std::uint64_t kAhead = 16;  // frames a group: kStampEvery / 4, so 3 groups in 4 read no clock
   static constexpr std::uint32_t kAheadMaxSize = 256;  // larger: one at a time (kAhead would not stay in L1)
 
   [[gnu::noinline]] void encode_ahead() noexcept;
