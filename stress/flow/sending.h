@@ -33,15 +33,16 @@ class Sending {
     std::span<const std::byte> bytes;  // valid until the next call to next()
     std::uint64_t stamp = 0;           // the send time for 1 message in kStampEvery (latency, the recorder), else 0
   };
-  // The message for seq(), valid until the next call (a copy would be two more stores a message).
-  // Not in lockstep, frames of at most kAheadMaxSize bytes are encoded kAhead at a time, ahead of
-  // their sends (sending.cc says why); the stamped one last.
+  // The message for seq(), valid until sent() (a copy would be two more stores a message). Not in
+  // lockstep, frames of at most kAheadMaxSize bytes are encoded kAhead sends ahead, each by the
+  // sent() of the message whose slot it takes (sending.cc says why); a stamped one here, its
+  // stamp read just before its send.
   const Message& next() noexcept {
     if (!ahead_) [[unlikely]] {
       return next_alone();
     }
-    if (seq_ >= ahead_end_) [[unlikely]] {
-      encode_ahead();
+    if (seq_ % kStampEvery == 0 || seq_ >= ahead_end_) [[unlikely]] {
+      return next_stamped_or_first();
     }
     return ahead_frames_[seq_ % kAhead];
   }
@@ -49,8 +50,9 @@ class Sending {
   // Before the send of seq(): the record shows "inside send of seq()" until sent() moved next_seq past it.
   void begin() noexcept { rec_.begin(PeerOp::kSend, seq_); }
   // After every lane's send of seq() returned OK (`lanes` sends of `m`): next_seq, the op word, the
-  // recorder for a stamped message, progress and byte count; then seq() moves on. Inline with
-  // next() and begin(), like the loop they were part of: each store or call here costs the stream.
+  // recorder for a stamped message, progress and byte count; the frame kAhead further on goes into
+  // m's slot (m is gone); then seq() moves on. Inline with next() and begin(), like the loop they
+  // were part of: each store or call here costs the stream.
   void sent(const Message& m, std::size_t lanes) noexcept {
     // next_seq before the op word: a kill between the two must not make the restart resend seq.
     if (lockstep_) [[unlikely]] {
@@ -64,6 +66,9 @@ class Sending {
     }
     PeerRecord::add(rec_.progress, 1);
     uncounted_bytes_ += m.bytes.size() * lanes;
+    if (ahead_) [[likely]] {
+      roll();
+    }
     if (++seq_ % kCountEvery == 0) [[unlikely]] {
       publish_counts();  // at whole groups: no count of its own
     }
@@ -72,10 +77,23 @@ class Sending {
   void publish_counts() noexcept;
 
  private:
-  static constexpr std::uint64_t kAhead = 16;  // frames a group: kStampEvery / 4, so 3 groups in 4 read no clock
+  static constexpr std::uint64_t kAhead = 16;          // sends between a frame's encoding and its own
   static constexpr std::uint32_t kAheadMaxSize = 256;  // larger: one at a time (kAhead would not stay in L1)
 
-  [[gnu::noinline]] void encode_ahead() noexcept;
+  // The frames of [seq_, seq_ + kAhead) at the first next(), and seq_'s own if it is stamped.
+  [[gnu::noinline]] const Message& next_stamped_or_first() noexcept;
+  // After seq_'s send: the frame of ahead_end_ (seq_ + kAhead, unless the quota ends first) into
+  // seq_'s slot. A stamped one is left to its next(): its stamp is read there.
+  void roll() noexcept {
+    const std::uint64_t s = ahead_end_;
+    if (s >= quota_) [[unlikely]] {
+      return;
+    }
+    ahead_end_ = s + 1;
+    if (s % kStampEvery != 0) [[likely]] {
+      ahead_frames_[s % kAhead] = {frames_.encode(s, flow_.sizes.at(size_seed_, s), 0, s % kAhead), 0};
+    }
+  }
   [[gnu::noinline]] const Message& next_alone() noexcept;  // one message, not encoded ahead, in alone_
   [[gnu::noinline]] void record_stamped(const Message& m) noexcept;
 
@@ -90,7 +108,8 @@ class Sending {
   std::uint64_t size_seed_;
   std::uint64_t seq_;
   FrameWriter frames_;
-  // The frames encoded ahead, up to sequence ahead_end_ (exclusive), each in slot seq % kAhead.
+  // The frames encoded ahead: [seq_, ahead_end_), each in slot seq % kAhead (a stamped one's slot
+  // still holds the frame kAhead before it until its next()). 0 before the first next().
   std::uint64_t ahead_end_ = 0;
   Message ahead_frames_[kAhead];
   Message alone_;

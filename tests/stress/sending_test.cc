@@ -89,6 +89,17 @@ TEST(Sending, ARestartResumesAtTheCursorMidGroup) {
   EXPECT_EQ(flow->send_cursor(1).next_seq.load(), 77U);
 }
 
+// Frames are encoded kAhead sends before their own, each by the sent() whose slot it takes: from a
+// restart at a stamped sequence to a quota that ends inside the last window, every message handed
+// out is its sequence's (the frame in a reused slot is never a stale one), and none past the quota.
+TEST(Sending, FramesRolledAheadStayTheirsFromAStampedRestartToTheQuota) {
+  auto flow = one_writer_flow(40, 200, false, 2 * 135);  // 135 for writer 1: not a multiple of 16
+  flow->send_cursor(1).next_seq.store(kStampEvery);      // a restart at a stamped sequence
+  send_and_check(*flow, 135 - kStampEvery);
+  Sending after(*flow, 1);
+  EXPECT_FALSE(after.more()) << "the quota ended it at 135";
+}
+
 TEST(Sending, MessagesTooSmallForAFrameAreTheSmallEncoding) {
   auto flow = one_writer_flow(8, 40);
   Sending sending(*flow, 1);
