@@ -1,6 +1,7 @@
 // Sending: what a flow writer does around each channel send — which message goes next (a frame,
-// encoded ahead in groups, or a message too small for one), what its board record shows while the
-// send is under way, and what it stores once the send returned. One piece so the writer
+// encoded kAhead sends ahead, right after the send whose slot it takes, or a message too small for
+// one), what its board record shows while the send is under way, and what it stores once the send
+// returned. One piece so the writer
 // (flow_peers.cc) and stress_bench's SendingCost, which measures this path on its own, run the
 // same code; the counterpart of Reception (reception.h). Every store here sits between two sends
 // and costs the stream (README "Benchmarks"): byte counts are kept back and published when the
