@@ -1,9 +1,9 @@
 // The bodies of the message flow's peers, run as forked processes or threads (peer_group.h).
 //
 // A writer opens every lane's channel, then sends framed messages (core/framing) of seeded sizes,
-// every kStampEvery-th (64th) stamped with its send time, until the phase stops it or its quota is met; its
-// SendCursor says, at any instant, which sequence is in flight (a kill's accounting). A restarted
-// writer resumes at next_seq with a fresh random stream.
+// every kStampEvery-th (64th) stamped with its send time, until the phase stops it or its quota is
+// met; its SendCursor says, at any instant, which sequence is in flight (a kill's accounting). A
+// restarted writer resumes at next_seq with a fresh random stream.
 //
 // A reader opens its lane, receives with the phase's timeout, checks each message
 // (receive_check.h) and ends once the writers are done and its channel stayed empty for

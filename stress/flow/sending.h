@@ -1,11 +1,10 @@
 // Sending: what a flow writer does around each channel send — which message goes next (a frame,
 // encoded kAhead sends ahead, right after the send whose slot it takes, or a message too small for
 // one), what its board record shows while the send is under way, and what it stores once the send
-// returned. One piece so the writer
-// (flow_peers.cc) and stress_bench's SendingCost, which measures this path on its own, run the
-// same code; the counterpart of Reception (reception.h). Every store here sits between two sends
-// and costs the stream (README "Benchmarks"): byte counts are kept back and published when the
-// sequence reaches a multiple of kCountEvery.
+// returned. One piece so the writer (flow_peers.cc) and stress_bench's SendingCost, which measures
+// this path on its own, run the same code; the counterpart of Reception (reception.h). Every store
+// here sits between two sends and costs the stream (README "Benchmarks"): byte counts are kept
+// back and published when the sequence reaches a multiple of kCountEvery.
 //
 //   Sending sending(flow, w);
 //   while (sending.more()) { const auto& m = sending.next(); sending.begin(); send(m.bytes) ...; sending.sent(m, 1); }
@@ -31,7 +30,7 @@ class Sending {
   [[nodiscard]] std::uint64_t seq() const noexcept { return seq_; }
 
   struct Message {
-    std::span<const std::byte> bytes;  // valid until the next call to next()
+    std::span<const std::byte> bytes;  // valid until sent() (or the next next())
     std::uint64_t stamp = 0;           // the send time for 1 message in kStampEvery (latency, the recorder), else 0
   };
   // The message for seq(), valid until sent() (a copy would be two more stores a message). Not in
