@@ -12,12 +12,6 @@ SizePicker::SizePicker(std::uint32_t min, std::uint32_t max) : min_(min), span_(
   }
 }
 
-std::uint32_t SizePicker::at(std::uint64_t writer_seed, std::uint64_t sequence) const noexcept {
-  if (span_ == 1) return min_;  // one size: no mix per message
-  SplitMix64 rng(derive_seed(writer_seed, sequence));
-  return (*this)(rng);
-}
-
 std::uint32_t SizePicker::operator()(SplitMix64& rng) const noexcept {
   if (span_ == 1) return min_;
   const std::uint64_t r = rng();

@@ -20,8 +20,13 @@ class SizePicker {
   // Precondition: min <= max.
   SizePicker(std::uint32_t min, std::uint32_t max);
   std::uint32_t operator()(SplitMix64& rng) const noexcept;
-  // The size of message `sequence` of the writer whose seed is `writer_seed`.
-  [[nodiscard]] std::uint32_t at(std::uint64_t writer_seed, std::uint64_t sequence) const noexcept;
+  // The size of message `sequence` of the writer whose seed is `writer_seed`. Inline: the writer
+  // asks once a message (one size: no mix, no call).
+  [[nodiscard]] std::uint32_t at(std::uint64_t writer_seed, std::uint64_t sequence) const noexcept {
+    if (span_ == 1) return min_;
+    SplitMix64 rng(derive_seed(writer_seed, sequence));
+    return (*this)(rng);
+  }
 
  private:
   std::uint32_t min_;
