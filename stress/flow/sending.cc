@@ -42,16 +42,13 @@ Sending::Sending(Flow& flow, std::uint32_t w)
 // each sent() encodes one (roll()). A stamped frame is encoded here, just before its send, its
 // stamp read last: the latency it measures includes no encoding.
 const Sending::Message& Sending::next_stamped_or_first() noexcept {
-  auto encode = [this](std::uint64_t s, std::uint64_t stamp) {
-    ahead_frames_[s % kAhead] = {frames_.encode(s, flow_.sizes.at(size_seed_, s), stamp, s % kAhead), stamp};
-  };
   if (seq_ >= ahead_end_) {
     ahead_end_ = std::min(quota_, seq_ + kAhead);
     for (std::uint64_t s = seq_; s < ahead_end_; ++s) {
-      if (s % kStampEvery != 0) encode(s, 0);
+      if (s % kStampEvery != 0) encode_into_slot(s, 0);
     }
   }
-  if (seq_ % kStampEvery == 0) encode(seq_, monotonic_ns());
+  if (seq_ % kStampEvery == 0) encode_into_slot(seq_, monotonic_ns());
   return ahead_frames_[seq_ % kAhead];
 }
 

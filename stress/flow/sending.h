@@ -91,8 +91,12 @@ class Sending {
     }
     ahead_end_ = s + 1;
     if (s % kStampEvery != 0) [[likely]] {
-      ahead_frames_[s % kAhead] = {frames_.encode(s, flow_.sizes.at(size_seed_, s), 0, s % kAhead), 0};
+      encode_into_slot(s, 0);
     }
+  }
+  // The frame of sequence s, carrying `stamp`, into its slot s % kAhead.
+  void encode_into_slot(std::uint64_t s, std::uint64_t stamp) noexcept {
+    ahead_frames_[s % kAhead] = {frames_.encode(s, flow_.sizes.at(size_seed_, s), stamp, s % kAhead), stamp};
   }
   [[gnu::noinline]] const Message& next_alone() noexcept;  // one message, not encoded ahead, in alone_
   [[gnu::noinline]] void record_stamped(const Message& m) noexcept;
