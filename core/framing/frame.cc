@@ -8,10 +8,12 @@
 namespace shmh {
 namespace {
 
-constexpr std::size_t kWriterOffset = 8;
-constexpr std::size_t kLengthOffset = 12;
+using frame_detail::check_word;
+using frame_detail::kLengthOffset;
+using frame_detail::kWriterOffset;
+using frame_detail::message_key;
+using frame_detail::WordPair;
 constexpr std::size_t kSequenceOffset = kFrameSequenceOffset;
-constexpr std::uint64_t kLengthMix = 0xd6e8feb86659fd93ULL;  // odd: distinct lengths stay distinct
 
 template <class T>
 T load(std::span<const std::byte> bytes, std::size_t offset) noexcept {
@@ -52,18 +54,6 @@ std::uint64_t pattern_seed(std::uint64_t seed) noexcept { return derive_seed(see
 std::uint64_t writer_key(std::uint64_t seed, std::uint32_t writer) noexcept {
   return derive_seed(seed ^ 0x6b6579ULL, writer);
 }
-// Bijective in the sequence for one writer: no two of its messages share a key.
-std::uint64_t message_key(std::uint64_t writer_key, std::uint64_t sequence) noexcept {
-  return splitmix64_mix(writer_key + (sequence + 1) * kGoldenGamma);
-}
-// Bijective in the stamp for one (key, length): a changed stamp always changes the check word.
-// The stamp is added after the mix, not mixed with the key: the reader recovers it as
-// payload word 0 XOR key, so in a 32-byte frame `key ^ stamp` would not depend on the key at all
-// and a damaged writer or sequence field would pass.
-std::uint64_t check_word(std::uint64_t key, std::size_t length, std::uint64_t stamp) noexcept {
-  return splitmix64_mix(key ^ (std::uint64_t{length} * kLengthMix)) + stamp;
-}
-
 // Pattern words: laid out once (a writer's, a FrameChecker's) or derived one by one.
 struct LaidOut {
   const std::uint64_t* words;
@@ -130,18 +120,16 @@ bool payload_differs(std::span<const std::byte> message, const Pattern& pattern,
 }
 
 // The same with the pattern laid out: two words per step in 16-byte vectors first (the reader
-// checks every message: ReceptionCost in stress_bench). GCC's and Clang's generic vectors are
-// plain SSE2 on x86-64, NEON on arm64.
-using Pair = std::uint64_t __attribute__((vector_size(16)));
+// checks every message: ReceptionCost in stress_bench).
 bool payload_differs(std::span<const std::byte> message, const LaidOut& pattern, std::uint64_t key) noexcept {
   const std::byte* p = message.data() + kFrameHeaderSize;
   const std::size_t words = (message.size() - kFrameHeaderSize) / 8;
-  const Pair keys = {key, key};
-  Pair diff = {0, 0};
+  const WordPair keys = {key, key};
+  WordPair diff = {0, 0};
   std::size_t i = 1;
   for (; i + 2 <= words; i += 2) {
-    Pair v;
-    Pair pat;
+    WordPair v;
+    WordPair pat;
     std::memcpy(&v, p + 8 * i, sizeof v);
     std::memcpy(&pat, pattern.words + i, sizeof pat);
     diff |= v ^ pat ^ keys;
@@ -198,8 +186,8 @@ FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t m
   first_ = (64 - reinterpret_cast<std::uintptr_t>(buffer_.data()) % 64) % 64;
 }
 
-std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
-                                               std::size_t slot) noexcept {
+std::span<const std::byte> FrameWriter::encode_words(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
+                                                     std::size_t slot) noexcept {
   auto out = std::span(buffer_).subspan(first_ + slot * stride_, size);
   encode_with(out, writer_, message_key(writer_key_, sequence), sequence, stamp, LaidOut{pattern_.data()});
   return out;

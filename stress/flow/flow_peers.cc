@@ -106,7 +106,7 @@ ChildReport run_flow_writer(Flow& flow, std::uint32_t w) {
   while (sending.more() && !flow.board.stop_writing()) {
     const std::uint64_t seq = sending.seq();
     const bool reader_caught_up = phase.lockstep && wait_for_reader(flow, seq, rng);
-    const Sending::Message& m = sending.next();
+    const Sending::Message m = sending.next();
     sending.begin();
     for (auto& ch : out) {
       const int rc = ch.send(m.bytes, phase.op_timeout_ns);

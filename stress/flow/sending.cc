@@ -41,27 +41,28 @@ Sending::Sending(Flow& flow, std::uint32_t w)
 // Before the first send: the frames of [seq_, seq_ + kAhead), the quota permitting; from then on
 // each sent() encodes one (roll()). A stamped frame is encoded here, just before its send, its
 // stamp read last: the latency it measures includes no encoding.
-const Sending::Message& Sending::next_stamped_or_first() noexcept {
+Sending::Message Sending::next_stamped_or_first() noexcept {
   if (seq_ >= ahead_end_) {
     ahead_end_ = std::min(quota_, seq_ + kAhead);
     for (std::uint64_t s = seq_; s < ahead_end_; ++s) {
       if (s % kStampEvery != 0) encode_into_slot(s, 0);
     }
   }
-  if (seq_ % kStampEvery == 0) encode_into_slot(seq_, monotonic_ns());
-  return ahead_frames_[seq_ % kAhead];
+  if (seq_ % kStampEvery == 0) {
+    const std::uint64_t stamp = monotonic_ns();
+    return {encode_into_slot(seq_, stamp), stamp};
+  }
+  return {frames_.encoded(seq_ % kAhead, ahead_sizes_[seq_ % kAhead]), 0};
 }
 
-const Sending::Message& Sending::next_alone() noexcept {
+Sending::Message Sending::next_alone() noexcept {
   const std::uint32_t n = flow_.sizes.at(size_seed_, seq_);
   if (n >= kFrameHeaderSize) {
     const std::uint64_t stamp = seq_ % kStampEvery == 0 ? monotonic_ns() : 0;
-    alone_ = {frames_.encode(seq_, n, stamp), stamp};
-  } else {
-    encode_small(std::span(small_).first(n), flow_.seed, writer_, seq_);
-    alone_ = {std::span(small_).first(n), 0};
+    return {frames_.encode(seq_, n, stamp), stamp};
   }
-  return alone_;
+  encode_small(std::span(small_).first(n), flow_.seed, writer_, seq_);
+  return {std::span(small_).first(n), 0};
 }
 
 void Sending::record_stamped(const Message& m) noexcept {

@@ -7,7 +7,7 @@
 // back and published when the sequence reaches a multiple of kCountEvery.
 //
 //   Sending sending(flow, w);
-//   while (sending.more()) { const auto& m = sending.next(); sending.begin(); send(m.bytes) ...; sending.sent(m, 1); }
+//   while (sending.more()) { const auto m = sending.next(); sending.begin(); send(m.bytes) ...; sending.sent(m, 1); }
 //   sending.publish_counts();
 #pragma once
 
@@ -33,18 +33,19 @@ class Sending {
     std::span<const std::byte> bytes;  // valid until sent() (or the next next())
     std::uint64_t stamp = 0;           // the send time for 1 message in kStampEvery (latency, the recorder), else 0
   };
-  // The message for seq(), valid until sent() (a copy would be two more stores a message). Not in
-  // lockstep, frames of at most kAheadMaxSize bytes are encoded kAhead sends ahead, each by the
-  // sent() of the message whose slot it takes (sending.cc says why); a stamped one here, its
-  // stamp read just before its send.
-  const Message& next() noexcept {
+  // The message for seq(), its bytes valid until sent(). Not in lockstep, frames of at most
+  // kAheadMaxSize bytes are encoded kAhead sends ahead, each by the sent() of the message whose
+  // slot it takes (sending.cc says why); a stamped one here, its stamp read just before its send.
+  // Returned in registers: only each slot's size is kept (a stored Message was three more stores
+  // a message, and every store between two sends costs the stream).
+  Message next() noexcept {
     if (!ahead_) [[unlikely]] {
       return next_alone();
     }
     if (seq_ % kStampEvery == 0 || seq_ >= ahead_end_) [[unlikely]] {
       return next_stamped_or_first();
     }
-    return ahead_frames_[seq_ % kAhead];
+    return {frames_.encoded(seq_ % kAhead, ahead_sizes_[seq_ % kAhead]), 0};
   }
 
   // Before the send of seq(): the record shows "inside send of seq()" until sent() moved next_seq past it.
@@ -81,7 +82,7 @@ class Sending {
   static constexpr std::uint32_t kAheadMaxSize = 256;  // larger: one at a time (kAhead would not stay in L1)
 
   // The frames of [seq_, seq_ + kAhead) at the first next(), and seq_'s own if it is stamped.
-  [[gnu::noinline]] const Message& next_stamped_or_first() noexcept;
+  [[gnu::noinline]] Message next_stamped_or_first() noexcept;
   // After seq_'s send: the frame of ahead_end_ (seq_ + kAhead, unless the quota ends first) into
   // seq_'s slot. A stamped one is left to its next(): its stamp is read there.
   void roll() noexcept {
@@ -95,10 +96,12 @@ class Sending {
     }
   }
   // The frame of sequence s, carrying `stamp`, into its slot s % kAhead.
-  void encode_into_slot(std::uint64_t s, std::uint64_t stamp) noexcept {
-    ahead_frames_[s % kAhead] = {frames_.encode(s, flow_.sizes.at(size_seed_, s), stamp, s % kAhead), stamp};
+  std::span<const std::byte> encode_into_slot(std::uint64_t s, std::uint64_t stamp) noexcept {
+    const std::uint32_t size = flow_.sizes.at(size_seed_, s);
+    ahead_sizes_[s % kAhead] = size;
+    return frames_.encode(s, size, stamp, s % kAhead);
   }
-  [[gnu::noinline]] const Message& next_alone() noexcept;  // one message, not encoded ahead, in alone_
+  [[gnu::noinline]] Message next_alone() noexcept;  // one message, not encoded ahead
   [[gnu::noinline]] void record_stamped(const Message& m) noexcept;
 
   Flow& flow_;
@@ -112,11 +115,11 @@ class Sending {
   std::uint64_t size_seed_;
   std::uint64_t seq_;
   FrameWriter frames_;
-  // The frames encoded ahead: [seq_, ahead_end_), each in slot seq % kAhead (a stamped one's slot
-  // still holds the frame kAhead before it until its next()). 0 before the first next().
+  // The frames encoded ahead: [seq_, ahead_end_), each in slot seq % kAhead of frames_, its size
+  // in ahead_sizes_ (a stamped one's slot still holds the frame kAhead before it until its
+  // next()). 0 before the first next().
   std::uint64_t ahead_end_ = 0;
-  Message ahead_frames_[kAhead];
-  Message alone_;
+  std::uint32_t ahead_sizes_[kAhead] = {};
   std::byte small_[kFrameHeaderSize];
   std::uint64_t uncounted_bytes_ = 0;
 };

@@ -43,7 +43,7 @@ void send_and_check(Flow& flow, std::uint64_t n) {
   for (std::uint64_t i = 0; i < n; ++i) {
     ASSERT_TRUE(sending.more());
     const std::uint64_t seq = sending.seq();
-    const auto& m = sending.next();
+    const auto m = sending.next();
     const auto f = check_frame(m.bytes, kSeed);
     ASSERT_EQ(f.status, FrameStatus::kOk) << "seq " << seq;
     EXPECT_EQ(f.writer, 1U);
@@ -105,7 +105,7 @@ TEST(Sending, MessagesTooSmallForAFrameAreTheSmallEncoding) {
   Sending sending(*flow, 1);
   int small = 0;
   for (std::uint64_t seq = 0; seq < 200; ++seq) {
-    const auto& m = sending.next();
+    const auto m = sending.next();
     const std::uint32_t n = flow->size_of(1, seq);
     ASSERT_EQ(m.bytes.size(), n);
     if (n < kFrameHeaderSize) {
@@ -128,7 +128,7 @@ TEST(Sending, InLockstepTheSendTimeIsKeptAndTheQuotaEndsIt) {
   Sending sending(*flow, 1);
   std::uint64_t sent = 0;
   while (sending.more()) {
-    const auto& m = sending.next();
+    const auto m = sending.next();
     sending.begin();
     sending.sent(m, 3);  // three lanes
     ++sent;
