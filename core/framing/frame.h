@@ -98,8 +98,9 @@ class FrameWriter {
 // A frame is a run of 64-bit words — check, writer | length << 32, sequence, payload words — so a
 // frame whose size is a multiple of 16 is that many 16-byte stores: 4 for 64 bytes where word by
 // word took 9 (and the call's pushes). Each store between two sends takes a store-buffer entry
-// that drains only behind the send's stores into the channel's slot (README "Benchmarks": the
-// writer's stall moved to the first store once the buffer filled).
+// that drains only behind the send's stores into the channel's slot, whose line is on the reader's
+// core (our reading of `perf`, which put the writer's stall on its first store after the send:
+// docs/architecture.md "The paired figure, and the writer's frame in 16-byte stores").
 inline std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
                                                       std::size_t slot) noexcept {
   using frame_detail::WordPair;
