@@ -202,7 +202,7 @@ Alternated alternate(int rounds, Baseline baseline, Measured measured) {
 // (6, 20 or 50 M msg/s: where the host runs the two vCPUs), so the two medians can fall in
 // different paces — the raw stream measured against itself (NoiseFloor) gave 0.51 – 3.32 that
 // way in 7 rounds of 0.7 s — while two adjacent rounds mostly share one (NoiseFloor's paired
-// figure in 21 rounds of 0.25 s: 0.99 – 1.00). README "Benchmarks" has the runs.
+// figure in 21 rounds of 0.25 s: 0.91 – 1.00, mostly ≥ 0.97). README "Benchmarks" has the runs.
 void report_ratio(benchmark::State& state, const Alternated& a, const char* baseline_name, const char* measured_name) {
   state.counters[baseline_name] = median(a.baseline);
   state.counters[measured_name] = median(a.measured);
