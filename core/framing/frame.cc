@@ -188,7 +188,7 @@ FrameWriter::FrameWriter(std::uint64_t seed, std::uint32_t writer, std::size_t m
 
 std::span<const std::byte> FrameWriter::encode_words(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
                                                      std::size_t slot) noexcept {
-  auto out = std::span(buffer_).subspan(first_ + slot * stride_, size);
+  auto out = std::span(buffer_).subspan(slot_offset(slot), size);
   encode_with(out, writer_, message_key(writer_key_, sequence), sequence, stamp, LaidOut{pattern_.data()});
   return out;
 }

@@ -79,10 +79,12 @@ class FrameWriter {
                                     std::size_t slot = 0) noexcept;
   // The first `size` bytes of `slot`: the frame its last encode() of that size wrote.
   [[nodiscard]] std::span<const std::byte> encoded(std::size_t slot, std::size_t size) const noexcept {
-    return {buffer_.data() + first_ + slot * stride_, size};
+    return {buffer_.data() + slot_offset(slot), size};
   }
 
  private:
+  // Where `slot`'s frame starts in buffer_ (on a cache line).
+  [[nodiscard]] std::size_t slot_offset(std::size_t slot) const noexcept { return first_ + slot * stride_; }
   // Any size, a word at a time.
   std::span<const std::byte> encode_words(std::uint64_t sequence, std::size_t size, std::uint64_t stamp,
                                           std::size_t slot) noexcept;
@@ -106,7 +108,7 @@ inline std::span<const std::byte> FrameWriter::encode(std::uint64_t sequence, st
   using frame_detail::WordPair;
   if constexpr (std::endian::native == std::endian::little) {
     if (size % 16 == 0 && size >= 32) [[likely]] {
-      std::byte* out = buffer_.data() + first_ + slot * stride_;
+      std::byte* out = buffer_.data() + slot_offset(slot);
       const std::uint64_t key = frame_detail::message_key(writer_key_, sequence);
       const std::uint64_t* pattern = pattern_.data();
       const WordPair head = {frame_detail::check_word(key, size, stamp),

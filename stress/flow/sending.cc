@@ -52,7 +52,7 @@ Sending::Message Sending::next_stamped_or_first() noexcept {
     const std::uint64_t stamp = monotonic_ns();
     return {encode_into_slot(seq_, stamp), stamp};
   }
-  return {frames_.encoded(seq_ % kAhead, ahead_sizes_[seq_ % kAhead]), 0};
+  return ahead_message();
 }
 
 Sending::Message Sending::next_alone() noexcept {

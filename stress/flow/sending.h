@@ -45,7 +45,7 @@ class Sending {
     if (seq_ % kStampEvery == 0 || seq_ >= ahead_end_) [[unlikely]] {
       return next_stamped_or_first();
     }
-    return {frames_.encoded(seq_ % kAhead, ahead_sizes_[seq_ % kAhead]), 0};
+    return ahead_message();
   }
 
   // Before the send of seq(): the record shows "inside send of seq()" until sent() moved next_seq past it.
@@ -94,6 +94,10 @@ class Sending {
     if (s % kStampEvery != 0) [[likely]] {
       encode_into_slot(s, 0);
     }
+  }
+  // seq_'s frame, encoded ahead without a stamp, as its slot holds it.
+  [[nodiscard]] Message ahead_message() const noexcept {
+    return {frames_.encoded(seq_ % kAhead, ahead_sizes_[seq_ % kAhead]), 0};
   }
   // The frame of sequence s, carrying `stamp`, into its slot s % kAhead.
   std::span<const std::byte> encode_into_slot(std::uint64_t s, std::uint64_t stamp) noexcept {
