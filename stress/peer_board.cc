@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +58,7 @@ void PeerRecord::note_problem(const std::string& text) noexcept {
 }
 
 void PeerRecord::finish() noexcept {
+  ended_ns.store(monotonic_ns(), std::memory_order_relaxed);
   rss_anon_kib.store(stress::rss_anon_kib(), std::memory_order_relaxed);
   finished.store(1, std::memory_order_relaxed);
   begin(PeerOp::kDone);
@@ -137,6 +139,17 @@ std::uint64_t PeerBoard::total_progress() const {
     sum += records_[i].progress.load(std::memory_order_relaxed);
   }
   return sum;
+}
+
+std::uint64_t writers_end_ns(const PeerBoard& board, std::uint64_t start_ns, std::uint64_t now_ns) {
+  std::uint64_t last = start_ns;
+  for (std::uint32_t w = 0; w < board.writers(); ++w) {
+    const PeerRecord& rec = board.writer(w);
+    const std::uint64_t end = rec.ended_ns.load(std::memory_order_relaxed);
+    if (rec.finished.load(std::memory_order_relaxed) == 0 || end < start_ns || end > now_ns) return now_ns;
+    last = std::max(last, end);
+  }
+  return last;
 }
 
 std::string describe_mappings(const PeerBoard& board) {

@@ -56,6 +56,7 @@ struct alignas(64) PeerRecord {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint32_t> incarnation{0};  // restarts so far
   std::atomic<std::uint32_t> finished{0};     // 1: ended on its own (not killed)
+  std::atomic<std::uint64_t> ended_ns{0};     // monotonic_ns() when it ended on its own (finish()), 0 before
   // Counts a peer found (readers: per message; workers: per check).
   std::atomic<std::uint64_t> ok{0};
   std::atomic<std::uint64_t> corrupt{0};
@@ -105,7 +106,8 @@ struct alignas(64) PeerRecord {
   }
   // Records the first problem's text (later ones only count).
   void note_problem(const std::string& text) noexcept;
-  // Marks the peer finished on its own and records its RssAnon (call last in a peer's body).
+  // Marks the peer finished on its own, stamps when (ended_ns, before anything else) and records
+  // its RssAnon (call last in a peer's body).
   void finish() noexcept;
 
   template <class S>
@@ -182,6 +184,12 @@ class PeerBoard {
   std::uint32_t writers_ = 0;
   std::uint32_t readers_ = 0;
 };
+
+// When the writers stopped: the latest end a writer stamped (PeerRecord::ended_ns), or `now_ns`
+// when one did not end on its own (killed, not restarted) or stamped a time outside
+// [start_ns, now_ns] — a hint read from shared memory, bounded. The phase's active time ends here,
+// not at the runner's tick that saw the last writer gone (up to 5 ms later: 2 % of a 250 ms phase).
+std::uint64_t writers_end_ns(const PeerBoard& board, std::uint64_t start_ns, std::uint64_t now_ns);
 
 // This process's private resident memory (RssAnon in /proc/self/status), 0 if unreadable.
 std::uint64_t rss_anon_kib() noexcept;

@@ -80,6 +80,7 @@ Result<void> PeerGroup::start(PeerId id) {
   SHMH_CHECK(!s->process.running() && !s->thread, "peer started twice");
   PeerRecord& rec = board_.record(id.role, id.index);
   rec.finished.store(0, std::memory_order_relaxed);
+  rec.ended_ns.store(0, std::memory_order_relaxed);
   rec.begin(PeerOp::kStarting);
   const int cpu = cpu_of(id);
   if (mode_ == PeerMode::kProcesses) {

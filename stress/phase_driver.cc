@@ -140,7 +140,9 @@ class Driver final : public PeerControl {
     resume(Clock::time_point::max());
     board_.set_stop_writing();
     while (!ended_ && group_.any_running(Role::kWriter)) tick(false);
-    out_.active_seconds = seconds_since(start_);
+    // The writers ran until the last one's own stamp of its end, not this loop's tick that saw it gone.
+    out_.active_seconds =
+        static_cast<double>(writers_end_ns(board_, out_.start_ns, monotonic_ns()) - out_.start_ns) / 1e9;
     board_.set_writers_done();
     while (!ended_ && group_.any_running(Role::kReader)) tick(false);
     if (ended_) {

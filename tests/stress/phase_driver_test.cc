@@ -85,6 +85,32 @@ TEST_P(Modes, WritersEndBeforeReadersDrainAndEveryRecordSaysSo) {
   }
 }
 
+// The active time (what rates divide by) ends at the last writer's own stamp of its end, not at the
+// driver's tick that saw it gone: exactly the latest ended_ns, though the driver saw the writers
+// gone at least one 5 ms tick later. Each writer stamps after the one before it (a chain of flags).
+TEST_P(Modes, ActiveTimeEndsAtTheLastWritersOwnEnd) {
+  Fixture f(3, 1, GetParam());
+  const auto d = f.drive([&](PeerId id) -> ChildReport {
+    PeerRecord& rec = f.board.record(id.role, id.index);
+    if (id.role == Role::kWriter) {
+      while (id.index != 0 && f.board.writer(id.index - 1).finished.load() == 0) ::sched_yield();
+      for (int i = 0; i < 20; ++i) rec.done_one(8);
+    } else {
+      while (!f.board.writers_done() && !f.board.aborted()) ::sched_yield();
+    }
+    rec.finish();
+    return {};
+  });
+  EXPECT_TRUE(d.findings.empty()) << findings(d);
+  const std::uint64_t last = f.board.writer(2).ended_ns.load();
+  for (std::uint32_t w = 0; w < 3; ++w) {
+    EXPECT_GE(f.board.writer(w).ended_ns.load(), d.start_ns) << "writer " << w;
+    EXPECT_LE(f.board.writer(w).ended_ns.load(), last) << "writer " << w << " ended after writer 2, its successor";
+  }
+  EXPECT_EQ(d.active_seconds, static_cast<double>(last - d.start_ns) / 1e9);
+  EXPECT_GE(d.seconds, d.active_seconds);
+}
+
 TEST_P(Modes, APeerThatStopsProgressingIsAStallNamingItsOperation) {
   Fixture f(1, 1, GetParam());
   f.options.watchdog = std::chrono::milliseconds(300);
