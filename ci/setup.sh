@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang llvm libclang-rt-dev  # compilers, libFuzzer/sanitizer runtimes, llvm-cov
-  clang-format clang-tidy                           # style checks
+  clang-format clang-tidy-22                        # style checks (clang-tidy 22: ci/lint.sh says why)
   libgtest-dev libgmock-dev libbenchmark-dev        # tests, benchmarks
   libcli11-dev libfmt-dev nlohmann-json3-dev        # CLI parsing, message formatting, JSON reports
   libxxhash-dev libboost-dev                        # message checksums, Boost.Interprocess adapter

@@ -85,7 +85,14 @@ Outcome run_smoke_command(const SmokeOptions& options) {
     // What the machine can hold: a segment beyond it is refused, as `limits --probe` refuses.
     if (auto limits = read_limits(); limits && limits->mem_available > 0) check.memory_budget = limits->mem_available;
   }
-  for (const auto& b : options.backends) check.backends.push_back(*parse_backend(b));
+  for (const auto& b : options.backends) {
+    const auto backend = parse_backend(b);
+    if (!backend) {  // CLI11 checked the names: a new name without its parse lands here, not in UB
+      std::fprintf(stderr, "shmharness smoke: --backend %s: unknown (one of sysv, posix, memfd)\n", b.c_str());
+      return Outcome::kError;
+    }
+    check.backends.push_back(*backend);
+  }
   if (auto valid = check_share_options(check); !valid) {
     std::fprintf(stderr, "shmharness smoke: %s\n", valid.error().message().c_str());
     return Outcome::kError;

@@ -189,7 +189,7 @@ Outcome outcome_of(stress::Verdict v) {
 // "channel ring" or "workload churn (no channel)": what the header line names.
 std::string what_runs(const stress::StressOptions& options) {
   return stress::chosen_workload(options)->uses_channel ? "channel " + options.channel
-                                                        : "workload " + *options.workload + " (no channel)";
+                                                        : "workload " + options.workload.value_or("") + " (no channel)";
 }
 
 // The seed of repeat `i` (0: the run's own): derived, so `--seed S --repeat N` replays all of them.
@@ -197,11 +197,10 @@ std::uint64_t repeat_seed(std::uint64_t seed, std::uint32_t i) {
   return i == 0 ? seed : derive_seed(seed, 0x5245504541540000ULL + i);  // "REPEAT"
 }
 
-// --repeat N: the runs one after another, each line as it ends, then the tally.
-Outcome run_repeated(const stress::StressOptions& options, const StressFlags& flags, const std::string& sandbox,
-                     ConsoleObserver& observer) {
+// --repeat N (`planned`): the runs one after another, each line as it ends, then the tally.
+Outcome run_repeated(const stress::StressOptions& options, const StressFlags& flags, std::uint32_t planned,
+                     const std::string& sandbox, ConsoleObserver& observer) {
   const ReportOutput out("stress", {flags.json});
-  const std::uint32_t planned = *flags.repeat;
   if (!flags.quiet) {
     std::fprintf(out.human(), "shmharness stress: %u runs from seed %llu, %s, backend %s, %s, %s\n", planned,
                  static_cast<unsigned long long>(options.seed), what_runs(options).c_str(),
@@ -238,7 +237,7 @@ Outcome run_and_report(const stress::StressOptions& options, const StressFlags& 
     return Outcome::kError;
   }
   ConsoleObserver observer(!flags.quiet && ::isatty(STDERR_FILENO) == 1, stat.get(), std::move(*stat_base));
-  if (flags.repeat) return run_repeated(options, flags, sandbox, observer);
+  if (flags.repeat) return run_repeated(options, flags, *flags.repeat, sandbox, observer);
   const ReportOutput out("stress", {flags.json, flags.junit, flags.html});
   if (!flags.quiet) {
     const std::string what = what_runs(options);

@@ -89,10 +89,10 @@ Result<PeerBoard> PeerBoard::create(std::uint32_t writers, std::uint32_t readers
   auto* base = static_cast<std::byte*>(*mem);
   board.control_ = new (base) Control();
   base += sizeof(Control);
-  board.records_ = static_cast<PeerRecord*>(static_cast<void*>(base));
+  board.records_ = reinterpret_cast<PeerRecord*>(base);
   for (std::size_t i = 0; i < records; ++i) new (&board.records_[i]) PeerRecord();
   base += records * sizeof(PeerRecord);
-  board.last_seen_ = static_cast<std::atomic<std::uint64_t>*>(static_cast<void*>(base));
+  board.last_seen_ = reinterpret_cast<std::atomic<std::uint64_t>*>(base);
   for (std::size_t i = 0; i < std::size_t{writers} * readers; ++i) {
     new (&board.last_seen_[i]) std::atomic<std::uint64_t>(kNoSequence);
   }

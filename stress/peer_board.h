@@ -81,12 +81,12 @@ struct alignas(64) PeerRecord {
   template <class S>
   [[nodiscard]] S& state() noexcept {
     check_state_type<S>();
-    return *std::launder(static_cast<S*>(static_cast<void*>(state_)));
+    return *std::launder(reinterpret_cast<S*>(state_));
   }
   template <class S>
   [[nodiscard]] const S& state() const noexcept {
     check_state_type<S>();
-    return *std::launder(static_cast<const S*>(static_cast<const void*>(state_)));
+    return *std::launder(reinterpret_cast<const S*>(state_));
   }
 
   // What the peer does now (the watchdog times how long it stays there). No clock, no RMW.

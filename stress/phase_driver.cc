@@ -304,7 +304,7 @@ class Driver final : public PeerControl {
     std::uint64_t arg = 0;
     std::uint64_t progress = 0;
     std::int32_t pid = 0;
-    Clock::time_point since{};
+    Clock::time_point since;
   };
   Watch& watch_of(PeerId id) {
     const std::size_t i = id.role == Role::kWriter ? id.index : board_.writers() + id.index;
@@ -357,7 +357,7 @@ class Driver final : public PeerControl {
   struct Paused {
     PeerId id;
     pid_t pid = 0;
-    Clock::time_point until{};
+    Clock::time_point until;
   };
 
   // SIGCONTs every pause that ends by `now`.
@@ -433,6 +433,7 @@ class Driver final : public PeerControl {
     // A kill before progress stopped: the channel did not recover from a peer's death. Up to
     // kNamedKills of them are named, latest first (stress/kill_culprits.h).
     std::vector<std::uint64_t> ticks;
+    ticks.reserve(kills_.size());
     for (const Kill& k : kills_) ticks.push_back(k.tick);
     std::string culprits;
     std::size_t named = 0;

@@ -39,7 +39,8 @@ constexpr std::uint32_t kCampaignFloor = 4092;
 
 Result<void> validate(const StressOptions& o) {
   const WorkloadDescriptor* workload = chosen_workload(o);
-  if (workload == nullptr) return bad("--workload " + *o.workload, "unknown (one of " + workload_names() + ")");
+  if (workload == nullptr)
+    return bad("--workload " + o.workload.value_or(""), "unknown (one of " + workload_names() + ")");
   if (o.writers && (*o.writers == 0 || *o.writers > kMaxPeersPerRole)) {
     return bad("--writers " + std::to_string(*o.writers), "must be 1..64");
   }

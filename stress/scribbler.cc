@@ -10,7 +10,7 @@ constexpr std::size_t kHeaderBytes = 4096;
 
 template <class T>
 T* at(std::span<std::byte> region, std::size_t offset) {
-  return static_cast<T*>(static_cast<void*>(region.data() + offset));
+  return reinterpret_cast<T*>(region.data() + offset);
 }
 
 }  // namespace

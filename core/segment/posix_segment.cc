@@ -39,8 +39,8 @@ Result<PosixSegment> PosixSegment::open(const std::string& name, int oflag) {
 // Moving the FdObject base moves only the descriptor; the derived members are still intact.
 PosixSegment::PosixSegment(PosixSegment&& other) noexcept
     : FdObject(std::move(other)),
-      name_(std::move(other.name_)),  // NOLINT(bugprone-use-after-move)
-      owned_(std::exchange(other.owned_, false)) {}
+      name_(std::move(other.name_)),                 // NOLINT(bugprone-use-after-move)
+      owned_(std::exchange(other.owned_, false)) {}  // NOLINT(bugprone-use-after-move): only the base moved
 
 PosixSegment& PosixSegment::operator=(PosixSegment&& other) noexcept {
   if (this != &other) {

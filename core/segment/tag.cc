@@ -50,6 +50,7 @@ std::optional<pid_t> tagged_name_creator(std::string_view name) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
   }
   pid_t pid = 0;
+  // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage): from_chars reads [data, data + dot), no NUL needed
   const auto [end, ec] = std::from_chars(name.data(), name.data() + dot, pid);
   if (ec != std::errc{} || end != name.data() + dot || pid <= 0) return std::nullopt;
   return pid;

@@ -92,6 +92,7 @@ FuzzStats parse_libfuzzer_log(const std::string& log) {
   if (s.series.size() > FuzzStats::kMaxSamples) {
     // Evenly thinned, the last one kept.
     std::vector<FuzzSample> thin;
+    thin.reserve(FuzzStats::kMaxSamples);
     const double step = static_cast<double>(s.series.size() - 1) / static_cast<double>(FuzzStats::kMaxSamples - 1);
     for (std::size_t i = 0; i < FuzzStats::kMaxSamples; ++i) {
       thin.push_back(s.series[static_cast<std::size_t>(std::lround(static_cast<double>(i) * step))]);

@@ -49,7 +49,8 @@ void fill(std::vector<std::uint8_t>& buf, const RingModel::Message& m) {
   for (std::size_t i = 0; i < m.length; ++i) buf[i] = payload_byte(m.writer, m.seq, i);
 }
 
-Answer answer_of(std::int64_t rc) {
+// The model's answer for a ring call's return; none for a status the model never gives.
+std::optional<Answer> answer_of(std::int64_t rc) {
   if (rc >= 0) return Answer::kOk;
   switch (rc) {
     case SHMH_ETIMEOUT:
@@ -59,12 +60,13 @@ Answer answer_of(std::int64_t rc) {
     case SHMH_ECLOSED:
       return Answer::kClosed;
     default:
-      return static_cast<Answer>(-1);
+      return std::nullopt;
   }
 }
 
-const char* name_of(Answer a) {
-  switch (a) {
+const char* name_of(std::optional<Answer> a) {
+  if (!a) return "an unexpected error";
+  switch (*a) {
     case Answer::kOk:
       return "ok";
     case Answer::kTimeout:
@@ -145,20 +147,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Answer m = model.recv(cap, wait, &expected);
     shmh_error err{};
     const std::int64_t rc = readers[static_cast<std::size_t>(reader)].recv(out.data(), cap, wait ? kWaitNs : 0, &err);
-    const Answer k = answer_of(rc);
+    const std::optional<Answer> k = answer_of(rc);
     if (k != m) {
       finding(step, "recv by reader " + std::to_string(reader) + " into " + std::to_string(cap) + " bytes" +
                         (wait ? " (waiting)" : "") + ": ring " + name_of(k) + " (" + err.message + "), model " +
                         name_of(m));
     }
-    if (k != Answer::kOk) return k;
+    if (m != Answer::kOk) return m;  // k == m: a mismatch ended the run above
     fill(want, expected);
     if (static_cast<std::size_t>(rc) != want.size() || !std::equal(want.begin(), want.end(), out.begin())) {
       finding(step, "recv delivered " + std::to_string(rc) + " bytes; the model expects writer " +
                         std::to_string(expected.writer) + " message " + std::to_string(expected.seq) + " of " +
                         std::to_string(expected.length) + " bytes (lost, duplicated, reordered or corrupt)");
     }
-    return k;
+    return m;
   };
 
   for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {
@@ -173,7 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const Answer m = model.send(msg, wait);
         fill(want, msg);
         shmh_error err{};
-        const Answer k =
+        const std::optional<Answer> k =
             answer_of(writers[static_cast<std::size_t>(w)].send(want.data(), want.size(), wait ? kWaitNs : 0, &err));
         if (k != m) {
           finding(step, "send by writer " + std::to_string(w) + " of " + std::to_string(length) + " bytes" +

@@ -15,7 +15,7 @@ namespace shmh::fuzzing {
 
 class CallStats {
  public:
-  explicit CallStats(const char* target)
+  explicit CallStats(const char* target) noexcept
       : target_(target), enabled_(std::getenv("SHMH_FUZZ_CALL_STATS") != nullptr) {}  // NOLINT(concurrency-mt-unsafe)
   CallStats(const CallStats&) = delete;
   CallStats& operator=(const CallStats&) = delete;

@@ -16,7 +16,7 @@ namespace shmh::fuzzing {
 
 class DeferredInit {
  public:
-  explicit DeferredInit(void (*init)()) : init_(init) {}
+  explicit DeferredInit(void (*init)()) noexcept : init_(init) {}
   void on_initialize() {
     if (std::getenv("__AFL_SHM_ID") == nullptr) run();  // NOLINT(concurrency-mt-unsafe): single-threaded init
   }

@@ -30,6 +30,7 @@ void audit_flow(Flow& flow, const PeerRecord& leftovers, std::uint64_t kills, bo
   Counts& c = out.result.counts;
   c = audit.counts;
   std::vector<const PeerRecord*> readers;
+  readers.reserve(std::size_t{phase.readers} + 1);
   for (std::uint32_t r = 0; r < phase.readers; ++r) readers.push_back(&flow.board.reader(r));
   readers.push_back(&leftovers);
   std::vector<const PeerRecord*> all = readers;

@@ -70,7 +70,7 @@ class KillPerturber final : public Perturber {
 
   std::exponential_distribution<double> gap_;
   std::mt19937_64 rng_;
-  Clock::time_point next_{};
+  Clock::time_point next_;
 };
 
 std::unique_ptr<Perturber> make(const Phase& phase, std::uint64_t seed) {

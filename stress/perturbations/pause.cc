@@ -157,7 +157,7 @@ class PausePerturber final : public Perturber {
   std::chrono::nanoseconds longest_;
   double log_span_;
   std::mt19937_64 rng_;
-  Clock::time_point next_{};
+  Clock::time_point next_;
   std::vector<Seen> seen_;  // as this tick saw them (tick() keeps the tick before's to compare)
   std::vector<Watch> watched_;
 };

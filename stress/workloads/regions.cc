@@ -55,7 +55,7 @@ class RegionView {
  public:
   RegionView(std::span<std::byte> bytes, const RegionLayout& layout) : bytes_(bytes), layout_(layout) {}
   std::atomic_ref<std::uint64_t> word(std::uint32_t region, std::size_t i) const {
-    auto* p = static_cast<std::uint64_t*>(static_cast<void*>(bytes_.data() + region * layout_.stride));
+    auto* p = reinterpret_cast<std::uint64_t*>(bytes_.data() + region * layout_.stride);
     return std::atomic_ref<std::uint64_t>(p[i]);
   }
 

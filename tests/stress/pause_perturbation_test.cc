@@ -22,7 +22,7 @@ struct FakePeer {
   PeerOp op = PeerOp::kSend;
   std::uint64_t progress = 0;
   bool paused = false;
-  Clock::time_point until{};
+  Clock::time_point until;
   int pauses = 0;
 };
 
@@ -60,6 +60,7 @@ class FakeControl final : public PeerControl {
 
   [[nodiscard]] std::vector<PeerId> running_peers() const override {
     std::vector<PeerId> out;
+    out.reserve(peers_.size());
     for (const auto& p : peers_) out.push_back(p.id);
     return out;
   }
@@ -89,7 +90,7 @@ class FakeControl final : public PeerControl {
   [[nodiscard]] sys::StopSite site(PeerId /*id*/) const override { return sys::StopSite::kUnknown; }
   void thaw(PeerId /*id*/) override {}
 
-  Clock::time_point now_{};
+  Clock::time_point now_;
 
  private:
   std::vector<FakePeer> peers_;

@@ -30,6 +30,7 @@ class FakeControl final : public PeerControl {
 
   std::vector<PeerId> ids() const {
     std::vector<PeerId> out;
+    out.reserve(peers_.size());
     for (std::uint32_t i = 0; i < peers_.size(); ++i) out.push_back({Role::kWriter, i});
     return out;
   }

@@ -305,9 +305,9 @@ class Ring::Waiter {
   std::int64_t timeout_ns_;
   unsigned tries_ = 0;
   bool spin_over_ = false;  // spin once per operation; after the first sleep, sleep directly
-  Clock::time_point spin_start_{};
+  Clock::time_point spin_start_;
   bool started_ = false;
-  Clock::time_point deadline_{};
+  Clock::time_point deadline_;
 };
 
 int Ring::send(const void* data, std::size_t length, std::int64_t timeout_ns, shmh_error* err) noexcept {

@@ -373,6 +373,7 @@ TEST_P(RingThreads, WritersAndReadersShareOneMappingRaceFree) {
   constexpr std::uint64_t kPerWriter = 20'000;
   auto f = make_ring(Backend::kPosix, 16, 96, GetParam());
   std::vector<std::thread> threads;
+  threads.reserve(kWriters + 2);
   std::vector<std::string> failures(kWriters + 2);
   for (std::uint32_t w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {

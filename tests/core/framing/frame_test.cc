@@ -106,6 +106,7 @@ TEST(FrameWriter, FramesInTheirOwnSlotsStayIntactUntilTheSlotIsReused) {
   constexpr std::size_t kSlots = 16;
   FrameWriter w(7, 2, 100, kSlots);
   std::vector<std::span<const std::byte>> frames;
+  frames.reserve(kSlots);
   for (std::uint64_t seq = 0; seq < kSlots; ++seq) {
     frames.push_back(w.encode(seq, kFrameHeaderSize + 8 + (seq * 13) % 69, seq + 1, seq));  // ≥ 8 stamp bytes
   }
