@@ -217,7 +217,8 @@ void report_ratio(benchmark::State& state, const Alternated& a, const char* base
 
 // The 1 → 1 streams' rounds: many and short, so that few pairs of rounds straddle a change of pace
 // and their median is the pace-independent figure; not shorter, since each harnessed round pays
-// its peers' fork and setup inside its time (100 ms rounds measured the harness ~4 % lower).
+// its peers' fork and setup inside its time (100 ms rounds measured the harness ~3 % lower; its
+// active time ends at the writer's own end, not the driver's next tick: docs/architecture.md).
 constexpr int kStreamRounds = 21;
 constexpr auto kStreamRound = 250ms;
 
