@@ -35,7 +35,7 @@ TEST(WritersEnd, TheLatestStampedEndOfAllWriters) {
 TEST(WritersEnd, AWriterThatDidNotEndOnItsOwnLeavesTheRunnersTime) {
   PeerBoard board = board_of(2);
   ended(board.writer(0), 4'000'000);
-  board.writer(1).ended_ns.store(5'000'000);  // an earlier incarnation's stamp, then a kill: not finished
+  board.writer(1).ended_ns.store(5'000'000);  // killed inside finish(): stamped, never finished
   EXPECT_EQ(writers_end_ns(board, kStart, kNow), kNow);
 }
 
